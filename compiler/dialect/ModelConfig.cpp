@@ -1,0 +1,272 @@
+//===- ModelConfig.cpp - The nn.model module attribute --------------------===//
+
+#include "kiln/Dialect/NN/ModelConfig.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace {
+
+/// Builds the dictionary, one typed entry at a time.
+class DictWriter {
+public:
+  explicit DictWriter(MLIRContext *ctx) : b(ctx) {}
+  void set(StringRef key, StringRef v) { add(key, b.getStringAttr(v)); }
+  void set(StringRef key, int64_t v) { add(key, b.getI64IntegerAttr(v)); }
+  void set(StringRef key, double v) { add(key, b.getF64FloatAttr(v)); }
+  void set(StringRef key, bool v) { add(key, b.getBoolAttr(v)); }
+  void set(StringRef key, Attribute v) { add(key, v); }
+  DictionaryAttr get() { return b.getDictionaryAttr(entries); }
+  Builder &builder() { return b; }
+
+private:
+  void add(StringRef key, Attribute v) {
+    entries.push_back(b.getNamedAttr(key, v));
+  }
+  Builder b;
+  SmallVector<NamedAttribute> entries;
+};
+
+/// Reads typed entries and reports the first malformed one. Absent keys
+/// keep their defaults.
+class DictReader {
+public:
+  DictReader(DictionaryAttr dict, function_ref<InFlightDiagnostic()> emitError,
+             StringRef context)
+      : dict(dict), emitError(emitError), context(context) {}
+
+  LogicalResult get(StringRef key, std::string &out) {
+    return read<StringAttr>(key, "a string",
+                            [&](StringAttr a) { out = a.getValue().str(); });
+  }
+  LogicalResult get(StringRef key, int64_t &out) {
+    return read<IntegerAttr>(key, "an integer",
+                             [&](IntegerAttr a) { out = a.getInt(); });
+  }
+  LogicalResult get(StringRef key, double &out) {
+    return read<FloatAttr>(key, "a float", [&](FloatAttr a) {
+      out = a.getValueAsDouble();
+    });
+  }
+  LogicalResult get(StringRef key, bool &out) {
+    return read<BoolAttr>(key, "a bool",
+                          [&](BoolAttr a) { out = a.getValue(); });
+  }
+  LogicalResult get(StringRef key, DictionaryAttr &out) {
+    return read<DictionaryAttr>(key, "a dictionary",
+                                [&](DictionaryAttr a) { out = a; });
+  }
+  LogicalResult get(StringRef key, ArrayAttr &out) {
+    return read<ArrayAttr>(key, "an array", [&](ArrayAttr a) { out = a; });
+  }
+
+  /// Fails on keys that no reader asked for: a typo must not pass silently.
+  LogicalResult checkNoUnknownKeys() {
+    for (NamedAttribute entry : dict)
+      if (!seen.contains(entry.getName().getValue()))
+        return emitError() << "unknown key '" << entry.getName().getValue()
+                           << "' in " << context;
+    return success();
+  }
+
+  LogicalResult oneOf(StringRef key, StringRef value,
+                      ArrayRef<StringRef> allowed) {
+    if (llvm::is_contained(allowed, value))
+      return success();
+    return emitError() << context << " key '" << key << "' has unknown value '"
+                       << value << "'";
+  }
+
+private:
+  template <typename AttrT, typename Fn>
+  LogicalResult read(StringRef key, StringRef what, Fn &&fn) {
+    seen.insert(key);
+    Attribute attr = dict.get(key);
+    if (!attr)
+      return success();
+    auto typed = dyn_cast<AttrT>(attr);
+    if (!typed)
+      return emitError() << context << " key '" << key << "' must be " << what;
+    fn(typed);
+    return success();
+  }
+
+  DictionaryAttr dict;
+  function_ref<InFlightDiagnostic()> emitError;
+  StringRef context;
+  llvm::StringSet<> seen;
+};
+
+} // namespace
+
+static ArrayAttr columnsToAttr(Builder &b,
+                               ArrayRef<ColumnConfig> columns) {
+  SmallVector<Attribute> attrs;
+  for (const ColumnConfig &c : columns)
+    attrs.push_back(c.name.empty() ? Attribute(b.getI64IntegerAttr(c.index))
+                                   : Attribute(b.getStringAttr(c.name)));
+  return b.getArrayAttr(attrs);
+}
+
+static LogicalResult
+columnsFromAttr(ArrayAttr attr, std::vector<ColumnConfig> &out,
+                function_ref<InFlightDiagnostic()> emitError) {
+  if (!attr)
+    return success();
+  out.clear();
+  for (Attribute a : attr) {
+    if (auto s = dyn_cast<StringAttr>(a))
+      out.push_back({s.getValue().str(), -1});
+    else if (auto i = dyn_cast<IntegerAttr>(a))
+      out.push_back({"", i.getInt()});
+    else
+      return emitError() << "a column must be a name or an index";
+  }
+  return success();
+}
+
+DictionaryAttr ModelConfig::toAttr(MLIRContext *ctx) const {
+  DictWriter opt(ctx);
+  opt.set("kind", optimizer.kind);
+  opt.set("lr", optimizer.lr);
+  if (optimizer.kind == "momentum" || optimizer.kind == "nesterov")
+    opt.set("momentum", optimizer.momentum);
+  if (optimizer.kind == "rmsprop")
+    opt.set("rho", optimizer.rho);
+  if (optimizer.kind == "adam") {
+    opt.set("beta1", optimizer.beta1);
+    opt.set("beta2", optimizer.beta2);
+  }
+  if (optimizer.kind == "adagrad" || optimizer.kind == "rmsprop" ||
+      optimizer.kind == "adam")
+    opt.set("eps", optimizer.eps);
+
+  DictWriter sched(ctx);
+  sched.set("kind", schedule.kind);
+  if (schedule.kind == "step_decay") {
+    sched.set("gamma", schedule.gamma);
+    sched.set("step_size", schedule.stepSize);
+  } else if (schedule.kind == "exponential_decay") {
+    sched.set("gamma", schedule.gamma);
+  } else if (schedule.kind == "exp_decay") {
+    sched.set("k", schedule.k);
+  }
+
+  DictWriter d(ctx);
+  d.set("name", name);
+  d.set("batch_size", batchSize);
+  d.set("input_dim", inputDim);
+  d.set("target", targetKind);
+  d.set("target_dim", targetDim);
+  if (targetKind == "class")
+    d.set("num_classes", numClasses);
+  d.set("optimizer", opt.get());
+  d.set("schedule", sched.get());
+  d.set("weight_decay", weightDecay);
+  d.set("epochs", epochs);
+  d.set("seed", seed);
+  if (earlyStopping) {
+    DictWriter es(ctx);
+    es.set("monitor", monitor);
+    es.set("patience", patience);
+    es.set("min_delta", minDelta);
+    d.set("early_stopping", es.get());
+  }
+  DictWriter data(ctx);
+  if (!trainPath.empty())
+    data.set("train", trainPath);
+  if (!testPath.empty())
+    data.set("test", testPath);
+  data.set("targets", columnsToAttr(data.builder(), targetColumns));
+  if (!featureColumns.empty())
+    data.set("features", columnsToAttr(data.builder(), featureColumns));
+  data.set("val_split", valSplit);
+  d.set("data", data.get());
+  return d.get();
+}
+
+FailureOr<ModelConfig>
+ModelConfig::fromAttr(DictionaryAttr attr,
+                      function_ref<InFlightDiagnostic()> emitError) {
+  ModelConfig c;
+  DictionaryAttr opt, sched, es, data;
+  DictReader d(attr, emitError, "nn.model");
+  if (failed(d.get("name", c.name)) || failed(d.get("batch_size", c.batchSize)) ||
+      failed(d.get("input_dim", c.inputDim)) ||
+      failed(d.get("target", c.targetKind)) ||
+      failed(d.get("target_dim", c.targetDim)) ||
+      failed(d.get("num_classes", c.numClasses)) ||
+      failed(d.get("optimizer", opt)) || failed(d.get("schedule", sched)) ||
+      failed(d.get("weight_decay", c.weightDecay)) ||
+      failed(d.get("epochs", c.epochs)) || failed(d.get("seed", c.seed)) ||
+      failed(d.get("early_stopping", es)) || failed(d.get("data", data)) ||
+      failed(d.checkNoUnknownKeys()) ||
+      failed(d.oneOf("target", c.targetKind,
+                     {"class", "binary", "multilabel", "real"})))
+    return failure();
+  if (c.batchSize < 1 || c.inputDim < 0 || c.targetDim < 1)
+    return emitError() << "nn.model needs batch_size >= 1 and target_dim >= 1";
+
+  if (opt) {
+    DictReader r(opt, emitError, "nn.model optimizer");
+    if (failed(r.get("kind", c.optimizer.kind)) ||
+        failed(r.get("lr", c.optimizer.lr)) ||
+        failed(r.get("momentum", c.optimizer.momentum)) ||
+        failed(r.get("rho", c.optimizer.rho)) ||
+        failed(r.get("beta1", c.optimizer.beta1)) ||
+        failed(r.get("beta2", c.optimizer.beta2)) ||
+        failed(r.get("eps", c.optimizer.eps)) ||
+        failed(r.checkNoUnknownKeys()) ||
+        failed(r.oneOf("kind", c.optimizer.kind,
+                       {"sgd", "momentum", "nesterov", "adagrad", "rmsprop",
+                        "adam"})))
+      return failure();
+  }
+  if (sched) {
+    DictReader r(sched, emitError, "nn.model schedule");
+    if (failed(r.get("kind", c.schedule.kind)) ||
+        failed(r.get("gamma", c.schedule.gamma)) ||
+        failed(r.get("step_size", c.schedule.stepSize)) ||
+        failed(r.get("k", c.schedule.k)) || failed(r.checkNoUnknownKeys()) ||
+        failed(r.oneOf("kind", c.schedule.kind,
+                       {"constant", "step_decay", "exponential_decay",
+                        "exp_decay"})))
+      return failure();
+  }
+  if (es) {
+    c.earlyStopping = true;
+    DictReader r(es, emitError, "nn.model early_stopping");
+    if (failed(r.get("monitor", c.monitor)) ||
+        failed(r.get("patience", c.patience)) ||
+        failed(r.get("min_delta", c.minDelta)) ||
+        failed(r.checkNoUnknownKeys()) ||
+        failed(r.oneOf("monitor", c.monitor,
+                       {"loss", "accuracy", "mse", "mae", "r2"})))
+      return failure();
+  }
+  if (data) {
+    ArrayAttr targets, features;
+    DictReader r(data, emitError, "nn.model data");
+    if (failed(r.get("train", c.trainPath)) ||
+        failed(r.get("test", c.testPath)) ||
+        failed(r.get("targets", targets)) ||
+        failed(r.get("features", features)) ||
+        failed(r.get("val_split", c.valSplit)) ||
+        failed(r.checkNoUnknownKeys()) ||
+        failed(columnsFromAttr(targets, c.targetColumns, emitError)) ||
+        failed(columnsFromAttr(features, c.featureColumns, emitError)))
+      return failure();
+  }
+  return c;
+}
+
+FailureOr<ModelConfig> ModelConfig::of(ModuleOp module) {
+  auto dict = module->getAttrOfType<DictionaryAttr>(kAttrName);
+  if (!dict)
+    return module.emitError() << "module has no '" << kAttrName
+                              << "' attribute";
+  return fromAttr(dict, [&] { return module.emitError(); });
+}

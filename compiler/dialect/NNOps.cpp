@@ -1,0 +1,317 @@
+//===- NNOps.cpp - Operations of the nn dialect ---------------------------===//
+
+#include "kiln/Dialect/NN/NNOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+#include "kiln/Dialect/NN/NNInterfaces.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "kiln/Dialect/NN/NNOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<int64_t>> kiln::nn::broadcastShapes(ArrayRef<int64_t> lhs,
+                                                          ArrayRef<int64_t> rhs) {
+  size_t rank = std::max(lhs.size(), rhs.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t l = i < lhs.size() ? lhs[lhs.size() - 1 - i] : 1;
+    int64_t r = i < rhs.size() ? rhs[rhs.size() - 1 - i] : 1;
+    if (l != r && l != 1 && r != 1)
+      return failure();
+    result[rank - 1 - i] = l == 1 ? r : l;
+  }
+  return result;
+}
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+static std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleave(shape, os, ", ");
+  os << "]";
+  return s;
+}
+
+/// Checks that `v` has rank `rank`; `what` names it in the message.
+static LogicalResult checkRank(Operation *op, Value v, unsigned rank,
+                               StringRef what) {
+  if (shapeOf(v).size() == rank)
+    return success();
+  return op->emitOpError() << "expects " << what << " of rank " << rank
+                           << ", got " << formatShape(shapeOf(v));
+}
+
+static LogicalResult checkShape(Operation *op, Value v,
+                                ArrayRef<int64_t> expected, StringRef what) {
+  if (shapeOf(v) == expected)
+    return success();
+  return op->emitOpError() << "expects " << what << " of shape "
+                           << formatShape(expected) << ", got "
+                           << formatShape(shapeOf(v));
+}
+
+//===----------------------------------------------------------------------===//
+// State
+//===----------------------------------------------------------------------===//
+
+static FailureOr<StateOp> lookupState(Operation *op, FlatSymbolRefAttr sym,
+                                      SymbolTableCollection &symbolTable) {
+  auto state = symbolTable.lookupNearestSymbolFrom<StateOp>(op, sym);
+  if (!state)
+    return op->emitOpError() << "refers to unknown state " << sym;
+  return state;
+}
+
+LogicalResult LoadOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FailureOr<StateOp> state =
+      lookupState(getOperation(), getStateAttr(), symbolTable);
+  if (failed(state))
+    return failure();
+  if (state->getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " differs from the state's " << state->getType();
+  return success();
+}
+
+LogicalResult StoreOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FailureOr<StateOp> state =
+      lookupState(getOperation(), getStateAttr(), symbolTable);
+  if (failed(state))
+    return failure();
+  if (state->getType() != getValue().getType())
+    return emitOpError() << "stores " << getValue().getType()
+                         << " into a state of type " << state->getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+LogicalResult DenseOp::verify() {
+  if (failed(checkRank(*this, getInput(), 2, "an input")) ||
+      failed(checkRank(*this, getWeight(), 2, "a weight")))
+    return failure();
+  int64_t batch = shapeOf(getInput())[0], in = shapeOf(getInput())[1];
+  int64_t out = shapeOf(getWeight())[0];
+  if (shapeOf(getWeight())[1] != in)
+    return emitOpError() << "weight " << formatShape(shapeOf(getWeight()))
+                         << " does not take " << in << " inputs";
+  if (getBias() && failed(checkShape(*this, getBias(), {out}, "a bias")))
+    return failure();
+  return checkShape(*this, getResult(), {batch, out}, "a result");
+}
+
+LogicalResult MatMulOp::verify() {
+  if (failed(checkRank(*this, getLhs(), 2, "a lhs")) ||
+      failed(checkRank(*this, getRhs(), 2, "a rhs")))
+    return failure();
+  ArrayRef<int64_t> a = shapeOf(getLhs()), b = shapeOf(getRhs());
+  int64_t m = getTransposeLhs() ? a[1] : a[0];
+  int64_t ka = getTransposeLhs() ? a[0] : a[1];
+  int64_t kb = getTransposeRhs() ? b[1] : b[0];
+  int64_t n = getTransposeRhs() ? b[0] : b[1];
+  if (ka != kb)
+    return emitOpError() << "contracts " << ka << " with " << kb
+                         << " elements";
+  return checkShape(*this, getResult(), {m, n}, "a result");
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyBroadcast(Operation *op) {
+  ArrayRef<int64_t> lhs = shapeOf(op->getOperand(0));
+  ArrayRef<int64_t> rhs = shapeOf(op->getOperand(1));
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(lhs, rhs);
+  if (failed(shape))
+    return op->emitOpError() << "cannot broadcast " << formatShape(lhs)
+                             << " with " << formatShape(rhs);
+  return checkShape(op, op->getResult(0), *shape, "a result");
+}
+
+LogicalResult AddOp::verify() { return verifyBroadcast(*this); }
+LogicalResult SubOp::verify() { return verifyBroadcast(*this); }
+LogicalResult MulOp::verify() { return verifyBroadcast(*this); }
+LogicalResult DivOp::verify() { return verifyBroadcast(*this); }
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+static ActivationAttr activation(Operation *op, ActivationKind kind,
+                                 double param = 0.0) {
+  return ActivationAttr::get(op->getContext(), kind, param);
+}
+
+ActivationAttr SigmoidOp::getActivation() {
+  return activation(*this, ActivationKind::sigmoid);
+}
+ActivationAttr TanhOp::getActivation() {
+  return activation(*this, ActivationKind::tanh);
+}
+ActivationAttr ReluOp::getActivation() {
+  return activation(*this, ActivationKind::relu);
+}
+ActivationAttr LeakyReluOp::getActivation() {
+  return activation(*this, ActivationKind::leaky_relu,
+                    getAlpha().convertToDouble());
+}
+ActivationAttr GeluOp::getActivation() {
+  return activation(*this, getApproximate() ? ActivationKind::gelu_sigmoid
+                                            : ActivationKind::gelu);
+}
+ActivationAttr SoftplusOp::getActivation() {
+  return activation(*this, ActivationKind::softplus,
+                    getBeta().convertToDouble());
+}
+ActivationAttr SwishOp::getActivation() {
+  return activation(*this, ActivationKind::swish, getBeta().convertToDouble());
+}
+
+LogicalResult SoftplusOp::verify() {
+  if (getBeta().convertToDouble() > 0)
+    return success();
+  return emitOpError() << "expects beta > 0";
+}
+
+LogicalResult SwishOp::verify() {
+  if (getBeta().convertToDouble() > 0)
+    return success();
+  return emitOpError() << "expects beta > 0";
+}
+
+//===----------------------------------------------------------------------===//
+// Regularization and normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult DropoutOp::verify() {
+  double p = getP().convertToDouble();
+  if (p >= 0 && p < 1)
+    return success();
+  return emitOpError() << "expects p in [0, 1), got " << p;
+}
+
+/// Batch and layer norm share their interface: x [B, F], gamma and beta [F].
+static LogicalResult verifyNormOperands(Operation *op, Value x, Value gamma,
+                                        Value beta, double eps) {
+  if (failed(checkRank(op, x, 2, "an input")))
+    return failure();
+  int64_t features = shapeOf(x)[1];
+  if (failed(checkShape(op, gamma, {features}, "a gamma")) ||
+      failed(checkShape(op, beta, {features}, "a beta")))
+    return failure();
+  if (!(eps > 0))
+    return op->emitOpError() << "expects eps > 0, got " << eps;
+  return checkShape(op, op->getResult(0), shapeOf(x), "a result");
+}
+
+LogicalResult BatchNormOp::verify() {
+  if (failed(verifyNormOperands(*this, getInput(), getGamma(), getBeta(),
+                                getEps().convertToDouble())))
+    return failure();
+  int64_t features = shapeOf(getInput())[1];
+  if (failed(checkShape(*this, getRunningMean(), {features},
+                        "a running mean")) ||
+      failed(checkShape(*this, getRunningVar(), {features},
+                        "a running variance")) ||
+      failed(checkShape(*this, getNewRunningMean(), {features},
+                        "a new running mean")) ||
+      failed(checkShape(*this, getNewRunningVar(), {features},
+                        "a new running variance")))
+    return failure();
+  double momentum = getMomentum().convertToDouble();
+  if (momentum < 0 || momentum > 1)
+    return emitOpError() << "expects momentum in [0, 1], got " << momentum;
+  if (getTraining() && shapeOf(getInput())[0] < 2)
+    return emitOpError() << "needs at least 2 rows per batch in training";
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyNormOperands(*this, getInput(), getGamma(), getBeta(),
+                            getEps().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+/// prediction [B, K], target [B, K] (or [B] of labels), result [B].
+static LogicalResult verifyLoss(Operation *op, bool labels) {
+  Value prediction = op->getOperand(0), target = op->getOperand(1);
+  if (failed(checkRank(op, prediction, 2, "a prediction")))
+    return failure();
+  int64_t batch = shapeOf(prediction)[0];
+  if (labels) {
+    if (failed(checkShape(op, target, {batch}, "labels")))
+      return failure();
+  } else if (failed(checkShape(op, target, shapeOf(prediction),
+                               "a target"))) {
+    return failure();
+  }
+  return checkShape(op, op->getResult(0), {batch}, "a result");
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  double alpha = getLabelSmoothing().convertToDouble();
+  if (alpha < 0 || alpha > 1)
+    return emitOpError() << "expects label_smoothing in [0, 1], got "
+                         << alpha;
+  return verifyLoss(*this, /*labels=*/true);
+}
+LogicalResult BCEOp::verify() { return verifyLoss(*this, false); }
+LogicalResult MSEOp::verify() { return verifyLoss(*this, false); }
+LogicalResult MAEOp::verify() { return verifyLoss(*this, false); }
+LogicalResult HuberOp::verify() {
+  if (!(getDelta().convertToDouble() > 0))
+    return emitOpError() << "expects delta > 0";
+  return verifyLoss(*this, false);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and broadcasts
+//===----------------------------------------------------------------------===//
+
+/// `small` broadcasts to `large`.
+static LogicalResult verifyBroadcastsTo(Operation *op, ArrayRef<int64_t> small,
+                                        ArrayRef<int64_t> large) {
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(small, large);
+  if (succeeded(shape) && ArrayRef<int64_t>(*shape) == large)
+    return success();
+  return op->emitOpError() << formatShape(small) << " does not broadcast to "
+                           << formatShape(large);
+}
+
+LogicalResult SumToOp::verify() {
+  return verifyBroadcastsTo(*this, shapeOf(getResult()), shapeOf(getInput()));
+}
+
+OpFoldResult SumToOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult BroadcastToOp::verify() {
+  return verifyBroadcastsTo(*this, shapeOf(getInput()), shapeOf(getResult()));
+}
+
+OpFoldResult BroadcastToOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}

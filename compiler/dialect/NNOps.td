@@ -1,0 +1,311 @@
+//===- NNOps.td - Operations of the nn dialect --------------*- tablegen -*-===//
+
+#ifndef KILN_NN_OPS
+#define KILN_NN_OPS
+
+include "NNBase.td"
+include "NNInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+class NN_Op<string mnemonic, list<Trait> traits = []>
+    : Op<NN_Dialect, mnemonic, traits>;
+
+def NN_Tensor : StaticShapeTensorOf<[F32]>;
+def NN_Scalar : 0DTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// State
+//===----------------------------------------------------------------------===//
+
+def NN_StateOp : NN_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "A tensor of the model's state buffer";
+  let description = [{
+    Declares a named tensor that lives in the state buffer across calls:
+    a parameter, a batch-norm running statistic, or optimizer state. The
+    name is the checkpoint name. `fan_in` and `fan_out` feed the Xavier and
+    He initializers; `init_a` and `init_b` are normal's mean and std or
+    uniform's bounds. `offset` (in floats) is set by the state layout pass.
+
+    ```mlir
+    nn.state @l1.weight : tensor<128x64xf32> {role = #nn.role<param>,
+        init = #nn.init<he_uniform>, fan_in = 64 : i64, fan_out = 128 : i64}
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    TypeAttrOf<NN_Tensor>:$type,
+    NN_StateRoleAttr:$role,
+    NN_InitKindAttr:$init,
+    DefaultValuedAttr<F64Attr, "0.0">:$init_a,
+    DefaultValuedAttr<F64Attr, "0.0">:$init_b,
+    DefaultValuedAttr<I64Attr, "1">:$fan_in,
+    DefaultValuedAttr<I64Attr, "1">:$fan_out,
+    OptionalAttr<I64Attr>:$offset);
+  let assemblyFormat = "$sym_name `:` $type attr-dict";
+  let extraClassDeclaration = [{
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
+  }];
+}
+
+def NN_LoadOp : NN_Op<"load", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    MemoryEffects<[MemRead]>]> {
+  let summary = "Reads a state tensor";
+  let arguments = (ins FlatSymbolRefAttr:$state);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$state attr-dict `:` type($result)";
+}
+
+def NN_StoreOp : NN_Op<"store", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    MemoryEffects<[MemWrite]>]> {
+  let summary = "Writes a state tensor";
+  let arguments = (ins NN_Tensor:$value, FlatSymbolRefAttr:$state);
+  let assemblyFormat = "$value `,` $state attr-dict `:` type($value)";
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def NN_DenseOp : NN_Op<"dense", [Pure]> {
+  let summary = "A fully connected layer: x W^T + b, then an optional activation";
+  let description = [{
+    `x` is `[B, in]`, the weight `[out, in]` as in torch.nn.Linear, the
+    optional bias `[out]`; the result is `[B, out]`. The activation, when
+    present, has been fused into the layer by the activation fusion pass.
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$weight,
+                       Optional<NN_Tensor>:$bias,
+                       OptionalAttr<NN_ActivationAttr>:$activation);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_MatMulOp : NN_Op<"matmul", [Pure]> {
+  let summary = "Matrix product, with either operand optionally transposed";
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_rhs);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise arithmetic
+//===----------------------------------------------------------------------===//
+
+class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat([Pure], traits)> {
+  let description = [{
+    Elementwise, with NumPy broadcasting: shapes are aligned on the right,
+    and a dimension of size 1 (or a missing one) stretches to the other.
+  }];
+  let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AddOp : NN_BinaryOp<"add", [Commutative]> { let summary = "lhs + rhs"; }
+def NN_SubOp : NN_BinaryOp<"sub"> { let summary = "lhs - rhs"; }
+def NN_MulOp : NN_BinaryOp<"mul", [Commutative]> { let summary = "lhs * rhs"; }
+def NN_DivOp : NN_BinaryOp<"div"> { let summary = "lhs / rhs"; }
+
+class NN_UnaryOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def NN_NegOp : NN_UnaryOp<"neg"> { let summary = "-x"; }
+def NN_ExpOp : NN_UnaryOp<"exp"> { let summary = "e^x"; }
+def NN_LogOp : NN_UnaryOp<"log"> { let summary = "natural logarithm"; }
+def NN_SqrtOp : NN_UnaryOp<"sqrt"> { let summary = "square root"; }
+def NN_AbsOp : NN_UnaryOp<"abs"> { let summary = "|x|"; }
+def NN_SignOp : NN_UnaryOp<"sign"> {
+  let summary = "-1, 0 or 1 by the sign of x (the derivative of |x|)";
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+class NN_ActivationOp<string mnemonic, string kind, dag params = (ins),
+                      string paramName = "">
+    : NN_UnaryOp<mnemonic, [DeclareOpInterfaceMethods<ActivationOpInterface>]> {
+  let arguments = !con((ins NN_Tensor:$input), params);
+  string activationKind = kind;
+}
+
+def NN_SigmoidOp : NN_ActivationOp<"sigmoid", "sigmoid"> {
+  let summary = "1 / (1 + e^-x)";
+}
+def NN_TanhOp : NN_ActivationOp<"tanh", "tanh"> {
+  let summary = "hyperbolic tangent";
+}
+def NN_ReluOp : NN_ActivationOp<"relu", "relu"> {
+  let summary = "max(x, 0)";
+}
+def NN_LeakyReluOp : NN_ActivationOp<"leaky_relu", "leaky_relu",
+    (ins DefaultValuedAttr<F64Attr, "0.01">:$alpha)> {
+  let summary = "x for x >= 0, alpha x otherwise";
+}
+def NN_GeluOp : NN_ActivationOp<"gelu", "gelu",
+    (ins DefaultValuedAttr<BoolAttr, "false">:$approximate)> {
+  let summary = "x Phi(x), or x sigmoid(1.702 x) when approximate";
+}
+def NN_SoftplusOp : NN_ActivationOp<"softplus", "softplus",
+    (ins DefaultValuedAttr<F64Attr, "1.0">:$beta)> {
+  let summary = "log(1 + e^(beta x)) / beta";
+  let hasVerifier = 1;
+}
+def NN_SwishOp : NN_ActivationOp<"swish", "swish",
+    (ins DefaultValuedAttr<F64Attr, "1.0">:$beta)> {
+  let summary = "x sigmoid(beta x)";
+  let hasVerifier = 1;
+}
+
+def NN_SoftmaxOp : NN_UnaryOp<"softmax"> {
+  let summary = "softmax over the last axis";
+}
+
+//===----------------------------------------------------------------------===//
+// Regularization and normalization
+//===----------------------------------------------------------------------===//
+
+def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Zeroes elements with probability p, scales the rest by 1/(1-p)";
+  let description = [{
+    The mask comes from Philox4x32-10 keyed by `seed`, with the counter
+    (element index, `stream`, `step`): the same seed gives the same masks,
+    whatever the thread count. `stream` tells the dropout ops of a model
+    apart. The inference passes replace the op by its input.
+  }];
+  let arguments = (ins NN_Tensor:$input, I64:$seed, I64:$step,
+                       F64Attr:$p, I32Attr:$stream);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $seed `,` $step attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_BatchNormOp : NN_Op<"batch_norm", [Pure]> {
+  let summary = "Batch normalization over the batch axis of [B, F]";
+  let description = [{
+    In training mode the batch's mean and biased variance normalize `x`,
+    and the results `new_running_mean` and `new_running_var` are
+    `(1 - momentum) * running + momentum * batch`, with the unbiased variance
+    (PyTorch's convention). In inference mode the running statistics
+    normalize `x` and are returned unchanged.
+  }];
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma, NN_Tensor:$beta,
+                       NN_Tensor:$running_mean, NN_Tensor:$running_var,
+                       F64Attr:$eps, F64Attr:$momentum, BoolAttr:$training);
+  let results = (outs NN_Tensor:$result, NN_Tensor:$new_running_mean,
+                      NN_Tensor:$new_running_var);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $running_mean `,` $running_var attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_LayerNormOp : NN_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalization over the feature axis of [B, F]";
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma, NN_Tensor:$beta,
+                       F64Attr:$eps);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Losses: each gives one loss per sample, [B]
+//===----------------------------------------------------------------------===//
+
+class NN_LossOp<string mnemonic, dag attrs = (ins)> : NN_Op<mnemonic, [Pure]> {
+  let arguments = !con((ins NN_Tensor:$prediction, NN_Tensor:$target), attrs);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $prediction `,` $target attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_CrossEntropyOp : NN_LossOp<"cross_entropy",
+    (ins DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing)> {
+  let summary = "Softmax cross-entropy of logits [B, N] against labels [B]";
+  let description = [{
+    Labels are class indices stored as f32. With label smoothing alpha the
+    target distribution is y(1 - alpha) + alpha / N.
+  }];
+}
+def NN_BCEOp : NN_LossOp<"bce",
+    (ins DefaultValuedAttr<BoolAttr, "false">:$from_logits)> {
+  let summary = "Binary cross-entropy, summed over the labels of a sample";
+  let description = [{
+    On probabilities, logs are clamped at -100 as in torch.nn.BCELoss; from
+    logits, the stable form max(z, 0) - z y + log(1 + e^-|z|).
+  }];
+}
+def NN_MSEOp : NN_LossOp<"mse"> {
+  let summary = "Squared error, averaged over the outputs of a sample";
+}
+def NN_MAEOp : NN_LossOp<"mae"> {
+  let summary = "Absolute error, averaged over the outputs of a sample";
+}
+def NN_HuberOp : NN_LossOp<"huber", (ins F64Attr:$delta)> {
+  let summary = "Huber loss, averaged over the outputs of a sample";
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and broadcasts
+//===----------------------------------------------------------------------===//
+
+def NN_MeanOp : NN_Op<"mean", [Pure]> {
+  let summary = "Mean of all elements";
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def NN_SumToOp : NN_Op<"sum_to", [Pure]> {
+  let summary = "Sums a tensor down to a shape it was broadcast from";
+  let description = [{
+    The adjoint of broadcasting: sums over the leading dimensions that the
+    result lacks and over the dimensions where the result has size 1.
+  }];
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure]> {
+  let summary = "Broadcasts a tensor to a larger shape, NumPy style";
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+#endif // KILN_NN_OPS

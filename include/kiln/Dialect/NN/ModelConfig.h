@@ -1,0 +1,83 @@
+//===- ModelConfig.h - What a module knows about its model ------*- C++ -*-===//
+//
+// The facts about a model that are not ops: its data interface (batch size,
+// input width, target kind), how it trains (optimizer, schedule, weight
+// decay, epochs, early stopping) and where its data lives. They travel with
+// the IR as the module attribute `nn.model`, a dictionary that prints
+// readably and that kiln-opt can read back.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DIALECT_NN_MODELCONFIG_H
+#define KILN_DIALECT_NN_MODELCONFIG_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln::nn {
+
+struct OptimizerConfig {
+  std::string kind = "adam"; // sgd, momentum, nesterov, adagrad, rmsprop, adam
+  double lr = 1e-3;
+  double momentum = 0.9;
+  double rho = 0.99;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+};
+
+struct ScheduleConfig {
+  std::string kind = "constant"; // constant, step_decay, exponential_decay, exp_decay
+  double gamma = 1.0;
+  int64_t stepSize = 1;
+  double k = 0.0;
+};
+
+struct ColumnConfig {
+  std::string name;   // empty when chosen by index
+  int64_t index = -1; // -1 when chosen by name
+};
+
+struct ModelConfig {
+  std::string name;
+  int64_t batchSize = 32;
+  int64_t inputDim = 0;
+  std::string targetKind = "real"; // class, binary, multilabel, real
+  int64_t targetDim = 1;           // target columns per row
+  int64_t numClasses = 0;          // class targets only
+
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  double weightDecay = 0.0;
+  int64_t epochs = 10;
+  int64_t seed = 0;
+  bool earlyStopping = false;
+  std::string monitor = "loss"; // loss, accuracy, mse, mae, r2
+  int64_t patience = 5;
+  double minDelta = 0.0;
+
+  std::string trainPath; // absolute, or empty
+  std::string testPath;
+  std::vector<ColumnConfig> targetColumns;
+  std::vector<ColumnConfig> featureColumns;
+  double valSplit = 0.0;
+
+  static constexpr const char *kAttrName = "nn.model";
+
+  mlir::DictionaryAttr toAttr(mlir::MLIRContext *ctx) const;
+  /// Reads the config back; on a malformed dictionary, reports through
+  /// `emitError` and fails.
+  static mlir::FailureOr<ModelConfig>
+  fromAttr(mlir::DictionaryAttr attr,
+           llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+  /// The config of `module`, which must have a well-formed `nn.model`.
+  static mlir::FailureOr<ModelConfig> of(mlir::ModuleOp module);
+};
+
+} // namespace kiln::nn
+
+#endif // KILN_DIALECT_NN_MODELCONFIG_H
