@@ -1,0 +1,485 @@
+//===- Sema.cpp - Checking a spec and elaborating it into kiln::Model -----===//
+//
+// The order of work: collect the declarations (reporting duplicates and
+// missing ones), read the train section first (the batch size is part of
+// every tensor's shape), declare the input and target, elaborate the network
+// statements in source order, then the loss, the data section and the checks
+// that span sections. Last, the graph is pruned to what the loss needs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Sema.h"
+#include "kiln/Frontend/Frontend.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Casting.h"
+
+using namespace kiln;
+using namespace kiln::ast;
+using namespace kiln::sema;
+using namespace llvm;
+
+void Sema::error(const Location &loc, const Twine &msg) {
+  if (!diag.error(loc.loc, msg))
+    return;
+  for (const Frame &frame : reverse(callStack))
+    diag.note(frame.callLoc.loc,
+              "in block '" + frame.block->getName() + "' instantiated here");
+}
+
+void Sema::note(const Location &loc, const Twine &msg) {
+  diag.note(loc.loc, msg);
+}
+
+unsigned Sema::addNode(Node node) {
+  model.nodes.push_back(std::move(node));
+  return unsigned(model.nodes.size() - 1);
+}
+
+unsigned Sema::addState(StateTensor state) {
+  // Scopes keep layer names unique, so a clash here means two paths spell
+  // the same name; report it rather than emit an ambiguous checkpoint.
+  if (!stateNames.insert(state.name).second)
+    diag.error(SMLoc(), "duplicate state name '" + state.name + "'");
+  model.states.push_back(std::move(state));
+  return unsigned(model.states.size() - 1);
+}
+
+void Sema::defineVariable(Scope &scope, const std::string &name,
+                          const Location &loc, Value value, bool topLevel) {
+  Variable var{std::move(value), loc, topLevel};
+  auto [it, inserted] = scope.vars.try_emplace(name, std::move(var));
+  if (inserted)
+    return;
+  error(loc, "'" + name + "' is already defined");
+  note(it->second.loc, "previous definition is here");
+}
+
+std::string Sema::nameInstance(Scope &scope, StringRef kind,
+                               const Expr &call) {
+  unsigned index = scope.counters[kind]++;
+  bool named = call.hasAlias();
+  std::string name =
+      named ? call.getAlias() : (kind + Twine(index)).str();
+  Location loc = named ? call.getAliasLoc() : call.getLoc();
+  auto [it, inserted] = scope.layerNames.try_emplace(name, loc);
+  if (inserted)
+    return name;
+  if (named)
+    error(loc, "duplicate name '" + scope.qualify(name) + "'");
+  else
+    error(loc, "the automatic name '" + scope.qualify(name) +
+                   "' of this layer is already taken; name it with 'as'");
+  note(it->second, "'" + name + "' is first used here");
+  // Keep elaborating with a name no spec can spell; the error already
+  // guarantees that no Model is returned.
+  return name + "#" + std::to_string(index);
+}
+
+void Sema::declareParam(const ParamDecl &decl, Scope &scope) {
+  const std::string &name = decl.getName();
+  Location loc = decl.getLoc();
+  std::string what = "param '" + name + "'";
+  std::optional<std::vector<int64_t>> shape =
+      evalShape(decl.getShape(), scope, "the shape of " + what);
+  if (shape && shape->size() > 2) {
+    error(decl.getShape().getLoc(),
+          what + " has rank " + std::to_string(shape->size()) +
+              "; params have rank 0, 1 or 2");
+    shape.reset();
+  }
+  std::optional<InitSpec> init;
+  if (decl.getInit())
+    init = asInit(eval(*decl.getInit(), scope), "the initializer of " + what);
+  else if (shape)
+    init = InitSpec{shape->size() < 2 ? InitKind::Zeros : InitKind::XavierUniform,
+                    0, 0};
+  auto [it, inserted] = scope.layerNames.try_emplace(name, loc);
+  if (!inserted) {
+    error(loc, "duplicate name '" + scope.qualify(name) + "'");
+    note(it->second, "'" + name + "' is first used here");
+  }
+  Value v = Value::poison(loc);
+  if (shape && init && inserted) {
+    StateTensor s;
+    s.name = scope.qualify(name);
+    s.shape = *shape;
+    s.init = *init;
+    // Used as `x @ w` with w = [in, out]; a vector is its own fan.
+    s.fanIn = shape->empty() ? 1 : (*shape)[0];
+    s.fanOut = shape->empty() ? 1 : shape->size() == 2 ? (*shape)[1]
+                                                       : (*shape)[0];
+    s.loc = sourceLoc(loc);
+    Node n;
+    n.kind = OpKind::Load;
+    n.loc = sourceLoc(loc);
+    n.shape = *shape;
+    n.states = {addState(std::move(s))};
+    v.kind = Value::Kind::Tensor;
+    v.node = addNode(std::move(n));
+  }
+  defineVariable(scope, name, loc, std::move(v), scope.path.empty());
+}
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+void Sema::collectDecls() {
+  auto duplicate = [&](const Location &loc, const Twine &what,
+                       const Location &previous) {
+    error(loc, what);
+    note(previous, "previous definition is here");
+  };
+  for (const DeclPtr &decl : module.getDecls()) {
+    if (auto *d = dyn_cast<InputDecl>(decl.get())) {
+      if (inputDecl)
+        duplicate(d->getLoc(), "a model has one input; '" +
+                                   inputDecl->getName() +
+                                   "' is already declared",
+                  inputDecl->getLoc());
+      else
+        inputDecl = d;
+    } else if (auto *d = dyn_cast<TargetDecl>(decl.get())) {
+      if (targetDecl)
+        duplicate(d->getLoc(), "a model has one target; '" +
+                                   targetDecl->getName() +
+                                   "' is already declared",
+                  targetDecl->getLoc());
+      else
+        targetDecl = d;
+    } else if (auto *d = dyn_cast<LossDecl>(decl.get())) {
+      if (lossDecl)
+        duplicate(d->getLoc(), "a model has one 'loss' statement",
+                  lossDecl->getLoc());
+      else
+        lossDecl = d;
+    } else if (auto *d = dyn_cast<SectionDecl>(decl.get())) {
+      const SectionDecl *&slot =
+          d->getSection() == SectionDecl::Section::Train ? trainDecl : dataDecl;
+      if (slot)
+        duplicate(d->getLoc(),
+                  "duplicate '" + d->getSectionName() + "' section",
+                  slot->getLoc());
+      else
+        slot = d;
+    } else if (auto *d = dyn_cast<BlockDecl>(decl.get())) {
+      const std::string &name = d->getName();
+      auto [it, inserted] = blocks.try_emplace(name, d);
+      if (!inserted)
+        duplicate(d->getLoc(), "block '" + name + "' is already defined",
+                  it->second->getLoc());
+      else if (is_contained(builtinNames(), name) ||
+               is_contained(initNames(), name))
+        error(d->getLoc(),
+              "block '" + name + "' has the name of a builtin function");
+    }
+  }
+  Location at = module.getNameLoc();
+  if (!inputDecl)
+    error(at, "model '" + module.getName() +
+                  "' has no input; declare one, e.g. 'input x: [16]'");
+  if (!targetDecl)
+    error(at, "model '" + module.getName() +
+                  "' has no target; declare one, e.g. 'target y: class(10)'");
+  if (!lossDecl)
+    error(at, "model '" + module.getName() +
+                  "' has no loss; add one, e.g. 'loss cross_entropy(logits, y)'");
+}
+
+void Sema::checkBlockSignatures() {
+  for (const auto &entry : blocks) {
+    const BlockDecl &block = *entry.second;
+    StringMap<Location> seen;
+    for (const BlockArg &arg : block.getArgs()) {
+      auto [it, inserted] = seen.try_emplace(arg.name, arg.loc);
+      if (!inserted) {
+        error(arg.loc, "block '" + block.getName() + "' has two arguments "
+                                                     "named '" +
+                           arg.name + "'");
+        note(it->second, "previous definition is here");
+      }
+    }
+  }
+}
+
+void Sema::declareInputAndTarget() {
+  if (inputDecl) {
+    const std::string &name = inputDecl->getName();
+    std::optional<std::vector<int64_t>> shape = evalShape(
+        inputDecl->getShape(), top, "the shape of input '" + name + "'");
+    if (shape && shape->size() != 1) {
+      error(inputDecl->getShape().getLoc(),
+            "input '" + name + "' must have rank 1 ([features]; the batch "
+            "dimension is implicit), got " + shapeStr(*shape));
+      shape.reset();
+    }
+    Value v = Value::poison(inputDecl->getLoc());
+    if (shape) {
+      model.input = {name, (*shape)[0], sourceLoc(inputDecl->getLoc())};
+      Node n;
+      n.kind = OpKind::Input;
+      n.loc = model.input.loc;
+      n.shape = {batch, (*shape)[0]};
+      v.kind = Value::Kind::Tensor;
+      v.node = addNode(std::move(n));
+      inputNode = v.node;
+    }
+    defineVariable(top, name, inputDecl->getLoc(), std::move(v), false);
+  }
+  if (targetDecl) {
+    const std::string &name = targetDecl->getName();
+    TargetKind kind = targetDecl->getTargetKind();
+    int64_t size = targetDecl->hasSize() ? targetDecl->getSize() : 1;
+    bool ok = true;
+    if (kind == TargetKind::Class)
+      ok = checkRange(double(size), targetDecl->getSizeLoc(),
+                      "the number of classes", 2, Bound::Closed);
+    else if (targetDecl->hasSize())
+      ok = checkRange(double(size), targetDecl->getSizeLoc(),
+                      "the number of target columns", 1, Bound::Closed);
+    Value v = Value::poison(targetDecl->getLoc());
+    if (ok) {
+      model.target = {name, kind, size, sourceLoc(targetDecl->getLoc())};
+      Node n;
+      n.kind = OpKind::Target;
+      n.loc = model.target.loc;
+      n.shape = kind == TargetKind::Class ? std::vector<int64_t>{batch}
+                                          : std::vector<int64_t>{batch, size};
+      v.kind = Value::Kind::Tensor;
+      v.node = addNode(std::move(n));
+      targetNode = v.node;
+    }
+    defineVariable(top, name, targetDecl->getLoc(), std::move(v), false);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+StringRef targetKindText(TargetKind kind) {
+  switch (kind) {
+  case TargetKind::Class:
+    return "class(N)";
+  case TargetKind::Binary:
+    return "binary";
+  case TargetKind::MultiLabel:
+    return "multilabel(K)";
+  case TargetKind::Real:
+    return "real(K)";
+  }
+  return "?";
+}
+
+} // namespace
+
+void Sema::checkLoss(const LossDecl &decl) {
+  static const StringRef kCE[] = {"logits", "target", "label_smoothing"};
+  static const StringRef kBCE[] = {"prediction", "target", "from_logits"};
+  static const StringRef kReg[] = {"prediction", "target"};
+  static const StringRef kHuber[] = {"prediction", "target", "delta"};
+  const CallExpr &call = decl.getCall();
+  const std::string &name = call.getCallee();
+  Location loc = call.getLoc();
+  ArrayRef<StringRef> params;
+  Loss &loss = model.loss;
+  loss.loc = sourceLoc(loc);
+  TargetKind needs;
+  if (name == "cross_entropy") {
+    loss.kind = LossKind::CrossEntropy;
+    params = kCE;
+    needs = TargetKind::Class;
+  } else if (name == "bce" || name == "multilabel_bce") {
+    loss.kind = name == "bce" ? LossKind::BCE : LossKind::MultiLabelBCE;
+    params = kBCE;
+    needs = name == "bce" ? TargetKind::Binary : TargetKind::MultiLabel;
+  } else if (name == "mse" || name == "mae") {
+    loss.kind = name == "mse" ? LossKind::MSE : LossKind::MAE;
+    params = kReg;
+    needs = TargetKind::Real;
+  } else if (name == "huber") {
+    loss.kind = LossKind::Huber;
+    params = kHuber;
+    needs = TargetKind::Real;
+  } else {
+    error(loc, "unknown loss '" + name + "'" + didYouMean(name, lossNames()) +
+                   " (" + join(lossNames(), ", ") + ")");
+    return;
+  }
+  if (call.hasAlias())
+    error(call.getAliasLoc(), "a loss cannot be named with 'as'");
+  std::string what = "'" + name + "'";
+  BoundArgs args;
+  inLoss = true;
+  bool bound = bindArgs(call, params, 2, what, top, args);
+  inLoss = false;
+  if (!bound)
+    return;
+  bool ok = true;
+  if (loss.kind == LossKind::CrossEntropy) {
+    auto ls = realArg(args, 2, 0.0, "'label_smoothing' of " + what);
+    ok &= ls && checkRange(*ls, args.values[2].loc,
+                           "'label_smoothing' of " + what, 0, Bound::Closed,
+                           1, Bound::Open);
+    loss.labelSmoothing = ls.value_or(0.0);
+  } else if (loss.kind == LossKind::BCE ||
+             loss.kind == LossKind::MultiLabelBCE) {
+    auto fromLogits = boolArg(args, 2, false, "'from_logits' of " + what);
+    ok &= fromLogits.has_value();
+    loss.fromLogits = fromLogits.value_or(false);
+  } else if (loss.kind == LossKind::Huber) {
+    auto delta = realArg(args, 2, 1.0, "'delta' of " + what);
+    ok &= delta && checkRange(*delta, args.values[2].loc, "'delta' of " + what,
+                              0, Bound::Open);
+    loss.delta = delta.value_or(1.0);
+  }
+  std::optional<unsigned> pred =
+      asTensor(args.values[0], "the prediction of " + what);
+  const Value &t = args.values[1];
+  if (!t.isPoison() && targetNode &&
+      !(t.kind == Value::Kind::Tensor && t.node == *targetNode)) {
+    error(t.loc, "the second argument of " + what + " must be the target '" +
+                     targetDecl->getName() + "'");
+    ok = false;
+  }
+  if (!targetNode || !pred || !ok)
+    return;
+  if (model.target.kind != needs) {
+    error(loc, what + " needs a " + targetKindText(needs) + " target, but '" +
+                   model.target.name + "' is " +
+                   targetKindText(model.target.kind));
+    note(targetDecl->getLoc(), "the target is declared here");
+    return;
+  }
+  // Class labels are [B]; the prediction is one logit per class.
+  int64_t width = model.target.kind == TargetKind::Binary ? 1
+                                                          : model.target.size;
+  std::vector<int64_t> expected = {batch, width};
+  if (shapeOf(*pred) != expected) {
+    error(args.values[0].loc,
+          "the prediction of " + what + " must have shape " +
+              shapeStr(expected) + " ([batch, " +
+              (needs == TargetKind::Class ? "classes" : "target columns") +
+              "]), got " + shapeStr(shapeOf(*pred)));
+    return;
+  }
+  loss.prediction = *pred;
+  loss.target = *targetNode;
+  haveLoss = true;
+}
+
+//===----------------------------------------------------------------------===//
+// Pruning
+//===----------------------------------------------------------------------===//
+
+/// Keeps the nodes the loss depends on (and the input, which the compiled
+/// functions always take), in order, and the states those nodes use.
+void Sema::prune() {
+  std::vector<bool> live(model.nodes.size(), false);
+  live[model.loss.prediction] = live[model.loss.target] = true;
+  if (inputNode)
+    live[*inputNode] = true;
+  for (size_t i = model.nodes.size(); i-- > 0;)
+    if (live[i])
+      for (unsigned op : model.nodes[i].operands)
+        live[op] = true;
+
+  std::vector<unsigned> nodeId(model.nodes.size()), stateId(model.states.size());
+  std::vector<bool> liveState(model.states.size(), false);
+  std::vector<Node> nodes;
+  for (size_t i = 0; i < model.nodes.size(); ++i) {
+    if (!live[i])
+      continue;
+    nodeId[i] = unsigned(nodes.size());
+    nodes.push_back(std::move(model.nodes[i]));
+    for (unsigned &op : nodes.back().operands)
+      op = nodeId[op];
+    for (unsigned s : nodes.back().states)
+      liveState[s] = true;
+  }
+  std::vector<StateTensor> states;
+  for (size_t i = 0; i < model.states.size(); ++i) {
+    if (!liveState[i])
+      continue;
+    stateId[i] = unsigned(states.size());
+    states.push_back(std::move(model.states[i]));
+  }
+  for (Node &n : nodes)
+    for (unsigned &s : n.states)
+      s = stateId[s];
+
+  // Top-level values that the loss does not use are dropped; say so.
+  for (const DeclPtr &decl : module.getDecls()) {
+    std::string name;
+    if (auto *a = dyn_cast<AssignDecl>(decl.get()))
+      name = a->getName();
+    else if (auto *p = dyn_cast<ParamDecl>(decl.get()))
+      name = p->getName();
+    auto it = top.vars.find(name);
+    if (name.empty() || it == top.vars.end() || !it->second.topLevelAssign ||
+        it->second.value.kind != Value::Kind::Tensor)
+      continue;
+    if (!live[it->second.value.node])
+      diag.warning(decl->getLoc().loc,
+                   "'" + name + "' is not used by the loss and is dropped");
+  }
+  for (const auto &entry : blocks)
+    if (!usedBlocks.count(entry.getKey()))
+      diag.warning(entry.second->getLoc().loc,
+                   "block '" + entry.getKey() + "' is never used");
+  if (inputNode) {
+    bool used = false;
+    for (const Node &n : nodes)
+      used |= is_contained(n.operands, nodeId[*inputNode]);
+    if (!used)
+      diag.warning(inputDecl->getLoc().loc,
+                   "the prediction does not depend on input '" +
+                       inputDecl->getName() + "'");
+  }
+
+  model.loss.prediction = nodeId[model.loss.prediction];
+  model.loss.target = nodeId[model.loss.target];
+  model.nodes = std::move(nodes);
+  model.states = std::move(states);
+}
+
+std::optional<Model> Sema::run() {
+  unsigned errorsBefore = diag.getNumErrors();
+  model.name = module.getName();
+  model.file = module.getFile();
+  collectDecls();
+  checkBlockSignatures();
+  if (trainDecl)
+    checkTrain(*trainDecl);
+  batch = model.training.batchSize;
+  declareInputAndTarget();
+  for (const DeclPtr &decl : module.getDecls()) {
+    if (auto *p = dyn_cast<ParamDecl>(decl.get()))
+      declareParam(*p, top);
+    else if (auto *a = dyn_cast<AssignDecl>(decl.get()))
+      defineVariable(top, a->getName(), a->getLoc(), eval(a->getValue(), top),
+                     true);
+  }
+  if (lossDecl)
+    checkLoss(*lossDecl);
+  if (dataDecl)
+    checkData(*dataDecl);
+  checkMonitorAndColumns();
+  if (diag.getNumErrors() != errorsBefore || !haveLoss)
+    return std::nullopt;
+  prune();
+  return std::move(model);
+}
+
+std::optional<Model> kiln::checkSpec(const ast::Module &module,
+                                     DiagnosticEngine &diag) {
+  Sema sema(module, diag);
+  diag.setSorted(true);
+  std::optional<Model> model = sema.run();
+  diag.setSorted(false);
+  return model;
+}
