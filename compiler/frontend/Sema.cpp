@@ -275,6 +275,21 @@ StringRef targetKindText(TargetKind kind) {
   return "?";
 }
 
+/// The declared type as written, e.g. `class(10)` or `real(3)`.
+std::string declaredTarget(const Target &t) {
+  switch (t.kind) {
+  case TargetKind::Class:
+    return "class(" + std::to_string(t.size) + ")";
+  case TargetKind::Binary:
+    return "binary";
+  case TargetKind::MultiLabel:
+    return "multilabel(" + std::to_string(t.size) + ")";
+  case TargetKind::Real:
+    return "real(" + std::to_string(t.size) + ")";
+  }
+  return "?";
+}
+
 } // namespace
 
 void Sema::checkLoss(const LossDecl &decl) {
@@ -310,8 +325,7 @@ void Sema::checkLoss(const LossDecl &decl) {
                    " (" + join(lossNames(), ", ") + ")");
     return;
   }
-  if (call.hasAlias())
-    error(call.getAliasLoc(), "a loss cannot be named with 'as'");
+  lossKindKnown = true;
   std::string what = "'" + name + "'";
   BoundArgs args;
   inLoss = true;
@@ -350,8 +364,7 @@ void Sema::checkLoss(const LossDecl &decl) {
     return;
   if (model.target.kind != needs) {
     error(loc, what + " needs a " + targetKindText(needs) + " target, but '" +
-                   model.target.name + "' is " +
-                   targetKindText(model.target.kind));
+                   model.target.name + "' is " + declaredTarget(model.target));
     note(targetDecl->getLoc(), "the target is declared here");
     return;
   }

@@ -203,8 +203,10 @@ public:
   llvm::StringMap<const ast::BlockDecl *> blocks;
   llvm::StringMap<bool> usedBlocks;
   std::optional<unsigned> inputNode, targetNode;
-  bool haveLoss = false;
-  bool targetsGiven = false;
+  bool haveLoss = false;      // the loss statement checked without error
+  bool lossKindKnown = false; // its kind is known (for the monitor check)
+  bool targetsGiven = false;  // the data section sets 'target'
+  bool targetsFailed = false; // ... to something invalid (reported)
 
   /// Block instances being elaborated, outermost first.
   struct Frame {

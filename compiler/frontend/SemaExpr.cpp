@@ -111,6 +111,16 @@ std::string describeValue(const Value &v, const Sema &sema) {
   return "a value";
 }
 
+/// Where an expression starts: `x` in `x -> dense(3)` or `x + 1`. Argument
+/// diagnostics point there rather than at the last operator.
+const Location &startLoc(const Expr &e) {
+  if (auto *call = dyn_cast<CallExpr>(&e); call && call->isPiped())
+    return startLoc(*call->getArgs()[0].value);
+  if (auto *binary = dyn_cast<BinaryExpr>(&e))
+    return startLoc(binary->getLHS());
+  return e.getLoc();
+}
+
 } // namespace
 
 ArrayRef<StringRef> sema::initNames() { return kInitNames; }
@@ -305,7 +315,9 @@ bool Sema::bindArgs(const CallExpr &call, ArrayRef<StringRef> params,
   for (size_t i = 0; i < call.getArgs().size(); ++i) {
     if (slotOf[i] >= 0 && (rawSlots >> slotOf[i]) & 1)
       continue;
-    Value v = eval(*call.getArgs()[i].value, scope);
+    const Expr &e = *call.getArgs()[i].value;
+    Value v = eval(e, scope);
+    v.loc = startLoc(e);
     if (slotOf[i] >= 0)
       args.values[slotOf[i]] = std::move(v);
   }

@@ -393,10 +393,11 @@ void Sema::checkData(const SectionDecl &section) {
                        didYouMean(s.name, kDataSettings) + " (" +
                        join(ArrayRef<StringRef>(kDataSettings), ", ") + ")");
     } else if (s.name == "target" || s.name == "features") {
-      if (auto columns = evalColumns(s)) {
+      targetsGiven |= s.name == "target";
+      if (auto columns = evalColumns(s))
         (s.name == "target" ? d.targets : d.features) = std::move(*columns);
-        targetsGiven |= s.name == "target";
-      }
+      else if (s.name == "target")
+        targetsFailed = true;
     } else if (const Expr *e = settingValue(s)) {
       Value v = eval(*e, constants);
       if (s.name == "val_split") {
@@ -426,7 +427,7 @@ void Sema::checkData(const SectionDecl &section) {
 /// Checks that need both the loss and the train or data section.
 void Sema::checkMonitorAndColumns() {
   Training &t = model.training;
-  if (t.earlyStopping.enabled && haveLoss) {
+  if (t.earlyStopping.enabled && lossKindKnown) {
     bool classification = model.loss.kind == LossKind::CrossEntropy ||
                           model.loss.kind == LossKind::BCE ||
                           model.loss.kind == LossKind::MultiLabelBCE;
@@ -454,7 +455,7 @@ void Sema::checkMonitorAndColumns() {
                         ? 1
                         : size_t(model.target.size);
   size_t got = model.data.targets.size();
-  if (got == expected || (!targetsGiven && !dataDecl))
+  if (got == expected || targetsFailed || (!targetsGiven && !dataDecl))
     return;
   Location at = dataDecl->getLoc();
   for (const Setting &s : dataDecl->getSettings())
