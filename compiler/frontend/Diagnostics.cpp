@@ -95,9 +95,10 @@ StringRef kiln::findClosest(StringRef name, ArrayRef<StringRef> candidates) {
   if (numPrefixMatches == 1)
     return prefixMatch;
 
-  // About one typo per three characters, and never a distance as large as
-  // the name itself (which would make any short name "close" to `x`).
-  unsigned maxDistance = (name.size() + 2) / 3;
+  // About one typo per three characters, plus one (a swap of two letters,
+  // `sdg`, counts two), and never a distance as large as the name itself
+  // (which would make any short name "close" to `x`).
+  unsigned maxDistance = name.size() / 3 + 1;
   StringRef best;
   unsigned bestDistance = maxDistance + 1;
   for (StringRef candidate : candidates) {

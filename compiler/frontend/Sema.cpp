@@ -327,10 +327,15 @@ void Sema::checkLoss(const LossDecl &decl) {
   }
   lossKindKnown = true;
   std::string what = "'" + name + "'";
+  // The target argument is the one place where the target may be named;
+  // evaluate it apart from the prediction, which must not read it.
   BoundArgs args;
-  inLoss = true;
-  bool bound = bindArgs(call, params, 2, what, top, args);
-  inLoss = false;
+  bool bound = bindArgs(call, params, 2, what, top, args, /*rawSlots=*/2);
+  if (args.given(1)) {
+    inLoss = true;
+    args.values[1] = eval(*args.exprs[1], top);
+    inLoss = false;
+  }
   if (!bound)
     return;
   bool ok = true;

@@ -214,7 +214,7 @@ public:
     Location callLoc;
   };
   llvm::SmallVector<Frame, 8> callStack;
-  bool inLoss = false;
+  bool inLoss = false; // evaluating the loss's target argument
   bool reportedTooLarge = false;
   llvm::StringSet<> stateNames;
   Scope top;

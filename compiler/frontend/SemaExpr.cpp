@@ -844,9 +844,9 @@ Value Sema::callBlock(const BlockDecl &block, const CallExpr &call,
   }
   // Each instance copies the block's graph: a chain of blocks that call
   // others twice grows exponentially, so stop at a size no network needs.
-  if (model.nodes.size() > 1000000) {
+  if (model.nodes.size() > 100000) {
     if (!reportedTooLarge)
-      error(loc, "the model is too large (over a million operations)");
+      error(loc, "the model is too large (over 100000 operations)");
     reportedTooLarge = true;
     return Value::poison(loc);
   }

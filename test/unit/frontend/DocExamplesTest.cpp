@@ -1,0 +1,75 @@
+//===- DocExamplesTest.cpp - docs/language.md's examples must compile -----===//
+//
+// Every ```kiln block of the language reference is a complete spec that must
+// check without errors; ```kiln-error blocks must fail. So the reference
+// cannot drift from the implementation unnoticed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestUtil.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+using kiln::test::SpecRun;
+
+namespace {
+
+struct Example {
+  unsigned line; // of the opening fence in language.md
+  bool expectError;
+  std::string text;
+};
+
+std::vector<Example> readExamples() {
+  std::ifstream file(KILN_SOURCE_DIR "/docs/language.md");
+  std::vector<Example> examples;
+  std::string line;
+  unsigned lineNo = 0;
+  Example *open = nullptr;
+  while (std::getline(file, line)) {
+    ++lineNo;
+    llvm::StringRef l(line);
+    if (open) {
+      if (l.trim() == "```")
+        open = nullptr;
+      else
+        open->text += line + "\n";
+    } else if (l == "```kiln" || l == "```kiln-error") {
+      examples.push_back({lineNo, l == "```kiln-error", ""});
+      open = &examples.back();
+    }
+  }
+  return examples;
+}
+
+TEST(DocExamples, EveryExampleChecksAsDocumented) {
+  std::vector<Example> examples = readExamples();
+  ASSERT_GE(examples.size(), 10u) << "docs/language.md lost its examples";
+  for (const Example &e : examples) {
+    auto run = SpecRun::check(e.text);
+    if (e.expectError)
+      EXPECT_FALSE(run->model.has_value())
+          << "language.md:" << e.line << " should fail:\n" << e.text;
+    else
+      EXPECT_TRUE(run->model.has_value())
+          << "language.md:" << e.line << ":\n"
+          << run->diagnostics() << e.text;
+  }
+}
+
+TEST(DocExamples, TheOverviewExampleIsTheTestSpec) {
+  std::vector<Example> examples = readExamples();
+  ASSERT_FALSE(examples.empty());
+  auto fromDoc = SpecRun::check(examples.front().text);
+  auto fromTest = SpecRun::check(kiln::test::digitsSpec());
+  ASSERT_TRUE(fromDoc->model && fromTest->model);
+  EXPECT_EQ(fromDoc->model->states.size(), fromTest->model->states.size());
+  EXPECT_EQ(fromDoc->model->nodes.size(), fromTest->model->nodes.size());
+}
+
+} // namespace
