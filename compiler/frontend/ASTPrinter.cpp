@@ -18,20 +18,6 @@ using namespace llvm;
 
 namespace {
 
-StringRef targetTypeName(TargetKind kind) {
-  switch (kind) {
-  case TargetKind::Class:
-    return "class";
-  case TargetKind::Binary:
-    return "binary";
-  case TargetKind::MultiLabel:
-    return "multilabel";
-  case TargetKind::Real:
-    return "real";
-  }
-  return "?";
-}
-
 class ASTPrinter {
 public:
   explicit ASTPrinter(raw_ostream &os) : os(os) {}
@@ -175,6 +161,20 @@ private:
 };
 
 } // namespace
+
+StringRef ast::targetTypeName(TargetKind kind) {
+  switch (kind) {
+  case TargetKind::Class:
+    return "class";
+  case TargetKind::Binary:
+    return "binary";
+  case TargetKind::MultiLabel:
+    return "multilabel";
+  case TargetKind::Real:
+    return "real";
+  }
+  return "?";
+}
 
 void kiln::printAST(const Module &module, raw_ostream &os) {
   ASTPrinter(os).print(module);

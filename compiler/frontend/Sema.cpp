@@ -37,6 +37,14 @@ unsigned Sema::addNode(Node node) {
   return unsigned(model.nodes.size() - 1);
 }
 
+Value Sema::addTensor(Node node, const Location &loc) {
+  Value v;
+  v.kind = Value::Kind::Tensor;
+  v.node = addNode(std::move(node));
+  v.loc = loc;
+  return v;
+}
+
 unsigned Sema::addState(StateTensor state) {
   // Scopes keep layer names unique, so a clash here means two paths spell
   // the same name; report it rather than emit an ambiguous checkpoint.
@@ -116,8 +124,7 @@ void Sema::declareParam(const ParamDecl &decl, Scope &scope) {
     n.loc = sourceLoc(loc);
     n.shape = *shape;
     n.states = {addState(std::move(s))};
-    v.kind = Value::Kind::Tensor;
-    v.node = addNode(std::move(n));
+    v = addTensor(std::move(n), loc);
   }
   defineVariable(scope, name, loc, std::move(v), scope.path.empty());
 }
@@ -222,8 +229,7 @@ void Sema::declareInputAndTarget() {
       n.kind = OpKind::Input;
       n.loc = model.input.loc;
       n.shape = {batch, (*shape)[0]};
-      v.kind = Value::Kind::Tensor;
-      v.node = addNode(std::move(n));
+      v = addTensor(std::move(n), inputDecl->getLoc());
       inputNode = v.node;
     }
     defineVariable(top, name, inputDecl->getLoc(), std::move(v), false);
@@ -247,8 +253,7 @@ void Sema::declareInputAndTarget() {
       n.loc = model.target.loc;
       n.shape = kind == TargetKind::Class ? std::vector<int64_t>{batch}
                                           : std::vector<int64_t>{batch, size};
-      v.kind = Value::Kind::Tensor;
-      v.node = addNode(std::move(n));
+      v = addTensor(std::move(n), targetDecl->getLoc());
       targetNode = v.node;
     }
     defineVariable(top, name, targetDecl->getLoc(), std::move(v), false);
@@ -261,33 +266,21 @@ void Sema::declareInputAndTarget() {
 
 namespace {
 
-StringRef targetKindText(TargetKind kind) {
-  switch (kind) {
-  case TargetKind::Class:
-    return "class(N)";
-  case TargetKind::Binary:
-    return "binary";
-  case TargetKind::MultiLabel:
-    return "multilabel(K)";
-  case TargetKind::Real:
-    return "real(K)";
-  }
-  return "?";
+/// The type a loss needs, e.g. `class(N)`.
+std::string targetKindText(TargetKind kind) {
+  StringRef name = targetTypeName(kind);
+  if (kind == TargetKind::Class)
+    return (name + "(N)").str();
+  if (kind == TargetKind::Binary)
+    return name.str();
+  return (name + "(K)").str();
 }
 
 /// The declared type as written, e.g. `class(10)` or `real(3)`.
 std::string declaredTarget(const Target &t) {
-  switch (t.kind) {
-  case TargetKind::Class:
-    return "class(" + std::to_string(t.size) + ")";
-  case TargetKind::Binary:
-    return "binary";
-  case TargetKind::MultiLabel:
-    return "multilabel(" + std::to_string(t.size) + ")";
-  case TargetKind::Real:
-    return "real(" + std::to_string(t.size) + ")";
-  }
-  return "?";
+  if (t.kind == TargetKind::Binary)
+    return targetTypeName(t.kind).str();
+  return (targetTypeName(t.kind) + "(" + Twine(t.size) + ")").str();
 }
 
 } // namespace

@@ -8,7 +8,8 @@
 // one mistake is reported once, not once per use.
 //
 // The implementation is split by topic: Sema.cpp (declarations, loss,
-// pruning), SemaExpr.cpp (expressions, builtins, blocks), SemaSettings.cpp
+// pruning), SemaExpr.cpp (values, arguments, expressions, blocks),
+// SemaBuiltins.cpp (builtin functions, initializers), SemaSettings.cpp
 // (train and data sections).
 //
 //===----------------------------------------------------------------------===//
@@ -136,6 +137,8 @@ public:
   std::string nameInstance(Scope &scope, llvm::StringRef kind,
                            const ast::Expr &call);
   unsigned addNode(Node node);
+  /// Adds `node` and returns it as a tensor value written at `loc`.
+  Value addTensor(Node node, const Location &loc);
   unsigned addState(StateTensor state);
   const std::vector<int64_t> &shapeOf(unsigned node) const {
     return model.nodes[node].shape;
@@ -184,9 +187,10 @@ private:
   std::optional<std::vector<ColumnRef>> evalColumns(const ast::Setting &s);
   /// For `name = value` settings: reports `name(...)` and returns null.
   const ast::Expr *settingValue(const ast::Setting &s);
-  /// A setting value that names a choice, bare (`adam`) or called
-  /// (`adam(lr = 0.1)`); returns null after reporting anything else.
-  const ast::CallExpr *asChoice(const ast::Expr &value, std::string &name,
+  /// A `name = value` setting whose value names a choice, bare (`adam`,
+  /// returns null) or called (`adam(lr = 0.1)`, returns the call). `name` is
+  /// left empty after an error was reported.
+  const ast::CallExpr *asChoice(const ast::Setting &s, std::string &name,
                                 const Location *&loc, const llvm::Twine &what);
 
 public:
@@ -226,6 +230,11 @@ llvm::ArrayRef<llvm::StringRef> builtinNames();
 llvm::ArrayRef<llvm::StringRef> lossNames();
 llvm::ArrayRef<llvm::StringRef> optimizerNames();
 llvm::ArrayRef<llvm::StringRef> scheduleNames();
+/// Index of the builtin tensor function `name`, or -1.
+int findBuiltin(llvm::StringRef name);
+bool isActivation(llvm::StringRef name);
+/// The error for `as` on a call of `callee`, which creates no layer.
+std::string asMisuse(llvm::StringRef callee);
 /// A number as messages show it: integers without a fraction, else %g.
 std::string formatNumber(double v);
 

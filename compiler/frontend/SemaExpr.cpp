@@ -1,4 +1,4 @@
-//===- SemaExpr.cpp - Expressions, builtins and block instances -----------===//
+//===- SemaExpr.cpp - Values, arguments, expressions and block instances --===//
 
 #include "Sema.h"
 
@@ -15,81 +15,6 @@ using namespace kiln::sema;
 using namespace llvm;
 
 namespace {
-
-/// A builtin tensor function. Its first parameter is the input tensor, so
-/// that `x -> f(a)` means `f(x, a)`.
-struct Builtin {
-  StringRef name;
-  OpKind op;
-  ArrayRef<StringRef> params;
-  unsigned numRequired;
-  bool isActivation;
-};
-
-const StringRef kX[] = {"x"};
-const StringRef kDense[] = {"x", "units", "bias", "init", "bias_init"};
-const StringRef kMatMul[] = {"a", "b"};
-const StringRef kLeaky[] = {"x", "alpha"};
-const StringRef kGelu[] = {"x", "approximate"};
-const StringRef kBeta[] = {"x", "beta"};
-const StringRef kDropout[] = {"x", "p"};
-const StringRef kBatchNorm[] = {"x", "momentum", "eps"};
-const StringRef kLayerNorm[] = {"x", "eps"};
-
-const Builtin kBuiltins[] = {
-    {"dense", OpKind::Dense, kDense, 2, false},
-    {"matmul", OpKind::MatMul, kMatMul, 2, false},
-    {"relu", OpKind::Relu, kX, 1, true},
-    {"sigmoid", OpKind::Sigmoid, kX, 1, true},
-    {"tanh", OpKind::Tanh, kX, 1, true},
-    {"leaky_relu", OpKind::LeakyRelu, kLeaky, 1, true},
-    {"gelu", OpKind::Gelu, kGelu, 1, true},
-    {"softplus", OpKind::Softplus, kBeta, 1, true},
-    {"swish", OpKind::Swish, kBeta, 1, true},
-    {"softmax", OpKind::Softmax, kX, 1, true},
-    {"exp", OpKind::Exp, kX, 1, false},
-    {"log", OpKind::Log, kX, 1, false},
-    {"sqrt", OpKind::Sqrt, kX, 1, false},
-    {"abs", OpKind::Abs, kX, 1, false},
-    {"dropout", OpKind::Dropout, kDropout, 1, false},
-    {"batchnorm", OpKind::BatchNorm, kBatchNorm, 1, false},
-    {"layernorm", OpKind::LayerNorm, kLayerNorm, 1, false},
-};
-
-const StringRef kBuiltinNames[] = {
-    "dense", "matmul", "relu", "sigmoid", "tanh", "leaky_relu",
-    "gelu",  "softplus", "swish", "softmax", "exp", "log",
-    "sqrt",  "abs",    "dropout", "batchnorm", "layernorm"};
-
-const StringRef kInitNames[] = {"zeros",          "ones",          "normal",
-                                "uniform",        "xavier_uniform", "xavier_normal",
-                                "he_normal",      "he_uniform"};
-
-const StringRef kLossNames[] = {"cross_entropy", "bce", "multilabel_bce",
-                                "mse",           "mae", "huber"};
-const StringRef kOptimizerNames[] = {"sgd",     "momentum", "nesterov",
-                                     "adagrad", "rmsprop",  "adam"};
-const StringRef kScheduleNames[] = {"constant", "step_decay",
-                                    "exponential_decay"};
-
-int findBuiltin(StringRef name) {
-  for (unsigned i = 0; i < std::size(kBuiltins); ++i)
-    if (kBuiltins[i].name == name)
-      return int(i);
-  return -1;
-}
-
-bool hasStates(OpKind op) {
-  return op == OpKind::Dense || op == OpKind::BatchNorm ||
-         op == OpKind::LayerNorm;
-}
-
-std::string asMisuse(StringRef callee) {
-  return ("'as' names a layer with parameters (dense, batchnorm, layernorm) "
-          "or a block instance; '" +
-          callee + "' is neither")
-      .str();
-}
 
 std::string describeValue(const Value &v, const Sema &sema) {
   switch (v.kind) {
@@ -122,12 +47,6 @@ const Location &startLoc(const Expr &e) {
 }
 
 } // namespace
-
-ArrayRef<StringRef> sema::initNames() { return kInitNames; }
-ArrayRef<StringRef> sema::builtinNames() { return kBuiltinNames; }
-ArrayRef<StringRef> sema::lossNames() { return kLossNames; }
-ArrayRef<StringRef> sema::optimizerNames() { return kOptimizerNames; }
-ArrayRef<StringRef> sema::scheduleNames() { return kScheduleNames; }
 
 std::string sema::formatNumber(double v) {
   if (std::floor(v) == v && std::fabs(v) < 1e15)
@@ -430,8 +349,7 @@ void Sema::reportUnknownFunction(StringRef name, const Location &loc,
   for (const auto &block : blocks)
     candidates.push_back(block.getKey());
   StringRef best = findClosest(name, candidates);
-  int builtin = best.empty() ? -1 : findBuiltin(best);
-  bool activation = builtin >= 0 && kBuiltins[builtin].isActivation;
+  bool activation = !best.empty() && isActivation(best);
   error(loc, std::string("unknown ") + (activation ? "activation" : "function") +
                  " '" + name.str() + "'" + didYouMean(name, candidates));
 }
@@ -465,62 +383,6 @@ Value Sema::evalCall(const CallExpr &call, Scope &scope) {
   for (const Arg &arg : call.getArgs())
     eval(*arg.value, scope);
   return Value::poison(loc);
-}
-
-/// zeros, ones, normal(mean, std), uniform(low, high), xavier_*, he_*;
-/// `call` is null for a bare name.
-Value Sema::evalInit(const CallExpr *call, StringRef name, const Location &loc,
-                     Scope &scope) {
-  static const StringRef kNormal[] = {"mean", "std"};
-  static const StringRef kUniform[] = {"low", "high"};
-  Value v;
-  v.kind = Value::Kind::Init;
-  v.loc = loc;
-  InitSpec &init = v.init;
-  ArrayRef<StringRef> params;
-  if (name == "zeros") {
-    init.kind = InitKind::Zeros;
-  } else if (name == "ones") {
-    init.kind = InitKind::Ones;
-  } else if (name == "normal") {
-    init = {InitKind::Normal, 0.0, 1.0};
-    params = kNormal;
-  } else if (name == "uniform") {
-    init = {InitKind::Uniform, 0.0, 1.0};
-    params = kUniform;
-  } else if (name == "xavier_uniform") {
-    init.kind = InitKind::XavierUniform;
-  } else if (name == "xavier_normal") {
-    init.kind = InitKind::XavierNormal;
-  } else if (name == "he_normal") {
-    init.kind = InitKind::HeNormal;
-  } else {
-    init.kind = InitKind::HeUniform;
-  }
-  if (!call)
-    return v;
-  BoundArgs args;
-  std::string what = "'" + name.str() + "'";
-  if (!bindArgs(*call, params, 0, what, scope, args))
-    return Value::poison(loc);
-  if (params.empty())
-    return v;
-  std::optional<double> a = realArg(args, 0, init.a, "'" + params[0] + "' of " + what);
-  std::optional<double> b = realArg(args, 1, init.b, "'" + params[1] + "' of " + what);
-  if (!a || !b)
-    return Value::poison(loc);
-  init.a = *a;
-  init.b = *b;
-  if (init.kind == InitKind::Normal &&
-      !checkRange(init.b, args.given(1) ? args.values[1].loc : loc,
-                  "'std' of 'normal'", 0, Bound::Open))
-    return Value::poison(loc);
-  if (init.kind == InitKind::Uniform && !(init.a < init.b)) {
-    error(loc, "'uniform' needs low < high, got low = " +
-                   formatNumber(init.a) + ", high = " + formatNumber(init.b));
-    return Value::poison(loc);
-  }
-  return v;
 }
 
 Value Sema::evalBinary(const BinaryExpr &expr, Scope &scope) {
@@ -579,11 +441,7 @@ Value Sema::binaryOp(char op, Value lhs, Value rhs, const Location &loc) {
     n.loc = sourceLoc(loc);
     n.shape = {sa[0], sb[1]};
     n.operands = {*a, *b};
-    Value v;
-    v.kind = Value::Kind::Tensor;
-    v.node = addNode(std::move(n));
-    v.loc = loc;
-    return v;
+    return addTensor(std::move(n), loc);
   }
   if (lhs.kind == Value::Kind::Number && rhs.kind == Value::Kind::Number) {
     Value v = lhs;
@@ -626,11 +484,7 @@ Value Sema::binaryOp(char op, Value lhs, Value rhs, const Location &loc) {
   n.loc = sourceLoc(loc);
   n.shape = std::move(*shape);
   n.operands = {operands[0], operands[1]};
-  Value v;
-  v.kind = Value::Kind::Tensor;
-  v.node = addNode(std::move(n));
-  v.loc = loc;
-  return v;
+  return addTensor(std::move(n), loc);
 }
 
 Value Sema::evalNeg(const NegExpr &expr, Scope &scope) {
@@ -650,181 +504,7 @@ Value Sema::evalNeg(const NegExpr &expr, Scope &scope) {
   n.loc = sourceLoc(expr.getLoc());
   n.shape = shapeOf(*t);
   n.operands = {*t};
-  Value v;
-  v.kind = Value::Kind::Tensor;
-  v.node = addNode(std::move(n));
-  v.loc = expr.getLoc();
-  return v;
-}
-
-//===----------------------------------------------------------------------===//
-// Builtins
-//===----------------------------------------------------------------------===//
-
-Value Sema::evalBuiltin(const CallExpr &call, unsigned index, Scope &scope) {
-  const Builtin &b = kBuiltins[index];
-  Location loc = call.getLoc();
-  if (call.hasAlias() && !hasStates(b.op))
-    error(call.getAliasLoc(), asMisuse(b.name));
-  std::string what = "'" + b.name.str() + "'";
-  BoundArgs args;
-  if (!bindArgs(call, b.params, b.numRequired, what, scope, args))
-    return Value::poison(loc);
-  if (b.op == OpKind::Dense)
-    return evalDense(call, args, scope);
-  if (b.op == OpKind::BatchNorm || b.op == OpKind::LayerNorm)
-    return evalNorm(call, args, scope, b.op == OpKind::BatchNorm);
-  if (b.op == OpKind::MatMul)
-    return binaryOp('@', args.values[0], args.values[1], loc);
-
-  std::optional<unsigned> x = asTensor(args.values[0], "the input of " + what);
-  Node n;
-  n.kind = b.op;
-  n.loc = sourceLoc(loc);
-  bool ok = true;
-  auto param = [&](StringRef name) { return "'" + name.str() + "' of " + what; };
-  switch (b.op) {
-  case OpKind::LeakyRelu:
-    if (auto alpha = realArg(args, 1, 0.01, param("alpha")))
-      n.alpha = *alpha;
-    else
-      ok = false;
-    break;
-  case OpKind::Gelu:
-    if (auto approximate = boolArg(args, 1, false, param("approximate")))
-      n.approximate = *approximate;
-    else
-      ok = false;
-    break;
-  case OpKind::Softplus:
-  case OpKind::Swish: {
-    auto beta = realArg(args, 1, 1.0, param("beta"));
-    ok = beta && (b.op == OpKind::Swish ||
-                  checkRange(*beta, args.values[1].loc, param("beta"), 0,
-                             Bound::Open));
-    n.beta = beta.value_or(1.0);
-    break;
-  }
-  case OpKind::Dropout: {
-    auto p = realArg(args, 1, 0.5, param("p"));
-    ok = p && checkRange(*p, args.values[1].loc, param("p"), 0, Bound::Closed,
-                         1, Bound::Open);
-    n.p = p.value_or(0.0);
-    break;
-  }
-  default:
-    break;
-  }
-  if (!x || !ok)
-    return Value::poison(loc);
-  n.shape = shapeOf(*x);
-  n.operands = {*x};
-  Value v;
-  v.kind = Value::Kind::Tensor;
-  v.node = addNode(std::move(n));
-  v.loc = loc;
-  return v;
-}
-
-Value Sema::evalDense(const CallExpr &call, BoundArgs &args, Scope &scope) {
-  Location loc = call.getLoc();
-  std::string layer = nameInstance(scope, "dense", call);
-  std::optional<unsigned> x = asTensor(args.values[0], "the input of 'dense'");
-  std::optional<int64_t> units =
-      intArg(args, 1, 1, "'units' of 'dense'");
-  std::optional<bool> bias = boolArg(args, 2, true, "'bias' of 'dense'");
-  std::optional<InitSpec> init =
-      args.given(3) ? asInit(args.values[3], "'init' of 'dense'")
-                    : InitSpec{InitKind::XavierUniform, 0, 0};
-  std::optional<InitSpec> biasInit =
-      args.given(4) ? asInit(args.values[4], "'bias_init' of 'dense'")
-                    : InitSpec{InitKind::Zeros, 0, 0};
-  bool ok = units && bias && init && biasInit;
-  if (units && !checkRange(double(*units), args.values[1].loc,
-                           "'units' of 'dense'", 1, Bound::Closed))
-    ok = false;
-  if (x && shapeOf(*x).size() != 2) {
-    error(args.values[0].loc,
-          "'dense' needs a rank-2 [batch, features] input, got shape " +
-              shapeStr(shapeOf(*x)));
-    ok = false;
-  }
-  if (!x || !ok)
-    return Value::poison(loc);
-  int64_t in = shapeOf(*x)[1];
-  Node n;
-  n.kind = OpKind::Dense;
-  n.loc = sourceLoc(loc);
-  n.shape = {shapeOf(*x)[0], *units};
-  n.operands = {*x};
-  std::string prefix = scope.qualify(layer);
-  StateTensor weight{prefix + ".weight", {*units, in}, StateRole::Parameter,
-                     *init, in, *units, sourceLoc(loc)};
-  n.states.push_back(addState(std::move(weight)));
-  if (*bias) {
-    StateTensor b{prefix + ".bias", {*units}, StateRole::Parameter,
-                  *biasInit, in, *units, sourceLoc(loc)};
-    n.states.push_back(addState(std::move(b)));
-  }
-  Value v;
-  v.kind = Value::Kind::Tensor;
-  v.node = addNode(std::move(n));
-  v.loc = loc;
-  return v;
-}
-
-Value Sema::evalNorm(const CallExpr &call, BoundArgs &args, Scope &scope,
-                     bool batchNorm) {
-  Location loc = call.getLoc();
-  StringRef kind = batchNorm ? "batchnorm" : "layernorm";
-  std::string what = "'" + kind.str() + "'";
-  std::string layer = nameInstance(scope, kind, call);
-  std::optional<unsigned> x = asTensor(args.values[0], "the input of " + what);
-  bool ok = true;
-  Node n;
-  n.kind = batchNorm ? OpKind::BatchNorm : OpKind::LayerNorm;
-  n.loc = sourceLoc(loc);
-  unsigned epsSlot = batchNorm ? 2 : 1;
-  if (batchNorm) {
-    auto momentum = realArg(args, 1, 0.1, "'momentum' of " + what);
-    ok &= momentum && checkRange(*momentum, args.values[1].loc,
-                                 "'momentum' of " + what, 0, Bound::Closed, 1,
-                                 Bound::Closed);
-    n.momentum = momentum.value_or(0.1);
-  }
-  auto eps = realArg(args, epsSlot, 1e-5, "'eps' of " + what);
-  ok &= eps && checkRange(*eps, args.values[epsSlot].loc, "'eps' of " + what,
-                          0, Bound::Open);
-  n.eps = eps.value_or(1e-5);
-  if (x && shapeOf(*x).size() != 2) {
-    error(args.values[0].loc, what +
-                                  " needs a rank-2 [batch, features] input, "
-                                  "got shape " +
-                                  shapeStr(shapeOf(*x)));
-    ok = false;
-  }
-  if (!x || !ok)
-    return Value::poison(loc);
-  int64_t features = shapeOf(*x)[1];
-  n.shape = shapeOf(*x);
-  n.operands = {*x};
-  std::string prefix = scope.qualify(layer);
-  auto add = [&](StringRef suffix, InitKind init, StateRole role) {
-    StateTensor s{prefix + "." + suffix.str(), {features}, role,
-                  InitSpec{init, 0, 0}, features, features, sourceLoc(loc)};
-    n.states.push_back(addState(std::move(s)));
-  };
-  add("gamma", InitKind::Ones, StateRole::Parameter);
-  add("beta", InitKind::Zeros, StateRole::Parameter);
-  if (batchNorm) {
-    add("running_mean", InitKind::Zeros, StateRole::RunningMean);
-    add("running_var", InitKind::Ones, StateRole::RunningVar);
-  }
-  Value v;
-  v.kind = Value::Kind::Tensor;
-  v.node = addNode(std::move(n));
-  v.loc = loc;
-  return v;
+  return addTensor(std::move(n), expr.getLoc());
 }
 
 //===----------------------------------------------------------------------===//

@@ -46,24 +46,27 @@ const Expr *Sema::settingValue(const Setting &s) {
   return nullptr;
 }
 
-const CallExpr *Sema::asChoice(const Expr &value, std::string &name,
+const CallExpr *Sema::asChoice(const Setting &s, std::string &name,
                                const Location *&loc, const Twine &what) {
-  loc = &value.getLoc();
-  if (value.hasAlias()) {
-    error(value.getAliasLoc(), "'as' cannot name " + what);
+  name.clear();
+  const Expr *value = settingValue(s);
+  if (!value)
+    return nullptr;
+  loc = &value->getLoc();
+  if (value->hasAlias()) {
+    error(value->getAliasLoc(), "'as' cannot name " + what);
     return nullptr;
   }
-  if (auto *ident = dyn_cast<IdentExpr>(&value)) {
+  if (auto *ident = dyn_cast<IdentExpr>(value)) {
     name = ident->getName();
     return nullptr; // a bare name: `name` is set, there are no arguments
   }
-  if (auto *call = dyn_cast<CallExpr>(&value); call && !call->isPiped()) {
+  if (auto *call = dyn_cast<CallExpr>(value); call && !call->isPiped()) {
     name = call->getCallee();
     return call;
   }
-  error(value.getLoc(), "expected " + what + " (a name, or a name with "
-                                             "arguments)");
-  name.clear();
+  error(value->getLoc(), "expected " + what + " (a name, or a name with "
+                                              "arguments)");
   return nullptr;
 }
 
@@ -116,12 +119,9 @@ void Sema::checkOptimizer(const Setting &s) {
   static const StringRef kAdagrad[] = {"lr", "eps"};
   static const StringRef kRMSProp[] = {"lr", "rho", "eps"};
   static const StringRef kAdam[] = {"lr", "beta1", "beta2", "eps"};
-  const Expr *value = settingValue(s);
   std::string name;
-  const Location *loc;
-  if (!value)
-    return;
-  const CallExpr *call = asChoice(*value, name, loc, "an optimizer");
+  const Location *loc = nullptr;
+  const CallExpr *call = asChoice(s, name, loc, "an optimizer");
   if (name.empty())
     return;
   Optimizer opt; // Model.h's defaults, then the optimizer's own
@@ -194,12 +194,9 @@ void Sema::checkOptimizer(const Setting &s) {
 void Sema::checkSchedule(const Setting &s) {
   static const StringRef kStep[] = {"step_size", "gamma"};
   static const StringRef kExp[] = {"gamma", "k"};
-  const Expr *value = settingValue(s);
   std::string name;
-  const Location *loc;
-  if (!value)
-    return;
-  const CallExpr *call = asChoice(*value, name, loc, "a schedule");
+  const Location *loc = nullptr;
+  const CallExpr *call = asChoice(s, name, loc, "a schedule");
   if (name.empty())
     return;
   Schedule sched;

@@ -193,6 +193,9 @@ private:
   std::unique_ptr<ListExpr> shape;
 };
 
+/// The keyword of a target type: "class", "binary", "multilabel", "real".
+llvm::StringRef targetTypeName(TargetKind kind);
+
 /// `target y: class(10)`; `size` is 0 when the type has no `(N)`.
 class TargetDecl : public Decl {
 public:
