@@ -151,6 +151,289 @@ typedef struct kiln_model {
   const kiln_column *feature_columns;
 } kiln_model;
 
+/*===----------------------------------------------------------------------===*
+ * The runtime library
+ *
+ * Everything below is implemented by libkiln_rt.a. Conventions:
+ *  - Functions that can fail return a kiln_status and, when `err` is not
+ *    NULL, fill it with the same code and a message that names the place
+ *    (file:line, column, tensor name). They never abort or exit.
+ *  - Row, line and column numbers in messages count from 1; kiln_column
+ *    indices in the API count from 0.
+ *  - Objects returned through an out-parameter belong to the caller and are
+ *    released with the matching *_free / *_close / *_destroy function, which
+ *    accept NULL or a zeroed struct. On failure, out-parameters are left
+ *    zeroed/NULL.
+ *===----------------------------------------------------------------------===*/
+
+#include <stdio.h>
+
+/*---- Errors --------------------------------------------------------------*/
+
+typedef enum kiln_status {
+  KILN_OK = 0,
+  KILN_ERR_IO = 1,       /* a file cannot be opened, read, written, renamed */
+  KILN_ERR_FORMAT = 2,   /* a file is not valid CSV / npy / JSON / safetensors */
+  KILN_ERR_SHAPE = 3,    /* sizes, shapes or column counts do not fit */
+  KILN_ERR_VALUE = 4,    /* a value is out of its domain (not a number,
+                            label out of range, dtype not supported) */
+  KILN_ERR_ARGUMENT = 5, /* an invalid argument or option */
+  KILN_ERR_MEMORY = 6,   /* an allocation failed */
+  KILN_ERR_NUMERIC = 7,  /* training diverged (nan/inf loss) */
+  KILN_ERR_ABI = 8,      /* the model descriptor is from another ABI version
+                            or inconsistent */
+  KILN_ERR_STATE = 9     /* a call out of order (predict before weights) */
+} kiln_status;
+
+#define KILN_ERROR_MESSAGE_SIZE 1024
+
+typedef struct kiln_error {
+  kiln_status code;
+  char message[KILN_ERROR_MESSAGE_SIZE]; /* NUL-terminated, "" when KILN_OK */
+} kiln_error;
+
+/* "ok", "io", "format", "shape", "value", "argument", "memory", "numeric",
+ * "abi", "state"; "unknown" for anything else. */
+const char *kiln_status_name(kiln_status status);
+
+/* Checks abi_version and the descriptor's internal consistency (dims > 0,
+ * functions present, every tensor inside the state buffer, numel = product
+ * of the shape). Every entry point that takes a model calls it. */
+kiln_status kiln_model_check(const kiln_model *m, kiln_error *err);
+
+/* Names as the CLI prints them: "loss", "accuracy", "mse", "mae", "r2". */
+const char *kiln_metric_name(int32_t metric);
+
+/* Zeroed memory aligned to 64 bytes (the size is rounded up to a multiple
+ * of 64; 0 gives 64 bytes). Release with free(). NULL when out of memory. */
+void *kiln_alloc_aligned(size_t bytes);
+
+/*---- Matrices, CSV and .npy ----------------------------------------------*/
+
+/* A dense row-major float32 matrix. */
+typedef struct kiln_matrix {
+  int64_t rows;
+  int64_t cols;
+  float *data; /* rows * cols; malloc'd */
+} kiln_matrix;
+
+void kiln_matrix_free(kiln_matrix *mat);
+
+/* A CSV file read into memory and checked: a header row, then at least one
+ * row, every row with as many fields as the header. Comma separated; fields
+ * may be double-quoted ("" is a quote inside a quoted field, which may span
+ * lines); LF or CRLF line ends; a UTF-8 BOM and blank lines at the end are
+ * ignored; spaces around unquoted fields are trimmed. Cells are converted
+ * to numbers only when read, so columns you do not select may hold text. */
+typedef struct kiln_csv kiln_csv;
+
+kiln_status kiln_csv_open(const char *path, kiln_csv **out, kiln_error *err);
+void kiln_csv_close(kiln_csv *csv);
+int64_t kiln_csv_num_rows(const kiln_csv *csv); /* without the header */
+int64_t kiln_csv_num_columns(const kiln_csv *csv);
+const char *kiln_csv_column_name(const kiln_csv *csv, int64_t index);
+
+/* The 0-based index of a column given by name (exact match) or by index.
+ * Errors: unknown column name, index out of range (KILN_ERR_ARGUMENT). */
+kiln_status kiln_csv_find_column(const kiln_csv *csv, kiln_column column,
+                                 int64_t *index, kiln_error *err);
+
+/* Reads the given columns of every row, in the given order, into a
+ * rows x n matrix. Cells are parsed with strtod; empty, non-numeric, NaN,
+ * infinite or out-of-float-range cells are errors that name the line and
+ * the column: `data.csv:17: column 3 ("petal width"): not a number: "abc"`. */
+kiln_status kiln_csv_read_columns(const kiln_csv *csv, const int64_t *indices,
+                                  int64_t n, kiln_matrix *out, kiln_error *err);
+
+/* Reads a .npy file (format 1.0, 2.0 or 3.0; dtype '<f4' or '<f8'; C order;
+ * 1-D arrays become one column, 2-D arrays are [rows, cols]) into float32.
+ * NaN/Inf values are errors. */
+kiln_status kiln_npy_read(const char *path, kiln_matrix *out, kiln_error *err);
+
+/*---- Checkpoints (safetensors) -------------------------------------------*/
+
+/* Writes the saved tensors (roles PARAM, RUNNING_MEAN, RUNNING_VAR; never
+ * OPTIMIZER) under their table names and shapes, as F32 little-endian, with
+ * metadata {"format":"pt","kiln_model":<name>}. Atomic: the file is written
+ * to "<path>.tmp.<pid>", fsync'd and renamed over `path`, so an existing
+ * checkpoint is never left half-written. */
+kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
+                                  const char *path, kiln_error *err);
+
+/* Reads a checkpoint into the saved tensors of `state` and zeroes the
+ * OPTIMIZER tensors (a loaded checkpoint starts a fresh optimizer). The
+ * whole file is validated first (header, JSON, dtypes F32 or F64 - F64 is
+ * converted -, shapes equal to the table's, offsets in range and
+ * non-overlapping, every saved tensor present, no foreign tensor), so on
+ * failure `state` is unchanged. */
+kiln_status kiln_safetensors_load(const kiln_model *m, float *state,
+                                  const char *path, kiln_error *err);
+
+/*---- Random numbers ------------------------------------------------------*/
+
+/* Philox4x32-10 (Salmon et al., SC'11; Random123's philox4x32 with 10
+ * rounds): out = bijection of ctr under key. */
+void kiln_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2],
+                        uint32_t out[4]);
+
+/* Uniform in [0, 1) from the top 24 bits: (u >> 8) * 2^-24. */
+float kiln_uniform_float(uint32_t u);
+
+/* Two independent standard normals from two uint32 (Box-Muller; the radius
+ * uses ((u0 >> 8) + 1) * 2^-24, in (0, 1], so the log is finite). */
+void kiln_box_muller(uint32_t u0, uint32_t u1, float *z0, float *z1);
+
+/* The dropout mask the compiled code uses: for element i of dropout op `op`
+ * at `step` with `seed`: key = {lo32(seed), hi32(seed)},
+ * ctr = {i, op, lo32(step), hi32(step)}; keep iff
+ * kiln_uniform_float(out[0]) >= p. Returns 1 to keep, 0 to drop. */
+int kiln_dropout_keep(uint64_t seed, uint32_t op, int64_t step, uint32_t i,
+                      float p);
+
+/* Fills every tensor of the state per its init kind; OPTIMIZER tensors get
+ * zeros. Tensor t draws from its own Philox stream (key derived from seed
+ * and t, counter = element index / 4), so its values depend only on
+ * (seed, t, shape), never on the other tensors or a thread count. */
+kiln_status kiln_init_state(const kiln_model *m, float *state, uint64_t seed,
+                            kiln_error *err);
+
+/*---- Datasets ------------------------------------------------------------*/
+
+typedef struct kiln_dataset {
+  int64_t rows;
+  int64_t input_dim;
+  int64_t target_dim; /* 0 when the data has no targets (predict) */
+  float *x;           /* rows * input_dim */
+  float *y;           /* rows * target_dim, or NULL */
+} kiln_dataset;
+
+void kiln_dataset_free(kiln_dataset *d);
+
+/* Loads a CSV with the model's column selection: targets = the descriptor's
+ * target columns (or, when it lists none, the last target_dim columns);
+ * features = its feature columns, or every column that is not a target.
+ * Checks the counts against input_dim/target_dim and the target values
+ * (kiln_dataset_check_targets). With need_targets == 0 (predict data) no
+ * targets are read and target_dim is 0; the target columns may then be
+ * absent: a target given by name is excluded from the features if the
+ * header has it, one given by index if the file has input_dim + target_dim
+ * columns. */
+kiln_status kiln_dataset_load_csv(const kiln_model *m, const char *path,
+                                  int need_targets, kiln_dataset *out,
+                                  kiln_error *err);
+
+/* Class labels integral and in [0, num_classes); binary and multilabel
+ * targets 0 or 1; real targets finite. Messages: "row 12: label 10 out of
+ * range [0, 10)" (rows count from 1, the header excluded). */
+kiln_status kiln_dataset_check_targets(const kiln_model *m,
+                                       const kiln_dataset *d, kiln_error *err);
+
+/* Splits `all` with a Philox permutation seeded by `seed`: its first
+ * round(val_split * rows) rows go to `val`, the others to `train`; both keep
+ * the file's row order. val_split in [0, 1); 0 gives an empty `val`. Errors
+ * when the training part would be empty. */
+kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
+                               uint64_t seed, kiln_dataset *train,
+                               kiln_dataset *val, kiln_error *err);
+
+/*---- Training, evaluation, prediction ------------------------------------*/
+
+typedef struct kiln_eval_result {
+  int64_t rows;
+  double loss;     /* mean per-row loss */
+  double accuracy; /* classification targets; NaN for real ones */
+  double mse;      /* real targets; NaN otherwise */
+  double mae;
+  double r2; /* 1 - sum_j SS_res_j / sum_j SS_tot_j (per-column means) */
+} kiln_eval_result;
+
+/* Runs eval_step over all rows (the last partial batch is zero-padded, the
+ * padded rows are ignored). d must have targets. */
+kiln_status kiln_evaluate(const kiln_model *m, const float *state,
+                          uint8_t *workspace, const kiln_dataset *d,
+                          kiln_eval_result *result, kiln_error *err);
+
+/* The value of `metric` in a result (loss, accuracy, mse, mae or r2). */
+double kiln_eval_metric(const kiln_eval_result *r, int32_t metric);
+
+/* Runs predict over `rows` rows of x (rows * input_dim floats) into out
+ * (rows * output_dim floats); any number of rows. `pstate` is the state, or
+ * the prepared state when the model has `prepare`. */
+kiln_status kiln_predict_rows(const kiln_model *m, const float *pstate,
+                              uint8_t *workspace, const float *x, int64_t rows,
+                              float *out, kiln_error *err);
+
+typedef struct kiln_train_options {
+  int64_t epochs;  /* used when steps == 0 */
+  int64_t steps;   /* > 0: stop after this many steps (last epoch partial) */
+  uint64_t seed;   /* shuffling and the train_step seed */
+  int32_t shuffle; /* 1: a new Philox permutation every epoch */
+  int32_t early_stopping;
+  int32_t monitor; /* kiln_metric, measured on the validation set */
+  int64_t patience;
+  double min_delta;
+  /* Output. `out` receives progress and summary lines (NULL: stdout). */
+  FILE *out;
+  int32_t quiet;        /* 1: nothing is printed */
+  int32_t tty;          /* -1: isatty(out); 0: plain lines; 1: progress bar */
+  int32_t batch_report; /* 1: one line per step */
+  const char *metrics_path; /* CSV epoch,train_loss,val_loss,val_<m>,seconds */
+} kiln_train_options;
+
+/* Defaults from the descriptor: epochs, seed, early stopping, shuffle on,
+ * output to stdout with tty detection. */
+void kiln_train_options_default(const kiln_model *m, kiln_train_options *o);
+
+typedef struct kiln_train_result {
+  int64_t epochs; /* epochs run (the last one may be partial with steps) */
+  int64_t steps;
+  double train_loss; /* mean batch loss of the last epoch */
+  int64_t best_epoch; /* 1-based; early stopping only, else 0 */
+  double best_value;  /* the monitored value at best_epoch */
+  int32_t stopped_early;
+  double seconds;
+} kiln_train_result;
+
+/* Trains `state` in place: per epoch, full batches (the last partial batch
+ * is filled up from the start of the epoch's order) through train_step
+ * (step from 1, epoch from 0), then an evaluation on `val` (may be NULL or
+ * empty), a summary line and a metrics row. Early stopping restores the
+ * best epoch's state at the end. A nan/inf loss stops with
+ * KILN_ERR_NUMERIC ("loss became nan at step 1234 (epoch 5)"); `state` is
+ * then the diverged one and must not be saved. Writes no checkpoint. */
+kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
+                       const kiln_dataset *train, const kiln_dataset *val,
+                       const kiln_train_options *options,
+                       kiln_train_result *result, kiln_error *err);
+
+/*---- The command line ----------------------------------------------------*/
+
+/* The standalone executable's main: `train`, `eval`, `predict`, `init`,
+ * `info` (see docs/runtime.md). Returns the process exit status: 0, 1 on an
+ * error (printed as "error: <message>" on stderr), 2 on a usage error. */
+int kiln_main(int argc, char **argv, const kiln_model *m);
+
+/*---- Embedding -----------------------------------------------------------*/
+
+/* A model with its buffers, for applications. Never aborts; each failing
+ * call returns a status and keeps the message for kiln_ctx_last_error. One
+ * context must not be used by two threads at once; separate contexts are
+ * independent. */
+typedef struct kiln_ctx kiln_ctx;
+
+kiln_status kiln_ctx_create(const kiln_model *m, kiln_ctx **out,
+                            kiln_error *err);
+void kiln_ctx_destroy(kiln_ctx *ctx);
+kiln_status kiln_ctx_init(kiln_ctx *ctx, uint64_t seed);
+kiln_status kiln_ctx_load(kiln_ctx *ctx, const char *safetensors_path);
+kiln_status kiln_ctx_save(kiln_ctx *ctx, const char *safetensors_path);
+/* x: rows * input_dim floats; out: rows * output_dim floats. */
+kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
+                             float *out);
+/* The message of the last call on ctx if it failed, "" if it succeeded. */
+const char *kiln_ctx_last_error(const kiln_ctx *ctx);
+const kiln_model *kiln_ctx_model(const kiln_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,236 @@
+/*===- file.c - Whole-file reads, atomic writes, clocks, locale -----------===*/
+
+#include "rt_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+kiln_status kiln_read_file(const char *path, char **data, size_t *size,
+                           kiln_error *err) {
+  *data = NULL;
+  *size = 0;
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    return kiln_fail(err, KILN_ERR_IO, "%s: is a directory", path);
+  }
+  /* Grow as we read rather than trusting the size: pipes and /proc files
+   * report 0. */
+  size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, len = 0;
+  char *buf = malloc(cap);
+  if (!buf) {
+    fclose(f);
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory (%zu bytes)",
+                     path, cap);
+  }
+  for (;;) {
+    if (len + 1 >= cap) {
+      size_t ncap = cap * 2;
+      char *nbuf = realloc(buf, ncap);
+      if (!nbuf) {
+        free(buf);
+        fclose(f);
+        return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+      }
+      buf = nbuf;
+      cap = ncap;
+    }
+    size_t got = fread(buf + len, 1, cap - 1 - len, f);
+    len += got;
+    if (got == 0)
+      break;
+  }
+  int failed = ferror(f);
+  int saved = errno;
+  fclose(f);
+  if (failed) {
+    free(buf);
+    return kiln_fail(err, KILN_ERR_IO, "%s: read error: %s", path,
+                     strerror(saved));
+  }
+  buf[len] = '\0';
+  *data = buf;
+  *size = len;
+  return KILN_OK;
+}
+
+static int write_all(int fd, const void *data, size_t size) {
+  const char *p = data;
+  while (size > 0) {
+    ssize_t n = write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += n;
+    size -= (size_t)n;
+  }
+  return 0;
+}
+
+/* Makes the rename itself durable; best effort, some filesystems refuse to
+ * fsync a directory. */
+static void sync_parent_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  if (!slash) {
+    strcpy(dir, ".");
+  } else {
+    size_t n = (size_t)(slash - path);
+    if (n == 0)
+      n = 1; /* "/file" */
+    if (n >= sizeof dir)
+      return;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+  }
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
+}
+
+kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
+                                   int count, kiln_error *err) {
+  char tmp[4096];
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  if (n < 0 || (size_t)n >= sizeof tmp)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot create: %s", tmp,
+                     strerror(errno));
+  for (int i = 0; i < count; ++i) {
+    if (write_all(fd, chunks[i].data, chunks[i].size) != 0) {
+      int saved = errno;
+      close(fd);
+      unlink(tmp);
+      return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", tmp,
+                       strerror(saved));
+    }
+  }
+  int synced = fsync(fd);
+  int saved = errno;
+  if (close(fd) != 0 && synced == 0) {
+    synced = -1;
+    saved = errno;
+  }
+  if (synced != 0) {
+    unlink(tmp);
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot flush to disk: %s", tmp,
+                     strerror(saved));
+  }
+  if (rename(tmp, path) != 0) {
+    saved = errno;
+    unlink(tmp);
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot rename %s over it: %s",
+                     path, tmp, strerror(saved));
+  }
+  sync_parent_dir(path);
+  return KILN_OK;
+}
+
+double kiln_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void kiln_c_locale_begin(kiln_c_locale *l) {
+  l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+  l->saved = l->c ? uselocale(l->c) : (locale_t)0;
+}
+
+void kiln_c_locale_end(kiln_c_locale *l) {
+  if (l->c) {
+    uselocale(l->saved);
+    freelocale(l->c);
+  }
+  l->c = (locale_t)0;
+}
+
+void kiln_buf_put(kiln_buf *b, const char *s, size_t n) {
+  if (b->oom)
+    return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d) {
+      b->oom = 1;
+      return;
+    }
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, s, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+void kiln_buf_printf(kiln_buf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    b->oom = 1;
+    return;
+  }
+  if ((size_t)n < sizeof small) {
+    kiln_buf_put(b, small, (size_t)n);
+    return;
+  }
+  char *big = malloc((size_t)n + 1);
+  if (!big) {
+    b->oom = 1;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(big, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  kiln_buf_put(b, big, (size_t)n);
+  free(big);
+}
+
+void kiln_format_shape(char *dst, size_t dst_size, const int64_t *shape,
+                       int rank) {
+  size_t o = 0;
+  o += (size_t)snprintf(dst, dst_size, "[");
+  for (int i = 0; i < rank && o < dst_size; ++i)
+    o += (size_t)snprintf(dst + o, dst_size - o, "%s%lld", i ? ", " : "",
+                          (long long)shape[i]);
+  if (o < dst_size)
+    snprintf(dst + o, dst_size - o, "]");
+}
+
+void *kiln_alloc_aligned(size_t bytes) {
+  size_t size = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  if (size < bytes)
+    return NULL; /* overflow */
+  void *p = aligned_alloc(64, size);
+  if (p)
+    memset(p, 0, size);
+  return p;
+}
+
+void kiln_matrix_free(kiln_matrix *mat) {
+  if (mat) {
+    free(mat->data);
+    mat->data = NULL;
+    mat->rows = mat->cols = 0;
+  }
+}

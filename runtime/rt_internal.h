@@ -1,0 +1,222 @@
+/*===- rt_internal.h - Shared declarations of the runtime's C files -------===*
+ *
+ * Not installed and not part of the API: the runtime's own sources and its
+ * unit tests include this header.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef KILN_RT_INTERNAL_H
+#define KILN_RT_INTERNAL_H
+
+#include "kiln_rt.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define KILN_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define KILN_PRINTF(f, a)
+#endif
+
+/*---- Errors (error.c) ----------------------------------------------------*/
+
+/* Fills `err` (may be NULL) and returns `code`. */
+kiln_status kiln_fail(kiln_error *err, kiln_status code, const char *fmt, ...)
+    KILN_PRINTF(3, 4);
+/* Puts "<prefix>: " in front of err's message; returns err's code. Lets an
+ * outer layer add the file name to a message from an inner one. */
+kiln_status kiln_error_prefix(kiln_error *err, const char *fmt, ...)
+    KILN_PRINTF(2, 3);
+void kiln_error_clear(kiln_error *err);
+/* Quotes `s` for a message: at most `max` bytes, non-printables escaped. */
+void kiln_quote(char *dst, size_t dst_size, const char *s, size_t len);
+
+/*---- Files and system (file.c) -------------------------------------------*/
+
+/* The whole file, NUL-terminated (the NUL is not counted in *size). */
+kiln_status kiln_read_file(const char *path, char **data, size_t *size,
+                           kiln_error *err);
+
+typedef struct kiln_chunk {
+  const void *data;
+  size_t size;
+} kiln_chunk;
+
+/* Writes the chunks to "<path>.tmp.<pid>", fsyncs, renames it over `path`
+ * and fsyncs the directory. On failure the temporary file is removed and
+ * `path` is untouched. */
+kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
+                                   int count, kiln_error *err);
+
+/* Seconds on a monotonic clock. */
+double kiln_now(void);
+
+/* Number parsing and printing in the "C" locale whatever the host
+ * application set with setlocale (a decimal comma would break CSV, JSON and
+ * safetensors). Pair each begin with an end on the same thread. */
+typedef struct kiln_c_locale {
+  locale_t c;
+  locale_t saved;
+} kiln_c_locale;
+void kiln_c_locale_begin(kiln_c_locale *l);
+void kiln_c_locale_end(kiln_c_locale *l);
+
+/* A growing string; on allocation failure `oom` is set and later appends
+ * do nothing, so callers check once at the end. */
+typedef struct kiln_buf {
+  char *data;
+  size_t len, cap;
+  int oom;
+} kiln_buf;
+void kiln_buf_put(kiln_buf *b, const char *s, size_t n);
+void kiln_buf_printf(kiln_buf *b, const char *fmt, ...) KILN_PRINTF(2, 3);
+
+/* "[64, 128]" */
+void kiln_format_shape(char *dst, size_t dst_size, const int64_t *shape,
+                       int rank);
+
+/*---- JSON (json.c) -------------------------------------------------------*/
+
+typedef enum kiln_json_kind {
+  KILN_JSON_NULL,
+  KILN_JSON_FALSE,
+  KILN_JSON_TRUE,
+  KILN_JSON_NUMBER,
+  KILN_JSON_STRING,
+  KILN_JSON_ARRAY,
+  KILN_JSON_OBJECT
+} kiln_json_kind;
+
+typedef struct kiln_json {
+  kiln_json_kind kind;
+  double number;           /* NUMBER */
+  char *str;               /* STRING: decoded UTF-8, NUL-terminated */
+  size_t len;              /* STRING: bytes, without the NUL */
+  int64_t count;           /* ARRAY, OBJECT */
+  struct kiln_json *items; /* ARRAY elements, OBJECT values */
+  struct kiln_json *keys;  /* OBJECT: STRING nodes, keys[i] names items[i] */
+} kiln_json;
+
+/* Strict RFC 8259 (one value, no trailing commas, no comments, valid UTF-8
+ * and escapes, nesting at most 64 deep). Errors are KILN_ERR_FORMAT with
+ * the byte offset: "JSON at byte 17: expected ':'". Duplicate keys are kept
+ * (the caller decides). */
+kiln_status kiln_json_parse(const char *text, size_t len, kiln_json **out,
+                            kiln_error *err);
+void kiln_json_free(kiln_json *v);
+/* The first member named `key`, or NULL. */
+const kiln_json *kiln_json_get(const kiln_json *object, const char *key);
+/* Appends `s` as a JSON string literal (quotes included) to buf; returns the
+ * bytes it needs (like snprintf). */
+size_t kiln_json_quote(char *buf, size_t size, const char *s);
+
+/*---- Checkpoints (safetensors.c) -----------------------------------------*/
+
+/* kiln_safetensors_load on a file already in memory; `path` only names it
+ * in messages. */
+kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
+                                   const char *path, const char *file,
+                                   size_t size, kiln_error *err);
+
+/*---- Random streams (philox.c) -------------------------------------------*/
+
+/* Stream keys derived from the user's seed, so that init, the validation
+ * split and shuffling draw from unrelated streams. */
+enum {
+  KILN_STREAM_INIT = 0x494e4954,    /* "INIT", index = tensor */
+  KILN_STREAM_SPLIT = 0x53504c54,   /* "SPLT", index = 0 */
+  KILN_STREAM_SHUFFLE = 0x53485546  /* "SHUF", index = epoch */
+};
+void kiln_stream_key(uint64_t seed, uint32_t stream, uint64_t index,
+                     uint32_t key[2]);
+/* A uniformly random permutation of 0..n-1 (Fisher-Yates; swap partner of
+ * position i from counter {i}). */
+void kiln_permutation(uint64_t seed, uint32_t stream, uint64_t index,
+                      int64_t n, int64_t *perm);
+
+/*---- Batching (dataset.c) ------------------------------------------------*/
+
+/* Rows per epoch of training, in the order they are visited: a permutation
+ * keyed by (seed, epoch), or 0..n-1 without shuffling. */
+void kiln_epoch_order(uint64_t seed, int64_t epoch, int shuffle, int64_t n,
+                      int64_t *order);
+/* Batch `b` of an epoch: rows order[(b * bs + k) % n] for k < bs, so the
+ * last partial batch continues from the start of the order (and a dataset
+ * smaller than a batch wraps around). */
+void kiln_train_batch(const kiln_dataset *d, const int64_t *order, int64_t b,
+                      int64_t bs, float *x, float *y);
+/* Rows b*bs .. b*bs+bs-1 in file order; rows past the end are zeros.
+ * Returns how many rows are real. y may be NULL. */
+int64_t kiln_eval_batch(const kiln_dataset *d, int64_t b, int64_t bs,
+                        float *x, float *y);
+int64_t kiln_num_batches(int64_t rows, int64_t bs);
+
+/*---- Metrics (metrics.c) -------------------------------------------------*/
+
+typedef struct kiln_metrics {
+  int32_t target_kind;
+  int64_t target_dim;
+  int64_t output_dim;
+  int64_t rows;
+  double loss_sum;
+  double hits;   /* accuracy numerator */
+  double trials; /* accuracy denominator */
+  double se, ae; /* squared / absolute errors, summed over rows and columns */
+  double *mean;  /* per target column (Welford), for SS_tot */
+  double *m2;
+} kiln_metrics;
+
+kiln_status kiln_metrics_init(kiln_metrics *acc, const kiln_model *m,
+                              kiln_error *err);
+void kiln_metrics_free(kiln_metrics *acc);
+/* One row: its loss, its output (output_dim) and its target (target_dim). */
+void kiln_metrics_add(kiln_metrics *acc, double loss, const float *output,
+                      const float *target);
+void kiln_metrics_result(const kiln_metrics *acc, kiln_eval_result *r);
+/* The metric shown next to val_loss: accuracy for classification targets;
+ * for real ones the monitored metric if it is mse, mae or r2, else r2. */
+int32_t kiln_primary_metric(const kiln_model *m, int32_t monitor);
+/* 1 when higher values of `metric` are better (accuracy, r2). */
+int kiln_metric_higher_is_better(int32_t metric);
+
+/*---- Progress (progress.c) -----------------------------------------------*/
+
+typedef struct kiln_progress {
+  FILE *out;
+  int tty;
+  int quiet;
+  int64_t epochs;
+  double epoch_start;
+  double last_draw;
+  int drawn; /* a bar is on screen and must be cleared */
+} kiln_progress;
+
+void kiln_progress_init(kiln_progress *p, FILE *out, int tty, int quiet,
+                        int64_t epochs);
+void kiln_progress_epoch_start(kiln_progress *p);
+/* Redraws the bar at most 10 times a second (TTY only). */
+void kiln_progress_batch(kiln_progress *p, int64_t epoch, int64_t done,
+                         int64_t total, double loss, int64_t samples);
+/* Clears the bar and prints one line (printf-style) with a newline. */
+void kiln_progress_line(kiln_progress *p, const char *fmt, ...)
+    KILN_PRINTF(2, 3);
+/* "0.4123" for losses: 4 significant digits, no exponent where avoidable. */
+void kiln_format_value(char *dst, size_t size, double v);
+
+/*---- CLI (main.c) --------------------------------------------------------*/
+
+/* kiln_main with its streams given, for tests. */
+int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
+                      FILE *errout);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_RT_INTERNAL_H */
