@@ -1,0 +1,404 @@
+/*===- csv.c - Reading CSV files into float matrices ----------------------===*
+ *
+ * The file is read whole and checked once when opened (quoting, field
+ * counts), remembering where each record starts; cells are converted only
+ * for the columns asked for, so a text column nobody selects is harmless.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "rt_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kiln_csv {
+  char *path;
+  char *text;
+  size_t size;
+  int64_t ncols;
+  char **names;
+  int64_t nrows;
+  size_t *row_start; /* byte offset of each data record */
+  int64_t *row_line; /* its first physical line, 1-based */
+};
+
+typedef struct field {
+  size_t start, end; /* raw bytes, quotes included */
+  int quoted;
+} field;
+
+typedef struct cursor {
+  const kiln_csv *csv;
+  size_t pos;
+  int64_t line;
+} cursor;
+
+static int is_space(char c) { return c == ' ' || c == '\t'; }
+
+/* Scans one field; *last is set when it ends its record. */
+static kiln_status scan_field(cursor *c, field *f, int *last, kiln_error *err) {
+  const char *s = c->csv->text;
+  size_t n = c->csv->size;
+  size_t p = c->pos;
+  while (p < n && is_space(s[p]))
+    p++;
+  f->start = p;
+  f->quoted = p < n && s[p] == '"';
+  if (f->quoted) {
+    int64_t open_line = c->line;
+    for (p++;; p++) {
+      if (p >= n)
+        return kiln_fail(err, KILN_ERR_FORMAT,
+                         "%s:%lld: quoted field never closed", c->csv->path,
+                         (long long)open_line);
+      if (s[p] == '\n')
+        c->line++;
+      if (s[p] == '"') {
+        if (p + 1 < n && s[p + 1] == '"') {
+          p++;
+          continue;
+        }
+        break;
+      }
+    }
+    p++;
+    f->end = p;
+    while (p < n && is_space(s[p]))
+      p++;
+    if (p < n && s[p] != ',' && s[p] != '\n' &&
+        !(s[p] == '\r' && p + 1 < n && s[p + 1] == '\n') &&
+        !(s[p] == '\r' && p + 1 == n))
+      return kiln_fail(err, KILN_ERR_FORMAT,
+                       "%s:%lld: unexpected character after a closing quote",
+                       c->csv->path, (long long)c->line);
+  } else {
+    while (p < n && s[p] != ',' && s[p] != '\n') {
+      if (s[p] == '"')
+        return kiln_fail(err, KILN_ERR_FORMAT,
+                         "%s:%lld: quote inside an unquoted field (quote the "
+                         "whole field and double the quote)",
+                         c->csv->path, (long long)c->line);
+      p++;
+    }
+    f->end = p;
+    if (f->end > f->start && s[f->end - 1] == '\r' &&
+        (p == n || s[p] == '\n'))
+      f->end--;
+    while (f->end > f->start && is_space(s[f->end - 1]))
+      f->end--;
+  }
+  if (p < n && s[p] == ',') {
+    c->pos = p + 1;
+    *last = 0;
+    return KILN_OK;
+  }
+  if (p < n && s[p] == '\r')
+    p++;
+  if (p < n && s[p] == '\n') {
+    p++;
+    c->line++;
+  }
+  c->pos = p;
+  *last = 1;
+  return KILN_OK;
+}
+
+/* The field's text without quotes or doubled quotes, NUL-terminated. */
+static size_t decode(const kiln_csv *csv, const field *f, char *dst,
+                     size_t dst_size) {
+  size_t o = 0;
+  const char *s = csv->text;
+  if (!f->quoted) {
+    for (size_t p = f->start; p < f->end && o + 1 < dst_size; ++p)
+      dst[o++] = s[p];
+  } else {
+    for (size_t p = f->start + 1; p + 1 < f->end && o + 1 < dst_size; ++p) {
+      dst[o++] = s[p];
+      if (s[p] == '"')
+        p++; /* the second quote of a doubled pair */
+    }
+  }
+  dst[o] = '\0';
+  return o;
+}
+
+/* Whether the line at p holds nothing but spaces up to its end (or the
+ * file's); *next is then where the following line starts. */
+static int blank_line(const kiln_csv *csv, size_t p, size_t *next) {
+  while (p < csv->size && (is_space(csv->text[p]) || csv->text[p] == '\r'))
+    p++;
+  if (p < csv->size && csv->text[p] != '\n')
+    return 0;
+  *next = p < csv->size ? p + 1 : p;
+  return 1;
+}
+
+/* Where the run of blank lines at p ends: the file's size if only blank
+ * lines remain. */
+static size_t skip_blank_lines(const kiln_csv *csv, size_t p) {
+  size_t next;
+  while (p < csv->size && blank_line(csv, p, &next))
+    p = next;
+  return p;
+}
+
+static kiln_status count_fields(cursor *c, int64_t *count, kiln_error *err) {
+  int last = 0;
+  field f;
+  *count = 0;
+  while (!last) {
+    kiln_status st = scan_field(c, &f, &last, err);
+    if (st)
+      return st;
+    ++*count;
+  }
+  return KILN_OK;
+}
+
+static kiln_status read_header(kiln_csv *csv, cursor *c, kiln_error *err) {
+  size_t start = c->pos;
+  kiln_status st = count_fields(c, &csv->ncols, err);
+  if (st)
+    return st;
+  csv->names = calloc((size_t)csv->ncols, sizeof *csv->names);
+  if (!csv->names)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", csv->path);
+  cursor again = {csv, start, 1};
+  for (int64_t i = 0; i < csv->ncols; ++i) {
+    field f;
+    int last;
+    scan_field(&again, &f, &last, NULL);
+    size_t cap = f.end - f.start + 1;
+    if (!(csv->names[i] = malloc(cap)))
+      return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", csv->path);
+    decode(csv, &f, csv->names[i], cap);
+  }
+  return KILN_OK;
+}
+
+static kiln_status index_rows(kiln_csv *csv, cursor *c, kiln_error *err) {
+  int64_t cap = 1024;
+  csv->row_start = malloc((size_t)cap * sizeof *csv->row_start);
+  csv->row_line = malloc((size_t)cap * sizeof *csv->row_line);
+  if (!csv->row_start || !csv->row_line)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", csv->path);
+  while (c->pos < csv->size) {
+    size_t p = skip_blank_lines(csv, c->pos);
+    if (p == csv->size)
+      break; /* only blank lines remain */
+    if (p != c->pos)
+      return kiln_fail(err, KILN_ERR_FORMAT,
+                       "%s:%lld: blank line between rows", csv->path,
+                       (long long)c->line);
+    if (csv->nrows == cap) {
+      cap *= 2;
+      size_t *ns = realloc(csv->row_start, (size_t)cap * sizeof *ns);
+      if (ns)
+        csv->row_start = ns;
+      int64_t *nl = realloc(csv->row_line, (size_t)cap * sizeof *nl);
+      if (nl)
+        csv->row_line = nl;
+      if (!ns || !nl)
+        return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory",
+                         csv->path);
+    }
+    csv->row_start[csv->nrows] = c->pos;
+    csv->row_line[csv->nrows] = c->line;
+    int64_t line = c->line, fields;
+    kiln_status st = count_fields(c, &fields, err);
+    if (st)
+      return st;
+    if (fields != csv->ncols)
+      return kiln_fail(err, KILN_ERR_FORMAT,
+                       "%s:%lld: %lld field%s, but the header has %lld",
+                       csv->path, (long long)line, (long long)fields,
+                       fields == 1 ? "" : "s", (long long)csv->ncols);
+    csv->nrows++;
+  }
+  return KILN_OK;
+}
+
+kiln_status kiln_csv_open(const char *path, kiln_csv **out, kiln_error *err) {
+  *out = NULL;
+  kiln_csv *csv = calloc(1, sizeof *csv);
+  if (!csv || !(csv->path = malloc(strlen(path) + 1))) {
+    free(csv);
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  }
+  strcpy(csv->path, path);
+  kiln_status st = kiln_read_file(path, &csv->text, &csv->size, err);
+  if (st) {
+    kiln_csv_close(csv);
+    return st;
+  }
+  cursor c = {csv, 0, 1};
+  if (csv->size >= 3 && memcmp(csv->text, "\xEF\xBB\xBF", 3) == 0)
+    c.pos = 3;
+  size_t after_blanks = skip_blank_lines(csv, c.pos);
+  if (after_blanks != c.pos || c.pos == csv->size) {
+    int all_blank = after_blanks == csv->size;
+    kiln_csv_close(csv);
+    if (all_blank)
+      return kiln_fail(err, KILN_ERR_FORMAT, "%s: empty file", path);
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s:1: blank line where the header should be", path);
+  }
+  if ((st = read_header(csv, &c, err)) || (st = index_rows(csv, &c, err))) {
+    kiln_csv_close(csv);
+    return st;
+  }
+  if (csv->nrows == 0) {
+    kiln_csv_close(csv);
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: no data rows after the header", path);
+  }
+  *out = csv;
+  return KILN_OK;
+}
+
+void kiln_csv_close(kiln_csv *csv) {
+  if (!csv)
+    return;
+  if (csv->names)
+    for (int64_t i = 0; i < csv->ncols; ++i)
+      free(csv->names[i]);
+  free(csv->names);
+  free(csv->row_start);
+  free(csv->row_line);
+  free(csv->text);
+  free(csv->path);
+  free(csv);
+}
+
+int64_t kiln_csv_num_rows(const kiln_csv *csv) { return csv->nrows; }
+int64_t kiln_csv_num_columns(const kiln_csv *csv) { return csv->ncols; }
+
+const char *kiln_csv_column_name(const kiln_csv *csv, int64_t index) {
+  return index >= 0 && index < csv->ncols ? csv->names[index] : NULL;
+}
+
+kiln_status kiln_csv_find_column(const kiln_csv *csv, kiln_column column,
+                                 int64_t *index, kiln_error *err) {
+  *index = -1;
+  if (column.name && column.index < 0) {
+    for (int64_t i = 0; i < csv->ncols; ++i) {
+      if (strcmp(csv->names[i], column.name) != 0)
+        continue;
+      for (int64_t j = i + 1; j < csv->ncols; ++j)
+        if (strcmp(csv->names[j], column.name) == 0)
+          return kiln_fail(err, KILN_ERR_ARGUMENT,
+                           "%s: column name \"%s\" appears twice in the "
+                           "header (columns %lld and %lld)",
+                           csv->path, column.name, (long long)i + 1,
+                           (long long)j + 1);
+      *index = i;
+      return KILN_OK;
+    }
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "%s: no column named \"%s\" in the header", csv->path,
+                     column.name);
+  }
+  if (column.index < 0 || column.index >= csv->ncols)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "%s: column index %lld out of range: the file has %lld "
+                     "columns (indices 0 to %lld)",
+                     csv->path, (long long)column.index, (long long)csv->ncols,
+                     (long long)csv->ncols - 1);
+  *index = column.index;
+  return KILN_OK;
+}
+
+static kiln_status parse_cell(const kiln_csv *csv, const field *f,
+                              int64_t line, int64_t col, double *value,
+                              kiln_error *err) {
+  char small[128];
+  size_t raw = f->end - f->start + 1;
+  char *buf = raw <= sizeof small ? small : malloc(raw);
+  if (!buf)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", csv->path);
+  size_t len = decode(csv, f, buf, raw);
+  /* Quoted cells may still carry spaces inside the quotes. */
+  char *s = buf;
+  while (is_space(*s)) {
+    s++;
+    len--;
+  }
+  while (len > 0 && is_space(s[len - 1]))
+    s[--len] = '\0';
+  const char *problem = NULL;
+  char *end = NULL;
+  double v = 0.0;
+  if (len == 0) {
+    problem = "empty cell";
+  } else {
+    v = strtod(s, &end);
+    if (end != s + len)
+      problem = "not a number";
+    else if (!isfinite(v))
+      problem = "not a finite number";
+    else if (fabs(v) > FLT_MAX)
+      problem = "out of float32 range";
+  }
+  kiln_status st = KILN_OK;
+  if (problem) {
+    char shown[128];
+    kiln_quote(shown, sizeof shown, s, len);
+    st = kiln_fail(err, KILN_ERR_VALUE, "%s:%lld: column %lld (\"%s\"): %s%s%s",
+                   csv->path, (long long)line, (long long)col + 1,
+                   csv->names[col], problem, len ? ": " : "", len ? shown : "");
+  }
+  if (buf != small)
+    free(buf);
+  *value = v;
+  return st;
+}
+
+kiln_status kiln_csv_read_columns(const kiln_csv *csv, const int64_t *indices,
+                                  int64_t n, kiln_matrix *out,
+                                  kiln_error *err) {
+  memset(out, 0, sizeof *out);
+  for (int64_t k = 0; k < n; ++k)
+    if (indices[k] < 0 || indices[k] >= csv->ncols)
+      return kiln_fail(err, KILN_ERR_ARGUMENT,
+                       "%s: column index %lld out of range [0, %lld)",
+                       csv->path, (long long)indices[k], (long long)csv->ncols);
+  float *data = malloc((size_t)(csv->nrows * n + 1) * sizeof *data);
+  double *row = malloc((size_t)csv->ncols * sizeof *row);
+  unsigned char *wanted = calloc((size_t)csv->ncols, 1);
+  if (!data || !row || !wanted) {
+    free(data);
+    free(row);
+    free(wanted);
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", csv->path);
+  }
+  for (int64_t k = 0; k < n; ++k)
+    wanted[indices[k]] = 1;
+  kiln_status st = KILN_OK;
+  kiln_c_locale loc;
+  kiln_c_locale_begin(&loc);
+  for (int64_t r = 0; r < csv->nrows && !st; ++r) {
+    cursor c = {csv, csv->row_start[r], csv->row_line[r]};
+    for (int64_t col = 0; col < csv->ncols && !st; ++col) {
+      field f;
+      int last;
+      scan_field(&c, &f, &last, NULL); /* validated by kiln_csv_open */
+      if (wanted[col])
+        st = parse_cell(csv, &f, csv->row_line[r], col, &row[col], err);
+    }
+    for (int64_t k = 0; k < n && !st; ++k)
+      data[r * n + k] = (float)row[indices[k]];
+  }
+  kiln_c_locale_end(&loc);
+  free(row);
+  free(wanted);
+  if (st) {
+    free(data);
+    return st;
+  }
+  out->rows = csv->nrows;
+  out->cols = n;
+  out->data = data;
+  return KILN_OK;
+}

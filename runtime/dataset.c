@@ -1,0 +1,293 @@
+/*===- dataset.c - Datasets: loading, checking, splitting, batching -------===*/
+
+#include "rt_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kiln_dataset_free(kiln_dataset *d) {
+  if (d) {
+    free(d->x);
+    free(d->y);
+    memset(d, 0, sizeof *d);
+  }
+}
+
+static kiln_status alloc_dataset(kiln_dataset *d, int64_t rows,
+                                 int64_t input_dim, int64_t target_dim,
+                                 kiln_error *err) {
+  memset(d, 0, sizeof *d);
+  d->rows = rows;
+  d->input_dim = input_dim;
+  d->target_dim = target_dim;
+  d->x = malloc((size_t)(rows * input_dim + 1) * sizeof(float));
+  d->y = target_dim ? malloc((size_t)(rows * target_dim + 1) * sizeof(float))
+                    : NULL;
+  if (!d->x || (target_dim && !d->y)) {
+    kiln_dataset_free(d);
+    return kiln_fail(err, KILN_ERR_MEMORY, "out of memory for %lld rows",
+                     (long long)rows);
+  }
+  return KILN_OK;
+}
+
+/*---- Loading -------------------------------------------------------------*/
+
+/* Target column k of the model: the descriptor's, or else the k-th of the
+ * file's last target_dim columns. */
+static kiln_column target_column(const kiln_model *m, int64_t ncols,
+                                 int64_t k) {
+  if (m->num_target_columns > 0)
+    return m->target_columns[k];
+  return (kiln_column){NULL, ncols - m->target_dim + k};
+}
+
+/* Column indices of the features, then the targets (with need_targets).
+ * Predict data may lack the targets: a target named in the header, or, by
+ * index, a file with input_dim + target_dim columns, is skipped. */
+static kiln_status select_columns(const kiln_model *m, const kiln_csv *csv,
+                                  int need_targets, int64_t *cols,
+                                  int64_t *nfeat, kiln_error *err) {
+  int64_t ncols = kiln_csv_num_columns(csv);
+  int64_t ntarget = m->target_dim;
+  int64_t *targets = cols + ncols + m->num_feature_columns;
+  if (m->num_target_columns > 0 && m->num_target_columns != m->target_dim)
+    return kiln_fail(err, KILN_ERR_ABI,
+                     "model \"%s\": %d target columns, but target_dim %lld",
+                     m->name, (int)m->num_target_columns,
+                     (long long)m->target_dim);
+  int full_layout = ncols == m->input_dim + m->target_dim;
+  for (int64_t k = 0; k < ntarget; ++k) {
+    kiln_column col = target_column(m, ncols, k);
+    targets[k] = -1;
+    if (!need_targets) {
+      if (m->num_feature_columns > 0)
+        continue; /* features are explicit: targets do not matter */
+      if (col.name && col.index < 0) {
+        for (int64_t i = 0; i < ncols; ++i)
+          if (strcmp(kiln_csv_column_name(csv, i), col.name) == 0)
+            targets[k] = i;
+        continue;
+      }
+      if (!full_layout || col.index < 0 || col.index >= ncols)
+        continue;
+    }
+    kiln_status st = kiln_csv_find_column(csv, col, &targets[k], err);
+    if (st)
+      return st;
+  }
+  *nfeat = 0;
+  if (m->num_feature_columns > 0) {
+    for (int32_t k = 0; k < m->num_feature_columns; ++k) {
+      kiln_status st =
+          kiln_csv_find_column(csv, m->feature_columns[k], &cols[k], err);
+      if (st)
+        return st;
+    }
+    *nfeat = m->num_feature_columns;
+  } else {
+    for (int64_t c = 0; c < ncols; ++c) {
+      int is_target = 0;
+      for (int64_t k = 0; k < ntarget; ++k)
+        is_target |= targets[k] == c;
+      if (!is_target)
+        cols[(*nfeat)++] = c;
+    }
+  }
+  if (*nfeat != m->input_dim)
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%lld feature column%s, but the model takes %lld inputs "
+                     "(the file has %lld columns)",
+                     (long long)*nfeat, *nfeat == 1 ? "" : "s",
+                     (long long)m->input_dim, (long long)ncols);
+  if (need_targets)
+    memmove(cols + *nfeat, targets, (size_t)ntarget * sizeof *cols);
+  return KILN_OK;
+}
+
+kiln_status kiln_dataset_load_csv(const kiln_model *m, const char *path,
+                                  int need_targets, kiln_dataset *out,
+                                  kiln_error *err) {
+  memset(out, 0, sizeof *out);
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  kiln_csv *csv;
+  if ((st = kiln_csv_open(path, &csv, err)))
+    return st;
+  int64_t ncols = kiln_csv_num_columns(csv);
+  int64_t *cols = malloc((size_t)(ncols + m->num_feature_columns +
+                                   m->target_dim + 1) *
+                         sizeof *cols);
+  kiln_matrix mat = {0};
+  int64_t nfeat = 0, ntarget = need_targets ? m->target_dim : 0;
+  if (!cols) {
+    st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+    goto done;
+  }
+  if ((st = select_columns(m, csv, need_targets, cols, &nfeat, err))) {
+    if (st == KILN_ERR_SHAPE)
+      kiln_error_prefix(err, "%s", path);
+    goto done;
+  }
+  if ((st = kiln_csv_read_columns(csv, cols, nfeat + ntarget, &mat, err)))
+    goto done;
+  if ((st = alloc_dataset(out, mat.rows, nfeat, ntarget, err)))
+    goto done;
+  for (int64_t r = 0; r < mat.rows; ++r) {
+    const float *src = mat.data + r * (nfeat + ntarget);
+    memcpy(out->x + r * nfeat, src, (size_t)nfeat * sizeof(float));
+    if (ntarget)
+      memcpy(out->y + r * ntarget, src + nfeat,
+             (size_t)ntarget * sizeof(float));
+  }
+  if (ntarget && (st = kiln_dataset_check_targets(m, out, err))) {
+    kiln_error_prefix(err, "%s", path);
+    kiln_dataset_free(out);
+  }
+done:
+  kiln_matrix_free(&mat);
+  free(cols);
+  kiln_csv_close(csv);
+  return st;
+}
+
+kiln_status kiln_dataset_check_targets(const kiln_model *m,
+                                       const kiln_dataset *d, kiln_error *err) {
+  if (d->target_dim != m->target_dim || !d->y)
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%lld target columns, the model expects %lld",
+                     (long long)d->target_dim, (long long)m->target_dim);
+  if (d->input_dim != m->input_dim)
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%lld feature columns, the model expects %lld",
+                     (long long)d->input_dim, (long long)m->input_dim);
+  for (int64_t r = 0; r < d->rows; ++r) {
+    for (int64_t k = 0; k < d->target_dim; ++k) {
+      double v = d->y[r * d->target_dim + k];
+      char where[48] = "";
+      if (d->target_dim > 1)
+        snprintf(where, sizeof where, " target %lld", (long long)k + 1);
+      if (!isfinite(v))
+        return kiln_fail(err, KILN_ERR_VALUE, "row %lld:%s not a finite number",
+                         (long long)r + 1, where);
+      switch (m->target_kind) {
+      case KILN_TARGET_CLASS:
+        if (v != floor(v))
+          return kiln_fail(err, KILN_ERR_VALUE,
+                           "row %lld: label %g is not an integer",
+                           (long long)r + 1, v);
+        if (v < 0 || v >= (double)m->num_classes)
+          return kiln_fail(err, KILN_ERR_VALUE,
+                           "row %lld: label %g out of range [0, %lld)",
+                           (long long)r + 1, v, (long long)m->num_classes);
+        break;
+      case KILN_TARGET_BINARY:
+      case KILN_TARGET_MULTILABEL:
+        if (v != 0.0 && v != 1.0)
+          return kiln_fail(err, KILN_ERR_VALUE,
+                           "row %lld:%s value %g, expected 0 or 1",
+                           (long long)r + 1, where, v);
+        break;
+      default:
+        break;
+      }
+    }
+  }
+  return KILN_OK;
+}
+
+kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
+                               uint64_t seed, kiln_dataset *train,
+                               kiln_dataset *val, kiln_error *err) {
+  memset(train, 0, sizeof *train);
+  memset(val, 0, sizeof *val);
+  if (!(val_split >= 0.0 && val_split < 1.0))
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "validation split %g not in [0, 1)", val_split);
+  int64_t n = all->rows;
+  int64_t nval = (int64_t)llround(val_split * (double)n);
+  if (n - nval < 1)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "validation split %g of %lld rows leaves no training rows",
+                     val_split, (long long)n);
+  int64_t *perm = malloc((size_t)(n + 1) * sizeof *perm);
+  unsigned char *is_val = calloc((size_t)n + 1, 1);
+  kiln_status st = KILN_OK;
+  if (!perm || !is_val) {
+    st = kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
+    goto done;
+  }
+  kiln_permutation(seed, KILN_STREAM_SPLIT, 0, n, perm);
+  for (int64_t i = 0; i < nval; ++i)
+    is_val[perm[i]] = 1;
+  if ((st = alloc_dataset(train, n - nval, all->input_dim, all->target_dim,
+                          err)) ||
+      (st = alloc_dataset(val, nval, all->input_dim, all->target_dim, err)))
+    goto done;
+  /* File order inside each part: the per-epoch shuffle randomizes training,
+   * and validation order does not matter. */
+  int64_t it = 0, iv = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    kiln_dataset *d = is_val[r] ? val : train;
+    int64_t i = is_val[r] ? iv++ : it++;
+    memcpy(d->x + i * d->input_dim, all->x + r * all->input_dim,
+           (size_t)all->input_dim * sizeof(float));
+    if (all->target_dim)
+      memcpy(d->y + i * d->target_dim, all->y + r * all->target_dim,
+             (size_t)all->target_dim * sizeof(float));
+  }
+done:
+  if (st) {
+    kiln_dataset_free(train);
+    kiln_dataset_free(val);
+  }
+  free(perm);
+  free(is_val);
+  return st;
+}
+
+/*---- Batching ------------------------------------------------------------*/
+
+int64_t kiln_num_batches(int64_t rows, int64_t bs) {
+  return (rows + bs - 1) / bs;
+}
+
+void kiln_epoch_order(uint64_t seed, int64_t epoch, int shuffle, int64_t n,
+                      int64_t *order) {
+  if (shuffle) {
+    kiln_permutation(seed, KILN_STREAM_SHUFFLE, (uint64_t)epoch, n, order);
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      order[i] = i;
+  }
+}
+
+void kiln_train_batch(const kiln_dataset *d, const int64_t *order, int64_t b,
+                      int64_t bs, float *x, float *y) {
+  for (int64_t k = 0; k < bs; ++k) {
+    int64_t r = order[(b * bs + k) % d->rows];
+    memcpy(x + k * d->input_dim, d->x + r * d->input_dim,
+           (size_t)d->input_dim * sizeof(float));
+    memcpy(y + k * d->target_dim, d->y + r * d->target_dim,
+           (size_t)d->target_dim * sizeof(float));
+  }
+}
+
+int64_t kiln_eval_batch(const kiln_dataset *d, int64_t b, int64_t bs, float *x,
+                        float *y) {
+  int64_t first = b * bs;
+  int64_t real = d->rows - first < bs ? d->rows - first : bs;
+  memcpy(x, d->x + first * d->input_dim,
+         (size_t)(real * d->input_dim) * sizeof(float));
+  memset(x + real * d->input_dim, 0,
+         (size_t)((bs - real) * d->input_dim) * sizeof(float));
+  if (y && d->y) {
+    memcpy(y, d->y + first * d->target_dim,
+           (size_t)(real * d->target_dim) * sizeof(float));
+    memset(y + real * d->target_dim, 0,
+           (size_t)((bs - real) * d->target_dim) * sizeof(float));
+  }
+  return real;
+}
