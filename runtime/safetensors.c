@@ -1,0 +1,370 @@
+/*===- safetensors.c - Checkpoints in the safetensors format --------------===*
+ *
+ * Layout: u64 little-endian N, N bytes of JSON header, then the tensor data.
+ * The header maps each name to {"dtype","shape","data_offsets":[b,e]} with
+ * offsets relative to the data section; "__metadata__" maps strings to
+ * strings. Files come from anywhere, so reading trusts nothing in them.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "rt_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#error "kiln_rt reads and writes little-endian data in place"
+#endif
+
+/* The reference implementation refuses larger headers too. */
+enum { MAX_HEADER = 100 * 1000 * 1000 };
+
+static int is_saved(const kiln_tensor_info *t) {
+  return t->role != KILN_ROLE_OPTIMIZER;
+}
+
+/*---- Writing -------------------------------------------------------------*/
+
+static void put_quoted(kiln_buf *b, const char *s) {
+  size_t n = kiln_json_quote(NULL, 0, s);
+  char *q = malloc(n + 1);
+  if (!q) {
+    b->oom = 1;
+    return;
+  }
+  kiln_json_quote(q, n + 1, s);
+  kiln_buf_put(b, q, n);
+  free(q);
+}
+
+kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
+                                  const char *path, kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  kiln_buf h = {0};
+  kiln_buf_printf(&h, "{\"__metadata__\":{\"format\":\"pt\",\"kiln_model\":");
+  put_quoted(&h, m->name);
+  kiln_buf_printf(&h, "}");
+  int64_t offset = 0;
+  int nsaved = 0;
+  for (int32_t t = 0; t < m->num_tensors; ++t) {
+    const kiln_tensor_info *ti = &m->tensors[t];
+    if (!is_saved(ti))
+      continue;
+    kiln_buf_printf(&h, ",");
+    put_quoted(&h, ti->name);
+    kiln_buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[");
+    for (int32_t d = 0; d < ti->rank; ++d)
+      kiln_buf_printf(&h, "%s%lld", d ? "," : "", (long long)ti->shape[d]);
+    kiln_buf_printf(&h, "],\"data_offsets\":[%lld,%lld]}", (long long)offset,
+                    (long long)(offset + ti->numel * 4));
+    offset += ti->numel * 4;
+    nsaved++;
+  }
+  kiln_buf_printf(&h, "}");
+  /* Readers that map the file want the data 8-byte aligned. */
+  while (!h.oom && h.len % 8 != 0)
+    kiln_buf_put(&h, " ", 1);
+  kiln_chunk *chunks = malloc(((size_t)nsaved + 2) * sizeof *chunks);
+  if (h.oom || !chunks) {
+    free(h.data);
+    free(chunks);
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  }
+  unsigned char len8[8];
+  for (int i = 0; i < 8; ++i)
+    len8[i] = (unsigned char)((uint64_t)h.len >> (8 * i));
+  int n = 0;
+  chunks[n++] = (kiln_chunk){len8, 8};
+  chunks[n++] = (kiln_chunk){h.data, h.len};
+  for (int32_t t = 0; t < m->num_tensors; ++t)
+    if (is_saved(&m->tensors[t]))
+      chunks[n++] = (kiln_chunk){state + m->tensors[t].offset,
+                                 (size_t)m->tensors[t].numel * 4};
+  st = kiln_write_file_atomic(path, chunks, n, err);
+  free(chunks);
+  free(h.data);
+  return st;
+}
+
+/*---- Reading -------------------------------------------------------------*/
+
+typedef struct entry {
+  const char *name;
+  int dtype_size; /* 4: F32, 8: F64 */
+  int64_t begin, end;
+  const kiln_json *shape;
+  int tensor; /* index in the model's table */
+} entry;
+
+static int json_uint(const kiln_json *v, int64_t *out) {
+  if (!v || v->kind != KILN_JSON_NUMBER || !(v->number >= 0) ||
+      v->number > 9007199254740992.0 || v->number != floor(v->number))
+    return 0;
+  *out = (int64_t)v->number;
+  return 1;
+}
+
+static int find_tensor(const kiln_model *m, const char *name) {
+  for (int32_t t = 0; t < m->num_tensors; ++t)
+    if (is_saved(&m->tensors[t]) && strcmp(m->tensors[t].name, name) == 0)
+      return t;
+  return -1;
+}
+
+static int shape_matches(const kiln_json *shape, const kiln_tensor_info *ti) {
+  if (shape->count != ti->rank)
+    return 0;
+  for (int32_t d = 0; d < ti->rank; ++d) {
+    int64_t v;
+    if (!json_uint(&shape->items[d], &v) || v != ti->shape[d])
+      return 0;
+  }
+  return 1;
+}
+
+static void format_json_shape(char *dst, size_t size, const kiln_json *shape) {
+  int64_t dims[8];
+  int rank = 0;
+  for (int64_t d = 0; d < shape->count && rank < 8; ++d) {
+    int64_t v = -1;
+    json_uint(&shape->items[d], &v);
+    dims[rank++] = v;
+  }
+  kiln_format_shape(dst, size, dims, rank);
+  if (shape->count > 8 && strlen(dst) + 6 < size)
+    strcpy(dst + strlen(dst) - 1, ", ...]");
+}
+
+/* One tensor's header entry, checked on its own. */
+static kiln_status read_entry(const kiln_json *key, const kiln_json *val,
+                              const char *path, entry *e, kiln_error *err) {
+  e->name = key->str;
+  if (strlen(key->str) != key->len)
+    return kiln_fail(err, KILN_ERR_FORMAT, "%s: tensor name with a NUL byte",
+                     path);
+  if (val->kind != KILN_JSON_OBJECT)
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensor \"%s\": entry is not an object", path,
+                     e->name);
+  const kiln_json *dtype = kiln_json_get(val, "dtype");
+  const kiln_json *shape = kiln_json_get(val, "shape");
+  const kiln_json *offs = kiln_json_get(val, "data_offsets");
+  if (!dtype || dtype->kind != KILN_JSON_STRING)
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensor \"%s\": no \"dtype\" string", path, e->name);
+  if (strcmp(dtype->str, "F32") == 0)
+    e->dtype_size = 4;
+  else if (strcmp(dtype->str, "F64") == 0)
+    e->dtype_size = 8;
+  else
+    return kiln_fail(err, KILN_ERR_VALUE,
+                     "%s: tensor \"%s\": dtype %s not supported (F32 or F64)",
+                     path, e->name, dtype->str);
+  if (!shape || shape->kind != KILN_JSON_ARRAY)
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensor \"%s\": no \"shape\" array", path, e->name);
+  int64_t numel = 1;
+  for (int64_t d = 0; d < shape->count; ++d) {
+    int64_t v;
+    if (!json_uint(&shape->items[d], &v) || (v > 0 && numel > INT64_MAX / v))
+      return kiln_fail(err, KILN_ERR_FORMAT,
+                       "%s: tensor \"%s\": bad dimension in \"shape\"", path,
+                       e->name);
+    numel *= v;
+  }
+  e->shape = shape;
+  if (!offs || offs->kind != KILN_JSON_ARRAY || offs->count != 2 ||
+      !json_uint(&offs->items[0], &e->begin) ||
+      !json_uint(&offs->items[1], &e->end) || e->begin > e->end)
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensor \"%s\": \"data_offsets\" must be [begin, end] "
+                     "with 0 <= begin <= end",
+                     path, e->name);
+  if (numel > INT64_MAX / 8 || e->end - e->begin != numel * e->dtype_size)
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensor \"%s\": data_offsets span %lld bytes, its "
+                     "shape and dtype need %lld",
+                     path, e->name, (long long)(e->end - e->begin),
+                     (long long)(numel * e->dtype_size));
+  return KILN_OK;
+}
+
+static int by_begin(const void *a, const void *b) {
+  const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+  return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* Entries against the data section, against each other, and against the
+ * model's table. */
+static kiln_status check_entries(const kiln_model *m, entry *es, int64_t n,
+                                 uint64_t data_len, const char *path,
+                                 kiln_error *err) {
+  entry **sorted = malloc(((size_t)n + 1) * sizeof *sorted);
+  if (!sorted)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  for (int64_t i = 0; i < n; ++i)
+    sorted[i] = &es[i];
+  qsort(sorted, (size_t)n, sizeof *sorted, by_begin);
+  kiln_status st = KILN_OK;
+  for (int64_t i = 0; i < n && !st; ++i) {
+    if ((uint64_t)sorted[i]->end > data_len)
+      st = kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensor \"%s\": data_offsets [%lld, %lld] beyond the "
+                     "%llu bytes of data (truncated file?)",
+                     path, sorted[i]->name, (long long)sorted[i]->begin,
+                     (long long)sorted[i]->end, (unsigned long long)data_len);
+    else if (i > 0 && sorted[i]->begin < sorted[i - 1]->end)
+      st = kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: tensors \"%s\" and \"%s\" overlap in the data", path,
+                     sorted[i - 1]->name, sorted[i]->name);
+  }
+  free(sorted);
+  if (st)
+    return st;
+  for (int32_t t = 0; t < m->num_tensors; ++t) {
+    const kiln_tensor_info *ti = &m->tensors[t];
+    if (!is_saved(ti))
+      continue;
+    int64_t i = 0;
+    while (i < n && es[i].tensor != t)
+      ++i;
+    if (i == n)
+      return kiln_fail(err, KILN_ERR_SHAPE,
+                       "%s: tensor \"%s\" is missing (checkpoint for another "
+                       "model?)",
+                       path, ti->name);
+    if (!shape_matches(es[i].shape, ti)) {
+      char got[128], want[128];
+      format_json_shape(got, sizeof got, es[i].shape);
+      kiln_format_shape(want, sizeof want, ti->shape, ti->rank);
+      return kiln_fail(err, KILN_ERR_SHAPE,
+                       "%s: tensor \"%s\": shape %s, expected %s", path,
+                       ti->name, got, want);
+    }
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (es[i].tensor < 0) {
+      int64_t more = 0;
+      for (int64_t j = i + 1; j < n; ++j)
+        more += es[j].tensor < 0;
+      char tail[64] = "";
+      if (more)
+        snprintf(tail, sizeof tail, " (and %lld more)", (long long)more);
+      return kiln_fail(err, KILN_ERR_SHAPE,
+                       "%s: unexpected tensor \"%s\"%s: checkpoint for another "
+                       "model?",
+                       path, es[i].name, tail);
+    }
+  return KILN_OK;
+}
+
+static kiln_status parse_header(const kiln_model *m, const char *path,
+                                const kiln_json *root, entry *es, int64_t *n,
+                                kiln_error *err) {
+  *n = 0;
+  for (int64_t i = 0; i < root->count; ++i) {
+    const kiln_json *key = &root->keys[i], *val = &root->items[i];
+    for (int64_t j = 0; j < i; ++j)
+      if (root->keys[j].len == key->len &&
+          memcmp(root->keys[j].str, key->str, key->len) == 0)
+        return kiln_fail(err, KILN_ERR_FORMAT,
+                         "%s: tensor \"%s\" appears twice in the header", path,
+                         key->str);
+    if (strcmp(key->str, "__metadata__") == 0) {
+      if (val->kind != KILN_JSON_OBJECT)
+        return kiln_fail(err, KILN_ERR_FORMAT,
+                         "%s: \"__metadata__\" is not an object", path);
+      continue;
+    }
+    entry *e = &es[(*n)++];
+    kiln_status st = read_entry(key, val, path, e, err);
+    if (st)
+      return st;
+    e->tensor = find_tensor(m, e->name);
+  }
+  return KILN_OK;
+}
+
+static void copy_tensor(float *dst, const unsigned char *src, int64_t numel,
+                        int dtype_size) {
+  if (dtype_size == 4) {
+    memcpy(dst, src, (size_t)numel * 4);
+    return;
+  }
+  for (int64_t i = 0; i < numel; ++i) {
+    double v;
+    memcpy(&v, src + 8 * i, 8);
+    dst[i] = (float)v;
+  }
+}
+
+kiln_status kiln_safetensors_load(const kiln_model *m, float *state,
+                                  const char *path, kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  char *file;
+  size_t size;
+  if ((st = kiln_read_file(path, &file, &size, err)))
+    return st;
+  st = kiln_safetensors_parse(m, state, path, file, size, err);
+  free(file);
+  return st;
+}
+
+kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
+                                   const char *path, const char *file,
+                                   size_t size, kiln_error *err) {
+  kiln_status st = KILN_OK;
+  const unsigned char *u = (const unsigned char *)file;
+  uint64_t hlen = 0;
+  for (int i = 7; size >= 8 && i >= 0; --i)
+    hlen = (hlen << 8) | u[i];
+  if (size < 8) {
+    st = kiln_fail(err, KILN_ERR_FORMAT,
+                   "%s: %zu bytes, too short for a safetensors file", path,
+                   size);
+  } else if (hlen > size - 8 || hlen > MAX_HEADER) {
+    st = kiln_fail(err, KILN_ERR_FORMAT,
+                   "%s: header length %llu exceeds the file size %zu (not a "
+                   "safetensors file, or truncated)",
+                   path, (unsigned long long)hlen, size);
+  }
+  if (st)
+    return st;
+  kiln_json *root = NULL;
+  if ((st = kiln_json_parse(file + 8, (size_t)hlen, &root, err))) {
+    kiln_error_prefix(err, "%s: header", path);
+    return st;
+  }
+  entry *es = NULL;
+  int64_t n = 0;
+  if (root->kind != KILN_JSON_OBJECT) {
+    st = kiln_fail(err, KILN_ERR_FORMAT, "%s: header is not a JSON object",
+                   path);
+  } else if (!(es = calloc((size_t)root->count + 1, sizeof *es))) {
+    st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  } else {
+    st = parse_header(m, path, root, es, &n, err);
+    if (!st)
+      st = check_entries(m, es, n, size - 8 - hlen, path, err);
+  }
+  if (!st) {
+    const unsigned char *data = u + 8 + hlen;
+    for (int64_t i = 0; i < n; ++i) {
+      const kiln_tensor_info *ti = &m->tensors[es[i].tensor];
+      copy_tensor(state + ti->offset, data + es[i].begin, ti->numel,
+                  es[i].dtype_size);
+    }
+    for (int32_t t = 0; t < m->num_tensors; ++t)
+      if (!is_saved(&m->tensors[t]))
+        memset(state + m->tensors[t].offset, 0,
+               (size_t)m->tensors[t].numel * sizeof *state);
+  }
+  free(es);
+  kiln_json_free(root);
+  return st;
+}

@@ -1,0 +1,260 @@
+//===- safetensors_test.cpp - Checkpoints: layout, round trip, errors -----===//
+
+#include "test_util.h"
+
+#include <cstring>
+#include <random>
+
+using namespace kiln_test;
+
+namespace {
+
+const kiln_model *reg = &fake_regressor_model;
+
+// A safetensors file from a header and raw data.
+std::string stFile(const std::string &header, const std::string &data) {
+  std::string out;
+  uint64_t n = header.size();
+  for (int i = 0; i < 8; ++i)
+    out += char((n >> (8 * i)) & 0xff);
+  return out + header + data;
+}
+
+template <typename T> std::string bytes(std::vector<T> v) {
+  return std::string(reinterpret_cast<const char *>(v.data()),
+                     v.size() * sizeof(T));
+}
+
+// The regressor's saved tensors, in a valid hand-written file whose entries
+// are in another order than the table's and one of which is F64.
+std::string handWritten() {
+  std::string header =
+      R"({"bn.running_var":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+      R"("w":{"dtype":"F64","shape":[2,3],"data_offsets":[8,56]},)"
+      R"("__metadata__":{"format":"pt"},)"
+      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[56,64]},)"
+      R"("bn.running_mean":{"dtype":"F32","shape":[2],"data_offsets":[64,72]}})";
+  std::string data = bytes<float>({4, 5}) +
+                     bytes<double>({0.5, -1, 2, 0.25, 3, -4}) +
+                     bytes<float>({7, 8}) + bytes<float>({9, 10});
+  return stFile(header, data);
+}
+
+TEST(Safetensors, HandWrittenFileLoads) {
+  TempDir dir;
+  auto p = dir.write("w.safetensors", handWritten());
+  State s(reg);
+  for (int64_t i = 0; i < s.size; ++i)
+    s.data[i] = 99; // optimizer state must be zeroed by the load
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_load(reg, s.data, p.c_str(), &err), KILN_OK)
+      << err.message;
+  std::vector<float> want = {0.5f, -1, 2, 0.25f, 3, -4, 7, 8, 9, 10, 4, 5,
+                             0, 0, 0, 0, 0, 0};
+  EXPECT_EQ(std::vector<float>(s.data, s.data + 18), want);
+}
+
+TEST(Safetensors, SaveWritesTheDocumentedLayout) {
+  TempDir dir;
+  State s(reg);
+  for (int64_t i = 0; i < s.size; ++i)
+    s.data[i] = float(i) + 0.5f;
+  auto p = dir.path("w.safetensors");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, p.c_str(), &err), KILN_OK)
+      << err.message;
+  std::string f = readFile(p);
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = (n << 8) | (unsigned char)f[i];
+  EXPECT_EQ((8 + n) % 8, 0u) << "data section 8-byte aligned";
+  std::string header = f.substr(8, n);
+  EXPECT_TRUE(contains(header, R"("__metadata__":{"format":"pt","kiln_model":"regressor"})"));
+  EXPECT_TRUE(contains(header, R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})"));
+  EXPECT_TRUE(contains(header, R"("b":{"dtype":"F32","shape":[2],"data_offsets":[24,32]})"));
+  EXPECT_TRUE(contains(header, R"("bn.running_var":{"dtype":"F32","shape":[2],"data_offsets":[40,48]})"));
+  EXPECT_FALSE(contains(header, "opt.velocity"));
+  // Dense weights stay [out, in] as in the state: no transposition.
+  ASSERT_EQ(f.size(), 8 + n + 48);
+  std::vector<float> data(12);
+  std::memcpy(data.data(), f.data() + 8 + n, 48);
+  EXPECT_EQ(data, std::vector<float>(s.data, s.data + 12));
+  EXPECT_EQ(dir.files().size(), 1u) << "no temporary file left behind";
+}
+
+TEST(Safetensors, RoundTripIsBitExact) {
+  TempDir dir;
+  State a(reg), b(reg);
+  std::mt19937 rng(5);
+  for (int64_t i = 0; i < a.size; ++i) {
+    uint32_t bits = rng();
+    if ((bits & 0x7f800000u) == 0x7f800000u)
+      bits &= ~0x00800000u; // keep it finite: NaN payloads are not the point
+    std::memcpy(&a.data[i], &bits, 4);
+  }
+  a.data[0] = -0.0f;
+  a.data[1] = 1e-42f; // denormal
+  auto p = dir.path("rt.safetensors");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(reg, a.data, p.c_str(), &err), KILN_OK);
+  ASSERT_EQ(kiln_safetensors_load(reg, b.data, p.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_EQ(std::memcmp(a.data, b.data, 12 * sizeof(float)), 0);
+  for (int i = 12; i < 18; ++i)
+    EXPECT_EQ(b.data[i], 0.0f) << "optimizer state starts at zero";
+}
+
+TEST(Safetensors, SaveReplacesAtomicallyAndReportsUnwritableDirs) {
+  TempDir dir;
+  State s(reg);
+  auto p = dir.write("w.safetensors", "old contents");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, p.c_str(), &err), KILN_OK);
+  EXPECT_NE(readFile(p), "old contents");
+  EXPECT_EQ(dir.files().size(), 1u);
+  auto bad = dir.path("no/such/dir/w.safetensors");
+  EXPECT_EQ(kiln_safetensors_save(reg, s.data, bad.c_str(), &err), KILN_ERR_IO);
+  EXPECT_TRUE(contains(err.message, "w.safetensors.tmp.")) << err.message;
+  EXPECT_TRUE(contains(err.message, "cannot create")) << err.message;
+}
+
+TEST(Safetensors, ErrorsNameTheFileAndTensor) {
+  TempDir dir;
+  const std::string f32x2 = bytes<float>({1, 2});
+  const std::string good_rest =
+      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[24,32]},)"
+      R"("bn.running_mean":{"dtype":"F32","shape":[2],"data_offsets":[32,40]},)"
+      R"("bn.running_var":{"dtype":"F32","shape":[2],"data_offsets":[40,48]})";
+  const std::string data48(48, '\0');
+  auto withW = [&](const std::string &w, const std::string &data = "") {
+    return stFile("{" + w + "," + good_rest + "}", data.empty() ? data48 : data);
+  };
+  struct Case {
+    std::string file, message;
+    kiln_status st;
+  } cases[] = {
+      {withW(R"("w":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]})"),
+       "w.safetensors: tensor \"w\": shape [3, 2], expected [2, 3]",
+       KILN_ERR_SHAPE},
+      {withW(R"("w":{"dtype":"F32","shape":[6],"data_offsets":[0,24]})"),
+       "tensor \"w\": shape [6], expected [2, 3]", KILN_ERR_SHAPE},
+      {withW(R"("x":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})"),
+       "w.safetensors: tensor \"w\" is missing", KILN_ERR_SHAPE},
+      {withW(R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+             R"("l9.weight":{"dtype":"F32","shape":[0],"data_offsets":[48,48]},)"
+             R"("l9.bias":{"dtype":"F32","shape":[0],"data_offsets":[48,48]})"),
+       "w.safetensors: unexpected tensor \"l9.weight\" (and 1 more): "
+       "checkpoint for another model?",
+       KILN_ERR_SHAPE},
+      {withW(R"("w":{"dtype":"F16","shape":[2,3],"data_offsets":[0,12]})"),
+       "tensor \"w\": dtype F16 not supported (F32 or F64)", KILN_ERR_VALUE},
+      {withW(R"("w":{"dtype":"BF16","shape":[2,3],"data_offsets":[0,12]})"),
+       "dtype BF16 not supported", KILN_ERR_VALUE},
+      {withW(R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]})"),
+       "tensor \"w\": data_offsets span 20 bytes, its shape and dtype need 24",
+       KILN_ERR_FORMAT},
+      {withW(R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[8,32]})"),
+       "overlap", KILN_ERR_FORMAT},
+      {withW(R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]})",
+             std::string(40, '\0')),
+       "beyond the 40 bytes of data (truncated file?)", KILN_ERR_FORMAT},
+      {withW(R"("w":{"dtype":"F32","shape":[2,3],"data_offsets":[24,0]})"),
+       "\"data_offsets\" must be [begin, end]", KILN_ERR_FORMAT},
+      {withW(R"("w":{"dtype":"F32","shape":[2,-3],"data_offsets":[0,24]})"),
+       "bad dimension", KILN_ERR_FORMAT},
+      {withW(R"("w":{"shape":[2,3],"data_offsets":[0,24]})"),
+       "tensor \"w\": no \"dtype\" string", KILN_ERR_FORMAT},
+      {withW(R"("w":[1])"), "tensor \"w\": entry is not an object",
+       KILN_ERR_FORMAT},
+      {withW(R"("b":{"dtype":"F32","shape":[2],"data_offsets":[24,32]})"),
+       "tensor \"b\" appears twice", KILN_ERR_FORMAT},
+      {stFile(R"({"w":{"dtype":"F32",})", data48),
+       "w.safetensors: header: JSON at byte 20: expected a string key",
+       KILN_ERR_FORMAT},
+      {stFile("[]", ""), "header is not a JSON object", KILN_ERR_FORMAT},
+      {stFile(R"({"__metadata__":3})", ""), "\"__metadata__\" is not an object",
+       KILN_ERR_FORMAT},
+      {std::string("\xff\xff\xff\x00\x00\x00\x00\x00{}", 10),
+       "header length 16777215 exceeds the file size 10", KILN_ERR_FORMAT},
+      {"abc", "3 bytes, too short", KILN_ERR_FORMAT},
+  };
+  for (const Case &c : cases) {
+    auto p = dir.write("w.safetensors", c.file);
+    State s(reg);
+    for (int64_t i = 0; i < s.size; ++i)
+      s.data[i] = 42;
+    kiln_error err{};
+    EXPECT_EQ(kiln_safetensors_load(reg, s.data, p.c_str(), &err), c.st)
+        << c.message;
+    EXPECT_TRUE(contains(err.message, c.message))
+        << "want: " << c.message << "\ngot:  " << err.message;
+    for (int64_t i = 0; i < s.size; ++i)
+      ASSERT_EQ(s.data[i], 42) << "a failed load must leave the state alone";
+  }
+  kiln_error err{};
+  State s(reg);
+  EXPECT_EQ(kiln_safetensors_load(reg, s.data, dir.path("none").c_str(), &err),
+            KILN_ERR_IO);
+}
+
+// Truncations and byte flips of a valid file: an error or a load, never a
+// crash.
+TEST(Safetensors, SurvivesFuzzing) {
+  std::string good = handWritten();
+  State s(reg);
+  kiln_error err{};
+  auto attempt = [&](const std::string &f) {
+    kiln_status st =
+        kiln_safetensors_parse(reg, s.data, "f", f.data(), f.size(), &err);
+    ASSERT_TRUE(st == KILN_OK || st == KILN_ERR_FORMAT || st == KILN_ERR_SHAPE ||
+                st == KILN_ERR_VALUE)
+        << st;
+  };
+  for (size_t len = 0; len < good.size(); ++len)
+    attempt(good.substr(0, len));
+  std::mt19937 rng(99);
+  for (int i = 0; i < 20000; ++i) {
+    std::string f = good;
+    for (int e = 0; e < 3; ++e)
+      f[rng() % std::min<size_t>(f.size(), 300)] = char(rng() & 0xff);
+    attempt(f);
+  }
+}
+
+TEST(Safetensors, NumpyReadsWhatWeWrite) {
+  if (!haveNumpy())
+    GTEST_SKIP() << "/usr/bin/python3 has no numpy";
+  TempDir dir;
+  State s(reg);
+  for (int64_t i = 0; i < s.size; ++i)
+    s.data[i] = float(i) * 0.25f - 1;
+  auto p = dir.path("np.safetensors");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, p.c_str(), &err), KILN_OK);
+  // The format parsed by hand, as torch/safetensors would.
+  auto script = dir.write("check.py", R"(
+import json, struct, sys
+import numpy as np
+raw = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = raw[8 + n:]
+assert header.pop('__metadata__')['format'] == 'pt'
+for name in sorted(header):
+    e = header[name]
+    assert e['dtype'] == 'F32'
+    b, end = e['data_offsets']
+    a = np.frombuffer(data[b:end], dtype='<f4').reshape(e['shape'])
+    print(name, list(a.shape), ' '.join('%g' % v for v in a.ravel()))
+)");
+  std::string out = dir.path("out.txt");
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + script + " " + p + " > " + out)
+                            .c_str()),
+            0);
+  EXPECT_EQ(readFile(out), "b [2] 0.5 0.75\n"
+                           "bn.running_mean [2] 1 1.25\n"
+                           "bn.running_var [2] 1.5 1.75\n"
+                           "w [2, 3] -1 -0.75 -0.5 -0.25 0 0.25\n");
+}
+
+} // namespace
