@@ -1,0 +1,117 @@
+/*===- ctx.c - The embedding API ------------------------------------------===*/
+
+#include "rt_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct kiln_ctx {
+  const kiln_model *m;
+  float *state;
+  float *pstate; /* prepared state, or NULL when the model has no prepare */
+  uint8_t *workspace;
+  int ready; /* weights are in (init or load succeeded) */
+  kiln_error err;
+};
+
+kiln_status kiln_ctx_create(const kiln_model *m, kiln_ctx **out,
+                            kiln_error *err) {
+  if (!out)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "kiln_ctx_create: out is NULL");
+  *out = NULL;
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  kiln_ctx *ctx = calloc(1, sizeof *ctx);
+  if (!ctx)
+    return kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
+  ctx->m = m;
+  ctx->state = kiln_alloc_aligned((size_t)m->state_size * sizeof(float));
+  ctx->workspace = kiln_alloc_aligned((size_t)m->workspace_size);
+  if (m->prepare)
+    ctx->pstate =
+        kiln_alloc_aligned((size_t)m->predict_state_size * sizeof(float));
+  if (!ctx->state || !ctx->workspace || (m->prepare && !ctx->pstate)) {
+    kiln_ctx_destroy(ctx);
+    return kiln_fail(err, KILN_ERR_MEMORY,
+                     "model \"%s\": out of memory for its buffers", m->name);
+  }
+  *out = ctx;
+  return KILN_OK;
+}
+
+void kiln_ctx_destroy(kiln_ctx *ctx) {
+  if (!ctx)
+    return;
+  free(ctx->state);
+  free(ctx->pstate);
+  free(ctx->workspace);
+  free(ctx);
+}
+
+static kiln_status finish(kiln_ctx *ctx, kiln_status st) {
+  if (st == KILN_OK)
+    kiln_error_clear(&ctx->err);
+  return st;
+}
+
+/* Weights changed: derive the prediction state once, not per call. */
+static void prepare(kiln_ctx *ctx) {
+  if (ctx->m->prepare)
+    ctx->m->prepare(ctx->state, ctx->pstate);
+  ctx->ready = 1;
+}
+
+kiln_status kiln_ctx_init(kiln_ctx *ctx, uint64_t seed) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  kiln_status st = kiln_init_state(ctx->m, ctx->state, seed, &ctx->err);
+  if (!st)
+    prepare(ctx);
+  return finish(ctx, st);
+}
+
+kiln_status kiln_ctx_load(kiln_ctx *ctx, const char *safetensors_path) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  if (!safetensors_path)
+    return kiln_fail(&ctx->err, KILN_ERR_ARGUMENT, "no checkpoint path");
+  kiln_status st =
+      kiln_safetensors_load(ctx->m, ctx->state, safetensors_path, &ctx->err);
+  if (!st)
+    prepare(ctx);
+  return finish(ctx, st);
+}
+
+kiln_status kiln_ctx_save(kiln_ctx *ctx, const char *safetensors_path) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  if (!safetensors_path)
+    return kiln_fail(&ctx->err, KILN_ERR_ARGUMENT, "no checkpoint path");
+  if (!ctx->ready)
+    return kiln_fail(&ctx->err, KILN_ERR_STATE,
+                     "no weights to save: call kiln_ctx_init or kiln_ctx_load "
+                     "first");
+  return finish(ctx, kiln_safetensors_save(ctx->m, ctx->state,
+                                           safetensors_path, &ctx->err));
+}
+
+kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
+                             float *out) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  if (!ctx->ready)
+    return kiln_fail(&ctx->err, KILN_ERR_STATE,
+                     "no weights: call kiln_ctx_init or kiln_ctx_load first");
+  const float *ps = ctx->m->prepare ? ctx->pstate : ctx->state;
+  return finish(ctx, kiln_predict_rows(ctx->m, ps, ctx->workspace, x, rows,
+                                       out, &ctx->err));
+}
+
+const char *kiln_ctx_last_error(const kiln_ctx *ctx) {
+  return ctx ? ctx->err.message : "no context";
+}
+
+const kiln_model *kiln_ctx_model(const kiln_ctx *ctx) {
+  return ctx ? ctx->m : NULL;
+}

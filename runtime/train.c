@@ -1,0 +1,372 @@
+/*===- train.c - The training loop, evaluation and batched prediction -----===*/
+
+#include "rt_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void kiln_train_options_default(const kiln_model *m, kiln_train_options *o) {
+  memset(o, 0, sizeof *o);
+  o->epochs = m && m->epochs > 0 ? m->epochs : 10;
+  o->seed = m ? (uint64_t)m->seed : 0;
+  o->shuffle = 1;
+  o->early_stopping = m ? m->early_stopping : 0;
+  o->monitor = m ? m->monitor : KILN_METRIC_LOSS;
+  o->patience = m ? m->patience : 5;
+  o->min_delta = m ? m->min_delta : 0.0;
+  o->tty = -1;
+}
+
+static kiln_status check_data(const kiln_model *m, const kiln_dataset *d,
+                              int need_targets, const char *what,
+                              kiln_error *err) {
+  if (!d || d->rows < 0 || (d->rows > 0 && !d->x))
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: no data", what);
+  if (d->input_dim != m->input_dim)
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: %lld features per row, the model takes %lld", what,
+                     (long long)d->input_dim, (long long)m->input_dim);
+  if (need_targets && d->rows > 0 && !d->y)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: no targets", what);
+  if (need_targets && d->target_dim != m->target_dim)
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: %lld target columns, the model expects %lld", what,
+                     (long long)d->target_dim, (long long)m->target_dim);
+  return KILN_OK;
+}
+
+/* Per-batch buffers, 64-byte aligned for the compiled code. */
+typedef struct batch_buffers {
+  float *x, *y, *loss, *out;
+} batch_buffers;
+
+static void free_buffers(batch_buffers *b) {
+  free(b->x);
+  free(b->y);
+  free(b->loss);
+  free(b->out);
+  memset(b, 0, sizeof *b);
+}
+
+static kiln_status alloc_buffers(const kiln_model *m, batch_buffers *b,
+                                 kiln_error *err) {
+  size_t bs = (size_t)m->batch_size;
+  b->x = kiln_alloc_aligned(bs * (size_t)m->input_dim * sizeof(float));
+  b->y = kiln_alloc_aligned(bs * (size_t)m->target_dim * sizeof(float));
+  b->loss = kiln_alloc_aligned(bs * sizeof(float));
+  b->out = kiln_alloc_aligned(bs * (size_t)m->output_dim * sizeof(float));
+  if (!b->x || !b->y || !b->loss || !b->out) {
+    free_buffers(b);
+    return kiln_fail(err, KILN_ERR_MEMORY, "out of memory for batch buffers");
+  }
+  return KILN_OK;
+}
+
+static void evaluate_into(const kiln_model *m, const float *state,
+                          uint8_t *workspace, const kiln_dataset *d,
+                          batch_buffers *b, kiln_metrics *acc) {
+  int64_t bs = m->batch_size;
+  for (int64_t i = 0; i < kiln_num_batches(d->rows, bs); ++i) {
+    int64_t real = kiln_eval_batch(d, i, bs, b->x, b->y);
+    m->eval_step(state, workspace, b->x, b->y, b->loss, b->out);
+    for (int64_t r = 0; r < real; ++r)
+      kiln_metrics_add(acc, b->loss[r], b->out + r * m->output_dim,
+                       b->y + r * m->target_dim);
+  }
+}
+
+kiln_status kiln_evaluate(const kiln_model *m, const float *state,
+                          uint8_t *workspace, const kiln_dataset *d,
+                          kiln_eval_result *result, kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (st || (st = check_data(m, d, 1, "evaluation data", err)))
+    return st;
+  batch_buffers b;
+  kiln_metrics acc;
+  if ((st = alloc_buffers(m, &b, err)))
+    return st;
+  if ((st = kiln_metrics_init(&acc, m, err))) {
+    free_buffers(&b);
+    return st;
+  }
+  evaluate_into(m, state, workspace, d, &b, &acc);
+  kiln_metrics_result(&acc, result);
+  kiln_metrics_free(&acc);
+  free_buffers(&b);
+  return KILN_OK;
+}
+
+kiln_status kiln_predict_rows(const kiln_model *m, const float *pstate,
+                              uint8_t *workspace, const float *x, int64_t rows,
+                              float *out, kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  if (rows < 0 || (rows > 0 && (!x || !out)))
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "predict: bad rows or buffers");
+  kiln_dataset d = {rows, m->input_dim, 0, (float *)(uintptr_t)x, NULL};
+  batch_buffers b;
+  if ((st = alloc_buffers(m, &b, err)))
+    return st;
+  int64_t bs = m->batch_size;
+  for (int64_t i = 0; i < kiln_num_batches(rows, bs); ++i) {
+    int64_t real = kiln_eval_batch(&d, i, bs, b.x, NULL);
+    m->predict(pstate, workspace, b.x, b.out);
+    memcpy(out + i * bs * m->output_dim, b.out,
+           (size_t)(real * m->output_dim) * sizeof(float));
+  }
+  free_buffers(&b);
+  return KILN_OK;
+}
+
+/*---- Training ------------------------------------------------------------*/
+
+static kiln_status check_options(const kiln_model *m,
+                                 const kiln_train_options *o, int have_val,
+                                 kiln_error *err) {
+  if (o->epochs <= 0 && o->steps <= 0)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "epochs or steps must be positive");
+  if (o->steps < 0)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "steps must not be negative");
+  if (!o->early_stopping)
+    return KILN_OK;
+  int real = m->target_kind == KILN_TARGET_REAL;
+  int32_t mon = o->monitor;
+  if (mon < KILN_METRIC_LOSS || mon > KILN_METRIC_R2 ||
+      (real && mon == KILN_METRIC_ACCURACY) ||
+      (!real && mon != KILN_METRIC_LOSS && mon != KILN_METRIC_ACCURACY))
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "early stopping cannot monitor %s for %s targets",
+                     kiln_metric_name(mon),
+                     real ? "real" : "classification");
+  if (o->patience < 0)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "patience must not be negative");
+  if (!have_val)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "early stopping needs validation data (a validation "
+                     "split or a validation file)");
+  return KILN_OK;
+}
+
+typedef struct trainer {
+  const kiln_model *m;
+  float *state;
+  uint8_t *ws;
+  const kiln_dataset *train, *val;
+  const kiln_train_options *o;
+  kiln_train_result *res;
+  kiln_error *err;
+  kiln_progress progress;
+  batch_buffers b;
+  int64_t *order;
+  float *best; /* early stopping: the best epoch's state */
+  FILE *metrics;
+  int32_t primary; /* the metric shown next to val_loss */
+  int64_t epochs, step, wait;
+} trainer;
+
+static const char *nonfinite_name(double v) {
+  return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+/* One epoch of train_step calls; returns the mean batch loss. */
+static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
+  const kiln_model *m = t->m;
+  const kiln_train_options *o = t->o;
+  int64_t bs = m->batch_size, n = t->train->rows;
+  int64_t batches = kiln_num_batches(n, bs);
+  kiln_epoch_order(o->seed, epoch, o->shuffle, n, t->order);
+  double sum = 0;
+  int64_t done = 0;
+  for (int64_t i = 0; i < batches; ++i) {
+    if (o->steps > 0 && t->step >= o->steps)
+      break;
+    kiln_train_batch(t->train, t->order, i, bs, t->b.x, t->b.y);
+    float loss = 0;
+    t->step++;
+    m->train_step(t->state, t->ws, t->b.x, t->b.y, t->step, epoch,
+                  (int64_t)o->seed, &loss);
+    if (!isfinite(loss))
+      return kiln_fail(t->err, KILN_ERR_NUMERIC,
+                       "loss became %s at step %lld (epoch %lld)",
+                       nonfinite_name(loss), (long long)t->step,
+                       (long long)epoch + 1);
+    sum += loss;
+    done++;
+    if (o->batch_report)
+      kiln_progress_line(&t->progress,
+                         "step %lld  epoch %lld  batch %lld/%lld  loss %.6g",
+                         (long long)t->step, (long long)epoch + 1,
+                         (long long)i + 1, (long long)batches, (double)loss);
+    else
+      kiln_progress_batch(&t->progress, epoch, i + 1, batches, sum / done,
+                          done * bs);
+  }
+  *mean_loss = done ? sum / (double)done : NAN;
+  return KILN_OK;
+}
+
+/* Early stopping's bookkeeping after an epoch; returns 1 to stop. */
+static int track_best(trainer *t, int64_t epoch, double value) {
+  const kiln_train_options *o = t->o;
+  kiln_train_result *r = t->res;
+  int higher = kiln_metric_higher_is_better(o->monitor);
+  int improved = !isnan(value) &&
+                 (r->best_epoch == 0 ||
+                  (higher ? value > r->best_value + o->min_delta
+                          : value < r->best_value - o->min_delta));
+  if (improved) {
+    r->best_epoch = epoch + 1;
+    r->best_value = value;
+    memcpy(t->best, t->state, (size_t)t->m->state_size * sizeof(float));
+    t->wait = 0;
+    return 0;
+  }
+  if (++t->wait >= (o->patience > 0 ? o->patience : 1)) {
+    kiln_progress_line(&t->progress,
+                       "early stopping: val_%s has not improved for %lld "
+                       "epoch%s",
+                       kiln_metric_name(o->monitor), (long long)t->wait,
+                       t->wait == 1 ? "" : "s");
+    r->stopped_early = 1;
+    return 1;
+  }
+  return 0;
+}
+
+static void report_epoch(trainer *t, int64_t epoch, double loss,
+                         const kiln_eval_result *val, double seconds) {
+  char l[32], vl[32] = "", vm[32] = "", vals[128] = "";
+  kiln_format_value(l, sizeof l, loss);
+  const char *pname = kiln_metric_name(t->primary);
+  if (val) {
+    kiln_format_value(vl, sizeof vl, val->loss);
+    kiln_format_value(vm, sizeof vm, kiln_eval_metric(val, t->primary));
+    snprintf(vals, sizeof vals, "  val_loss %s  val_%s %s", vl, pname, vm);
+  }
+  kiln_progress_line(&t->progress, "epoch %lld/%lld  loss %s%s  %.1fs",
+                     (long long)epoch + 1, (long long)t->epochs, l, vals,
+                     seconds);
+  if (t->metrics) {
+    fprintf(t->metrics, "%lld,%.9g,", (long long)epoch + 1, loss);
+    if (val)
+      fprintf(t->metrics, "%.9g,%.9g", val->loss,
+              kiln_eval_metric(val, t->primary));
+    else
+      fputc(',', t->metrics);
+    fprintf(t->metrics, ",%.3f\n", seconds);
+    fflush(t->metrics);
+  }
+}
+
+static kiln_status train_loop(trainer *t) {
+  const kiln_model *m = t->m;
+  const kiln_train_options *o = t->o;
+  kiln_metrics acc;
+  kiln_status st = KILN_OK;
+  double start = kiln_now();
+  for (int64_t epoch = 0; epoch < t->epochs; ++epoch) {
+    kiln_progress_epoch_start(&t->progress);
+    double epoch_start = kiln_now(), loss = NAN;
+    if ((st = run_epoch(t, epoch, &loss)))
+      return st;
+    t->res->epochs = epoch + 1;
+    t->res->train_loss = loss;
+    kiln_eval_result val;
+    int have_val = t->val && t->val->rows > 0;
+    if (have_val) {
+      if ((st = kiln_metrics_init(&acc, m, t->err)))
+        return st;
+      evaluate_into(m, t->state, t->ws, t->val, &t->b, &acc);
+      kiln_metrics_result(&acc, &val);
+      kiln_metrics_free(&acc);
+    }
+    report_epoch(t, epoch, loss, have_val ? &val : NULL,
+                 kiln_now() - epoch_start);
+    if (o->early_stopping &&
+        track_best(t, epoch, kiln_eval_metric(&val, o->monitor)))
+      break;
+  }
+  t->res->steps = t->step;
+  if (o->early_stopping && t->res->best_epoch > 0 &&
+      t->res->best_epoch != t->res->epochs) {
+    memcpy(t->state, t->best, (size_t)m->state_size * sizeof(float));
+    char v[32];
+    kiln_format_value(v, sizeof v, t->res->best_value);
+    kiln_progress_line(&t->progress, "restored the state of epoch %lld "
+                                     "(val_%s %s)",
+                       (long long)t->res->best_epoch,
+                       kiln_metric_name(o->monitor), v);
+  }
+  t->res->seconds = kiln_now() - start;
+  return KILN_OK;
+}
+
+kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
+                       const kiln_dataset *train, const kiln_dataset *val,
+                       const kiln_train_options *options,
+                       kiln_train_result *result, kiln_error *err) {
+  kiln_train_result local;
+  kiln_train_result *res = result ? result : &local;
+  memset(res, 0, sizeof *res);
+  kiln_status st = kiln_model_check(m, err);
+  if (st || (st = check_data(m, train, 1, "training data", err)))
+    return st;
+  if (train->rows == 0)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "training data has no rows");
+  int have_val = val && val->rows > 0;
+  if (have_val && (st = check_data(m, val, 1, "validation data", err)))
+    return st;
+  if ((st = check_options(m, options, have_val, err)))
+    return st;
+
+  trainer t;
+  memset(&t, 0, sizeof t);
+  t.m = m;
+  t.state = state;
+  t.ws = workspace;
+  t.train = train;
+  t.val = val;
+  t.o = options;
+  t.res = res;
+  t.err = err;
+  t.primary = kiln_primary_metric(m, options->monitor);
+  int64_t batches = kiln_num_batches(train->rows, m->batch_size);
+  t.epochs = options->steps > 0 ? (options->steps + batches - 1) / batches
+                                : options->epochs;
+  kiln_progress_init(&t.progress, options->out, options->tty, options->quiet,
+                     t.epochs);
+  kiln_c_locale loc;
+  kiln_c_locale_begin(&loc);
+  t.order = malloc((size_t)train->rows * sizeof *t.order);
+  if (options->early_stopping)
+    t.best = malloc((size_t)m->state_size * sizeof(float) + 1);
+  if (!t.order || (options->early_stopping && !t.best)) {
+    st = kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
+    goto done;
+  }
+  if ((st = alloc_buffers(m, &t.b, err)))
+    goto done;
+  if (options->metrics_path) {
+    t.metrics = fopen(options->metrics_path, "w");
+    if (!t.metrics) {
+      st = kiln_fail(err, KILN_ERR_IO, "%s: cannot create the metrics file",
+                     options->metrics_path);
+      goto done;
+    }
+    fprintf(t.metrics, "epoch,train_loss,val_loss,val_%s,seconds\n",
+            kiln_metric_name(t.primary));
+  }
+  st = train_loop(&t);
+done:
+  if (t.metrics && fclose(t.metrics) != 0 && !st)
+    st = kiln_fail(err, KILN_ERR_IO, "%s: write error",
+                   options->metrics_path);
+  free_buffers(&t.b);
+  free(t.order);
+  free(t.best);
+  kiln_c_locale_end(&loc);
+  return st;
+}

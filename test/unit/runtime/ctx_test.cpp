@@ -1,0 +1,135 @@
+//===- ctx_test.cpp - The embedding API -----------------------------------===//
+
+#include "test_util.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace kiln_test;
+
+namespace {
+
+const kiln_model *cls = &fake_classifier_model;
+
+struct Ctx {
+  kiln_ctx *ctx = nullptr;
+  explicit Ctx(const kiln_model *m) {
+    kiln_error err{};
+    EXPECT_EQ(kiln_ctx_create(m, &ctx, &err), KILN_OK) << err.message;
+  }
+  ~Ctx() { kiln_ctx_destroy(ctx); }
+};
+
+std::vector<float> inputs(int64_t rows) {
+  std::vector<float> x(rows * 4);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = std::sin(float(i));
+  return x;
+}
+
+TEST(Ctx, PredictNeedsWeightsFirst) {
+  Ctx c(cls);
+  std::vector<float> x = inputs(2), out(6);
+  EXPECT_EQ(kiln_ctx_predict(c.ctx, x.data(), 2, out.data()), KILN_ERR_STATE);
+  EXPECT_TRUE(contains(kiln_ctx_last_error(c.ctx), "call kiln_ctx_init or kiln_ctx_load"));
+  EXPECT_EQ(kiln_ctx_save(c.ctx, "/nonexistent/x"), KILN_ERR_STATE);
+  EXPECT_EQ(kiln_ctx_init(c.ctx, 1), KILN_OK);
+  EXPECT_STREQ(kiln_ctx_last_error(c.ctx), "");
+  EXPECT_EQ(kiln_ctx_predict(c.ctx, x.data(), 2, out.data()), KILN_OK);
+  EXPECT_EQ(kiln_ctx_model(c.ctx), cls);
+}
+
+// Any number of rows, including fewer than a batch and a partial last one,
+// gives what predict gives row by row.
+TEST(Ctx, PredictAnyNumberOfRows) {
+  Ctx c(cls);
+  ASSERT_EQ(kiln_ctx_init(c.ctx, 5), KILN_OK);
+  State s(cls);
+  kiln_error err{};
+  ASSERT_EQ(kiln_init_state(cls, s.data, 5, &err), KILN_OK);
+  for (int64_t rows : {0, 1, 7, 8, 13, 24}) {
+    std::vector<float> x = inputs(rows), out(rows * 3 + 1, -1);
+    ASSERT_EQ(kiln_ctx_predict(c.ctx, x.data(), rows, out.data()), KILN_OK);
+    EXPECT_EQ(out[rows * 3], -1) << "nothing written past rows * output_dim";
+    for (int64_t r = 0; r < rows; ++r) {
+      float one[8 * 4] = {0}, want[8 * 3];
+      std::memcpy(one, x.data() + r * 4, 4 * sizeof(float));
+      cls->predict(s.data, nullptr, one, want);
+      for (int k = 0; k < 3; ++k)
+        ASSERT_EQ(out[r * 3 + k], want[k]) << rows << " rows, row " << r;
+    }
+  }
+}
+
+TEST(Ctx, SaveLoadRoundTripAndFailedLoadKeepsWeights) {
+  TempDir dir;
+  Ctx a(cls), b(cls);
+  ASSERT_EQ(kiln_ctx_init(a.ctx, 1), KILN_OK);
+  ASSERT_EQ(kiln_ctx_init(b.ctx, 2), KILN_OK);
+  std::string p = dir.path("w.safetensors");
+  ASSERT_EQ(kiln_ctx_save(a.ctx, p.c_str()), KILN_OK) << kiln_ctx_last_error(a.ctx);
+  std::vector<float> x = inputs(5), ya(15), yb(15), yb2(15);
+  ASSERT_EQ(kiln_ctx_predict(a.ctx, x.data(), 5, ya.data()), KILN_OK);
+  ASSERT_EQ(kiln_ctx_predict(b.ctx, x.data(), 5, yb.data()), KILN_OK);
+  EXPECT_NE(ya, yb);
+  // A bad checkpoint leaves b as it was.
+  std::string bad = dir.write("bad.safetensors", "garbage!garbage!");
+  EXPECT_EQ(kiln_ctx_load(b.ctx, bad.c_str()), KILN_ERR_FORMAT);
+  EXPECT_TRUE(contains(kiln_ctx_last_error(b.ctx), "bad.safetensors"));
+  ASSERT_EQ(kiln_ctx_predict(b.ctx, x.data(), 5, yb2.data()), KILN_OK);
+  EXPECT_EQ(yb, yb2);
+  EXPECT_EQ(kiln_ctx_load(b.ctx, dir.path("missing").c_str()), KILN_ERR_IO);
+  ASSERT_EQ(kiln_ctx_load(b.ctx, p.c_str()), KILN_OK);
+  ASSERT_EQ(kiln_ctx_predict(b.ctx, x.data(), 5, yb.data()), KILN_OK);
+  EXPECT_EQ(ya, yb);
+}
+
+TEST(Ctx, PrepareRunsOnceAfterInitAndLoad) {
+  TempDir dir;
+  Ctx c(&fake_prepared_model);
+  ASSERT_EQ(kiln_ctx_init(c.ctx, 3), KILN_OK);
+  std::vector<float> x = inputs(3), out(9);
+  ASSERT_EQ(kiln_ctx_predict(c.ctx, x.data(), 3, out.data()), KILN_OK);
+  for (float v : out)
+    EXPECT_TRUE(std::isfinite(v)) << "predict saw the prepared state";
+  std::string p = dir.path("p.safetensors");
+  ASSERT_EQ(kiln_ctx_save(c.ctx, p.c_str()), KILN_OK);
+  Ctx d(&fake_prepared_model);
+  ASSERT_EQ(kiln_ctx_load(d.ctx, p.c_str()), KILN_OK);
+  std::vector<float> out2(9);
+  ASSERT_EQ(kiln_ctx_predict(d.ctx, x.data(), 3, out2.data()), KILN_OK);
+  EXPECT_EQ(out, out2);
+}
+
+TEST(Ctx, CreateRejectsBadDescriptors) {
+  kiln_model m = fake_classifier_model;
+  m.abi_version = KILN_ABI_VERSION + 1;
+  kiln_ctx *ctx = reinterpret_cast<kiln_ctx *>(1);
+  kiln_error err{};
+  EXPECT_EQ(kiln_ctx_create(&m, &ctx, &err), KILN_ERR_ABI);
+  EXPECT_EQ(ctx, nullptr);
+  EXPECT_TRUE(contains(err.message, "runtime ABI version 2")) << err.message;
+  m = fake_classifier_model;
+  m.predict = nullptr;
+  EXPECT_EQ(kiln_ctx_create(&m, &ctx, &err), KILN_ERR_ABI);
+  m = fake_classifier_model;
+  m.output_dim = 2;
+  EXPECT_EQ(kiln_ctx_create(&m, &ctx, &err), KILN_ERR_ABI);
+  EXPECT_TRUE(contains(err.message, "do not fit its target kind")) << err.message;
+  EXPECT_EQ(kiln_ctx_create(nullptr, &ctx, &err), KILN_ERR_ARGUMENT);
+  // NULL contexts are refused, never dereferenced.
+  EXPECT_EQ(kiln_ctx_init(nullptr, 1), KILN_ERR_ARGUMENT);
+  EXPECT_EQ(kiln_ctx_predict(nullptr, nullptr, 0, nullptr), KILN_ERR_ARGUMENT);
+  kiln_ctx_destroy(nullptr);
+}
+
+TEST(Ctx, PredictArgumentErrors) {
+  Ctx c(cls);
+  ASSERT_EQ(kiln_ctx_init(c.ctx, 1), KILN_OK);
+  float out[3];
+  EXPECT_EQ(kiln_ctx_predict(c.ctx, nullptr, 1, out), KILN_ERR_ARGUMENT);
+  EXPECT_EQ(kiln_ctx_predict(c.ctx, out, -1, out), KILN_ERR_ARGUMENT);
+  EXPECT_STRNE(kiln_ctx_last_error(c.ctx), "");
+}
+
+} // namespace
