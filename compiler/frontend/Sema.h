@@ -62,8 +62,10 @@ struct Variable {
 /// The names visible in one block instance (or at the top level) and the
 /// names of the layers created in it.
 struct Scope {
+  explicit Scope(bool constantsOnly = false) : constantsOnly(constantsOnly) {}
+
   std::string path; // "" at the top level, else e.g. "l1" or "l1.inner0"
-  bool constantsOnly = false; // defaults and settings see no variables
+  bool constantsOnly; // defaults and settings see no variables
   llvm::StringMap<Variable> vars;
   llvm::StringMap<Location> layerNames; // layers, instances and params
   llvm::StringMap<unsigned> counters;   // next index per layer kind

@@ -552,8 +552,7 @@ Value Sema::callBlock(const BlockDecl &block, const CallExpr &call,
     if (args.given(i)) {
       v = args.values[i];
     } else {
-      Scope constants;
-      constants.constantsOnly = true;
+      Scope constants(/*constantsOnly=*/true);
       v = eval(*arg.defaultValue, constants);
     }
     defineVariable(inner, arg.name, arg.loc, std::move(v), false);

@@ -77,8 +77,7 @@ const CallExpr *Sema::asChoice(const Setting &s, std::string &name,
 void Sema::checkTrain(const SectionDecl &section) {
   Training &t = model.training;
   StringMap<Location> seen;
-  Scope constants;
-  constants.constantsOnly = true;
+  Scope constants(/*constantsOnly=*/true);
   for (const Setting &s : section.getSettings()) {
     if (!firstTime(*this, seen, s))
       continue;
@@ -159,8 +158,7 @@ void Sema::checkOptimizer(const Setting &s) {
     model.training.optimizer = opt;
     return;
   }
-  Scope constants;
-  constants.constantsOnly = true;
+  Scope constants(/*constantsOnly=*/true);
   BoundArgs args;
   std::string what = "'" + name + "'";
   if (!bindArgs(*call, params, 0, what, constants, args))
@@ -224,8 +222,7 @@ void Sema::checkSchedule(const Setting &s) {
                                                 "(k = k)'"));
     return;
   }
-  Scope constants;
-  constants.constantsOnly = true;
+  Scope constants(/*constantsOnly=*/true);
   BoundArgs args;
   bool step = name == "step_decay";
   if (!bindArgs(*call, step ? ArrayRef<StringRef>(kStep) : kExp, step ? 1 : 0,
@@ -275,8 +272,7 @@ void Sema::checkEarlyStopping(const Setting &s) {
   const auto &call = cast<CallExpr>(*s.value);
   // The monitor is a name, not a value: bind it separately so that the
   // generic evaluation does not report it as an unknown variable.
-  Scope constants;
-  constants.constantsOnly = true;
+  Scope constants(/*constantsOnly=*/true);
   EarlyStopping es;
   es.enabled = true;
   es.loc = sourceLoc(s.loc);
@@ -328,8 +324,7 @@ std::optional<std::vector<ColumnRef>> Sema::evalColumns(const Setting &s) {
   const Expr *e = settingValue(s);
   if (!e)
     return std::nullopt;
-  Scope constants;
-  constants.constantsOnly = true;
+  Scope constants(/*constantsOnly=*/true);
   Value v = eval(*e, constants);
   std::vector<Value> items;
   if (v.kind == Value::Kind::List) {
@@ -379,8 +374,7 @@ void Sema::checkData(const SectionDecl &section) {
   DataSource &d = model.data;
   d.loc = sourceLoc(section.getLoc());
   StringMap<Location> seen;
-  Scope constants;
-  constants.constantsOnly = true;
+  Scope constants(/*constantsOnly=*/true);
   for (const Setting &s : section.getSettings()) {
     if (!firstTime(*this, seen, s))
       continue;
