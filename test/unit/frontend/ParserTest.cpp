@@ -2,7 +2,9 @@
 
 #include "TestUtil.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Casting.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
 
@@ -237,6 +239,37 @@ TEST(Parser, ASTPrinterShowsTreeWithLocations) {
                       "    Call 'dense' piped as 'd' <2:10>\n"
                       "      Ident 'x' <2:5>\n"
                       "      Number 3 <2:16>\n");
+}
+
+TEST(Frontend, ParseSpecReadsAFileAndKeepsItsPath) {
+  llvm::SmallString<128> path;
+  int fd;
+  ASSERT_FALSE(
+      llvm::sys::fs::createTemporaryFile("frontend", "kiln", fd, path));
+  {
+    llvm::raw_fd_ostream file(fd, /*shouldClose=*/true);
+    file << "model m\ninput x: [2]\ntarget y: real\nloss mse(x -> dense(1), "
+            "y)\n";
+  }
+  llvm::SourceMgr sm;
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  DiagnosticEngine diag(sm, os);
+  std::unique_ptr<Module> module = parseSpec(path, sm, diag);
+  ASSERT_NE(module, nullptr) << out;
+  EXPECT_EQ(module->getFile(), path.str().str());
+  std::optional<Model> model = checkSpec(*module, diag);
+  ASSERT_TRUE(model.has_value()) << out;
+  EXPECT_EQ(model->file, path.str().str());
+  llvm::sys::fs::remove(path);
+
+  // The same path, now gone.
+  std::unique_ptr<Module> missing = parseSpec(path, sm, diag);
+  EXPECT_EQ(missing, nullptr);
+  EXPECT_EQ(os.str(), path.str().str() +
+                          ": error: cannot read file: No such file or "
+                          "directory\n");
+  EXPECT_EQ(diag.getNumErrors(), 1u);
 }
 
 } // namespace

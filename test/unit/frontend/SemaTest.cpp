@@ -301,6 +301,18 @@ TEST(Sema, DeadValuesAreDroppedWithAWarning) {
             std::string::npos);
 }
 
+TEST(Sema, PredictionWithoutTheInputIsAWarningAndKeepsTheInput) {
+  auto run = checked(std::string(kMinimal) +
+                     "param p: [32, 2]\nloss mse(p - 0, y)\n");
+  ASSERT_TRUE(run->model);
+  const Model &m = *run->model;
+  EXPECT_EQ(m.nodes[0].kind, OpKind::Input); // always kept
+  EXPECT_NE(run->diagnostics().find(
+                "warning: the prediction does not depend on input 'x'"),
+            std::string::npos)
+      << run->diagnostics();
+}
+
 TEST(Sema, Losses) {
   auto bce = checked("model m\ninput x: [3]\ntarget y: binary\n"
                      "loss bce(x -> dense(1), y, from_logits = true)\n");
