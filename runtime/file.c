@@ -19,7 +19,9 @@ kiln_status kiln_read_file(const char *path, char **data, size_t *size,
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot open: %s", path,
                      strerror(errno));
   struct stat st;
-  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+  if (fstat(fileno(f), &st) != 0)
+    st.st_size = 0;
+  else if (S_ISDIR(st.st_mode)) {
     fclose(f);
     return kiln_fail(err, KILN_ERR_IO, "%s: is a directory", path);
   }
@@ -34,6 +36,10 @@ kiln_status kiln_read_file(const char *path, char **data, size_t *size,
   }
   for (;;) {
     if (len + 1 >= cap) {
+      /* Full: only grow if there is more, so an exact fit costs nothing. */
+      int c = fgetc(f);
+      if (c == EOF)
+        break;
       size_t ncap = cap * 2;
       char *nbuf = realloc(buf, ncap);
       if (!nbuf) {
@@ -43,6 +49,7 @@ kiln_status kiln_read_file(const char *path, char **data, size_t *size,
       }
       buf = nbuf;
       cap = ncap;
+      buf[len++] = (char)c;
     }
     size_t got = fread(buf + len, 1, cap - 1 - len, f);
     len += got;

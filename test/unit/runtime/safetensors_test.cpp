@@ -112,6 +112,17 @@ TEST(Safetensors, SaveReplacesAtomicallyAndReportsUnwritableDirs) {
   ASSERT_EQ(kiln_safetensors_save(reg, s.data, p.c_str(), &err), KILN_OK);
   EXPECT_NE(readFile(p), "old contents");
   EXPECT_EQ(dir.files().size(), 1u);
+  // A rename that fails (the target is a directory) leaves it alone and
+  // removes the temporary file.
+  auto blocked = dir.path("blocked.safetensors");
+  ASSERT_EQ(mkdir(blocked.c_str(), 0755), 0);
+  std::ofstream(blocked + "/keep") << "x";
+  EXPECT_EQ(kiln_safetensors_save(reg, s.data, blocked.c_str(), &err), KILN_ERR_IO);
+  EXPECT_TRUE(contains(err.message, "cannot rename")) << err.message;
+  EXPECT_EQ(readFile(blocked + "/keep"), "x");
+  EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left behind";
+  std::remove((blocked + "/keep").c_str());
+  rmdir(blocked.c_str());
   auto bad = dir.path("no/such/dir/w.safetensors");
   EXPECT_EQ(kiln_safetensors_save(reg, s.data, bad.c_str(), &err), KILN_ERR_IO);
   EXPECT_TRUE(contains(err.message, "w.safetensors.tmp.")) << err.message;
