@@ -315,3 +315,25 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor) {
     return getInput();
   return {};
 }
+
+//===----------------------------------------------------------------------===//
+// Gradients
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyNormGrad(Operation *op) {
+  Value x = op->getOperand(0), gamma = op->getOperand(1),
+        dy = op->getOperand(2);
+  if (failed(checkRank(op, x, 2, "an input")))
+    return failure();
+  int64_t features = shapeOf(x)[1];
+  if (failed(checkShape(op, gamma, {features}, "a gamma")) ||
+      failed(checkShape(op, dy, shapeOf(x), "a result gradient")) ||
+      failed(checkShape(op, op->getResult(0), shapeOf(x), "an input gradient")) ||
+      failed(checkShape(op, op->getResult(1), {features}, "a gamma gradient")) ||
+      failed(checkShape(op, op->getResult(2), {features}, "a beta gradient")))
+    return failure();
+  return success();
+}
+
+LogicalResult BatchNormGradOp::verify() { return verifyNormGrad(*this); }
+LogicalResult LayerNormGradOp::verify() { return verifyNormGrad(*this); }

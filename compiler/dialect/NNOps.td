@@ -144,36 +144,34 @@ def NN_SignOp : NN_UnaryOp<"sign"> {
 // Activations
 //===----------------------------------------------------------------------===//
 
-class NN_ActivationOp<string mnemonic, string kind, dag params = (ins),
-                      string paramName = "">
+class NN_ActivationOp<string mnemonic, dag params = (ins)>
     : NN_UnaryOp<mnemonic, [DeclareOpInterfaceMethods<ActivationOpInterface>]> {
   let arguments = !con((ins NN_Tensor:$input), params);
-  string activationKind = kind;
 }
 
-def NN_SigmoidOp : NN_ActivationOp<"sigmoid", "sigmoid"> {
+def NN_SigmoidOp : NN_ActivationOp<"sigmoid"> {
   let summary = "1 / (1 + e^-x)";
 }
-def NN_TanhOp : NN_ActivationOp<"tanh", "tanh"> {
+def NN_TanhOp : NN_ActivationOp<"tanh"> {
   let summary = "hyperbolic tangent";
 }
-def NN_ReluOp : NN_ActivationOp<"relu", "relu"> {
+def NN_ReluOp : NN_ActivationOp<"relu"> {
   let summary = "max(x, 0)";
 }
-def NN_LeakyReluOp : NN_ActivationOp<"leaky_relu", "leaky_relu",
+def NN_LeakyReluOp : NN_ActivationOp<"leaky_relu",
     (ins DefaultValuedAttr<F64Attr, "0.01">:$alpha)> {
   let summary = "x for x >= 0, alpha x otherwise";
 }
-def NN_GeluOp : NN_ActivationOp<"gelu", "gelu",
+def NN_GeluOp : NN_ActivationOp<"gelu",
     (ins DefaultValuedAttr<BoolAttr, "false">:$approximate)> {
   let summary = "x Phi(x), or x sigmoid(1.702 x) when approximate";
 }
-def NN_SoftplusOp : NN_ActivationOp<"softplus", "softplus",
+def NN_SoftplusOp : NN_ActivationOp<"softplus",
     (ins DefaultValuedAttr<F64Attr, "1.0">:$beta)> {
   let summary = "log(1 + e^(beta x)) / beta";
   let hasVerifier = 1;
 }
-def NN_SwishOp : NN_ActivationOp<"swish", "swish",
+def NN_SwishOp : NN_ActivationOp<"swish",
     (ins DefaultValuedAttr<F64Attr, "1.0">:$beta)> {
   let summary = "x sigmoid(beta x)";
   let hasVerifier = 1;
@@ -307,5 +305,79 @@ def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure]> {
   let hasVerifier = 1;
   let hasFolder = 1;
 }
+
+//===----------------------------------------------------------------------===//
+// Gradients: the ops that the derivative rules build
+//===----------------------------------------------------------------------===//
+
+def NN_ActivationGradOp : NN_Op<"activation_grad", [Pure,
+    AllTypesMatch<["input", "result_grad", "result"]>]> {
+  let summary = "dy * act'(x): the gradient through an activation";
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$result_grad,
+                       NN_ActivationAttr:$activation);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $result_grad attr-dict `:` type($input)
+  }];
+}
+
+def NN_SoftmaxGradOp : NN_Op<"softmax_grad", [Pure,
+    AllTypesMatch<["output", "result_grad", "result"]>]> {
+  let summary = "y * (dy - sum(dy * y)) over the last axis, y = softmax(x)";
+  let arguments = (ins NN_Tensor:$output, NN_Tensor:$result_grad);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $output `,` $result_grad attr-dict `:` type($output)
+  }];
+}
+
+class NN_NormGradOp<string mnemonic> : NN_Op<mnemonic, [Pure]> {
+  let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma,
+                       NN_Tensor:$result_grad, F64Attr:$eps);
+  let results = (outs NN_Tensor:$input_grad, NN_Tensor:$gamma_grad,
+                      NN_Tensor:$beta_grad);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $result_grad attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_BatchNormGradOp : NN_NormGradOp<"batch_norm_grad"> {
+  let summary = "The gradients of training-mode batch norm";
+  let description = [{
+    Recomputes the batch statistics from the input rather than keeping
+    them from the forward pass: one pass over [B, F] is cheaper than
+    holding them in the workspace across the whole backward pass.
+  }];
+}
+
+def NN_LayerNormGradOp : NN_NormGradOp<"layer_norm_grad"> {
+  let summary = "The gradients of layer norm";
+}
+
+class NN_LossGradOp<string mnemonic, dag attrs = (ins)>
+    : NN_Op<mnemonic, [Pure, AllTypesMatch<["prediction", "result"]>]> {
+  let summary = "The gradient of a loss with respect to its prediction";
+  let description = [{
+    Given the gradient of the per-sample losses ([B]), the gradient of the
+    prediction ([B, K]).
+  }];
+  let arguments = !con((ins NN_Tensor:$prediction, NN_Tensor:$target,
+                            NN_Tensor:$result_grad), attrs);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $prediction `,` $target `,` $result_grad attr-dict
+    `:` functional-type(operands, results)
+  }];
+}
+
+def NN_CrossEntropyGradOp : NN_LossGradOp<"cross_entropy_grad",
+    (ins DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing)>;
+def NN_BCEGradOp : NN_LossGradOp<"bce_grad",
+    (ins DefaultValuedAttr<BoolAttr, "false">:$from_logits)>;
+def NN_MSEGradOp : NN_LossGradOp<"mse_grad">;
+def NN_MAEGradOp : NN_LossGradOp<"mae_grad">;
+def NN_HuberGradOp : NN_LossGradOp<"huber_grad", (ins F64Attr:$delta)>;
 
 #endif // KILN_NN_OPS

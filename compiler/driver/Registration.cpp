@@ -1,6 +1,8 @@
 //===- Registration.cpp - kiln's dialects and passes ----------------------===//
 
 #include "kiln/Driver/Registration.h"
+#include "kiln/Conversion/Passes.h"
+#include "kiln/Conversion/Pipeline.h"
 #include "kiln/Dialect/NN/NNDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -12,4 +14,7 @@ void kiln::registerDialects(mlir::DialectRegistry &registry) {
                   mlir::arith::ArithDialect>();
 }
 
-void kiln::registerPasses() {}
+void kiln::registerPasses() {
+  registerKilnConversionPasses();
+  registerLoweringPipelines();
+}

@@ -1,0 +1,460 @@
+//===- NNToLinalg.cpp - Lowering nn ops to linalg on tensors --------------===//
+
+#include "kiln/Conversion/Passes.h"
+#include "kiln/Dialect/NN/NNOps.h"
+
+#include "LinalgBuilder.h"
+#include "NNToLinalgPatterns.h"
+#include "ScalarMath.h"
+
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_CONVERTNNTOLINALG
+#include "kiln/Conversion/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+/// lhs rhs^T for rhs stored [N, K]. The matmul kernel reads its right-hand
+/// side by rows, which a transposed operand would turn into strided reads
+/// (4-16x slower here); copying it to [K, N] first costs N K moves against
+/// M N K multiply-adds.
+Value matmulTransposedRhs(const LinalgBuilder &lb, Value lhs, Value rhs,
+                          Value init) {
+  ArrayRef<int64_t> shape = shapeOf(rhs);
+  OpBuilder &b = lb.builder();
+  Value transposed =
+      b.create<linalg::TransposeOp>(lb.location(), rhs,
+                                    lb.empty({shape[1], shape[0]}),
+                                    ArrayRef<int64_t>{1, 0})
+          .getResult()[0];
+  return b
+      .create<linalg::MatmulOp>(lb.location(), ValueRange{lhs, transposed},
+                                init)
+      .getResult(0);
+}
+
+/// x W^T, then bias and activation in one elementwise epilogue.
+struct DenseLowering : OpRewritePattern<nn::DenseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::DenseOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    ArrayRef<int64_t> shape = shapeOf(op.getResult());
+    Value acc = matmulTransposedRhs(lb, op.getInput(), op.getWeight(),
+                                    lb.filled(shape, 0.0));
+    nn::ActivationAttr act = op.getActivationAttr();
+    if (!op.getBias() && !act) {
+      rewriter.replaceOp(op, acc);
+      return success();
+    }
+    SmallVector<Value> inputs = {acc};
+    if (op.getBias())
+      inputs.push_back(op.getBias());
+    Value result = lb.map(shape, inputs, [&](OpBuilder &b, Location loc,
+                                             ValueRange args) {
+      Value v = args.size() > 1 ? b.create<arith::AddFOp>(loc, args[0], args[1])
+                                : args[0];
+      return act ? emitActivation(b, loc, act, v) : v;
+    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct MatMulLowering : OpRewritePattern<nn::MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::MatMulOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    LinalgBuilder lb(rewriter, loc);
+    Value init = lb.filled(shapeOf(op.getResult()), 0.0);
+    Value lhs = op.getLhs(), rhs = op.getRhs();
+    if (op.getTransposeLhs() && op.getTransposeRhs()) {
+      // A^T B^T = (B A)^T: rare enough that A^T is simply materialized.
+      ArrayRef<int64_t> a = shapeOf(lhs);
+      lhs = rewriter
+                .create<linalg::TransposeOp>(loc, lhs, lb.empty({a[1], a[0]}),
+                                             ArrayRef<int64_t>{1, 0})
+                .getResult()[0];
+    }
+    Value result;
+    if (op.getTransposeRhs()) {
+      result = matmulTransposedRhs(lb, lhs, rhs, init);
+    } else if (op.getTransposeLhs()) {
+      // A stored [K, M]: the kernel reads 8 contiguous elements of a row of
+      // it per step, as fast as the untransposed case.
+      result = rewriter
+                   .create<linalg::MatmulTransposeAOp>(
+                       loc, ValueRange{lhs, rhs}, init)
+                   .getResult(0);
+    } else {
+      result = rewriter.create<linalg::MatmulOp>(loc, ValueRange{lhs, rhs}, init)
+                   .getResult(0);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// An nn op computed element by element from its (broadcast) operands.
+template <typename OpT>
+struct ElementwiseLowering : OpRewritePattern<OpT> {
+  using Body = Value (*)(OpBuilder &, Location, ValueRange, OpT);
+  ElementwiseLowering(MLIRContext *ctx, Body body)
+      : OpRewritePattern<OpT>(ctx), body(body) {}
+
+  LogicalResult matchAndRewrite(OpT op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    Value result = lb.map(shapeOf(op->getResult(0)), op->getOperands(),
+                          [&](OpBuilder &b, Location loc, ValueRange args) {
+                            return body(b, loc, args, op);
+                          });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+  Body body;
+};
+
+template <typename OpT>
+void addElementwise(RewritePatternSet &patterns,
+                    typename ElementwiseLowering<OpT>::Body body) {
+  patterns.add<ElementwiseLowering<OpT>>(patterns.getContext(), body);
+}
+
+/// Any op of ActivationOpInterface.
+struct ActivationLowering
+    : OpInterfaceRewritePattern<nn::ActivationOpInterface> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  LogicalResult matchAndRewrite(nn::ActivationOpInterface op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op->getLoc());
+    nn::ActivationAttr act = op.getActivation();
+    Value result = lb.map(shapeOf(op->getResult(0)), op->getOperand(0),
+                          [&](OpBuilder &b, Location loc, ValueRange args) {
+                            return emitActivation(b, loc, act, args[0]);
+                          });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ActivationGradLowering : OpRewritePattern<nn::ActivationGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::ActivationGradOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    nn::ActivationAttr act = op.getActivation();
+    Value result = lb.map(
+        shapeOf(op.getResult()), {op.getInput(), op.getResultGrad()},
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return b.create<arith::MulFOp>(
+              loc, args[1], emitActivationDerivative(b, loc, act, args[0]));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// dx = y (dy - sum(dy y)) along the last axis of [B, N].
+struct SoftmaxGradLowering : OpRewritePattern<nn::SoftmaxGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::SoftmaxGradOp op,
+                                PatternRewriter &rewriter) const override {
+    Value y = op.getOutput(), dy = op.getResultGrad();
+    if (shapeOf(y).size() != 2)
+      return rewriter.notifyMatchFailure(op, "softmax lowers on rank 2");
+    LinalgBuilder lb(rewriter, op.getLoc());
+    Value dot = lb.reduce2D({y, dy}, {}, /*overRows=*/false, 0.0,
+                            [](OpBuilder &b, Location loc, ValueRange a) {
+                              return b.create<arith::AddFOp>(
+                                  loc, a[2],
+                                  b.create<arith::MulFOp>(loc, a[0], a[1]));
+                            });
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
+    Value result =
+        lb.generic({y, dy, dot}, {id, id, lb.rowMap()}, lb.empty(shapeOf(y)),
+                   id,
+                   {utils::IteratorType::parallel, utils::IteratorType::parallel},
+                   [](OpBuilder &b, Location loc, ValueRange a) {
+                     Value d = b.create<arith::SubFOp>(loc, a[1], a[2]);
+                     return SmallVector<Value>{
+                         b.create<arith::MulFOp>(loc, a[0], d)};
+                   })
+            .front();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// exp(x - max) / sum(exp(x - max)) over the last axis of [B, N].
+struct SoftmaxLowering : OpRewritePattern<nn::SoftmaxOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::SoftmaxOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getInput();
+    if (shapeOf(x).size() != 2)
+      return rewriter.notifyMatchFailure(op, "softmax lowers on rank 2");
+    LinalgBuilder lb(rewriter, op.getLoc());
+    Value max = lb.reduce2D(
+        x, {}, /*overRows=*/false, -INFINITY,
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return b.create<arith::MaximumFOp>(loc, args[0], args[1]);
+        });
+    Value sum = lb.reduce2D(
+        x, max, false, 0.0, [](OpBuilder &b, Location loc, ValueRange args) {
+          Value e = b.create<math::ExpOp>(
+              loc, b.create<arith::SubFOp>(loc, args[0], args[1]));
+          return b.create<arith::AddFOp>(loc, args[2], e);
+        });
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
+    Value result =
+        lb.generic({x, max, sum}, {id, lb.rowMap(), lb.rowMap()},
+                   lb.empty(shapeOf(x)), id,
+                   {utils::IteratorType::parallel, utils::IteratorType::parallel},
+                   [](OpBuilder &b, Location loc, ValueRange args) {
+                     Value e = b.create<math::ExpOp>(
+                         loc, b.create<arith::SubFOp>(loc, args[0], args[1]));
+                     return SmallVector<Value>{
+                         b.create<arith::DivFOp>(loc, e, args[2])};
+                   })
+            .front();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Each element is kept with probability 1 - p (scaled by 1 / (1 - p)) by a
+/// Philox draw keyed by its linear index, the op's stream, step and seed.
+struct DropoutLowering : OpRewritePattern<nn::DropoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::DropoutOp op,
+                                PatternRewriter &rewriter) const override {
+    double p = op.getP().convertToDouble();
+    if (p == 0.0) {
+      rewriter.replaceOp(op, op.getInput());
+      return success();
+    }
+    LinalgBuilder lb(rewriter, op.getLoc());
+    ArrayRef<int64_t> shape = shapeOf(op.getInput());
+    Value seed = op.getSeed(), step = op.getStep();
+    int32_t stream = op.getStream();
+    Value result = lb.map(shape, op.getInput(), [&](OpBuilder &b, Location loc,
+                                                    ValueRange args) {
+      // Row-major linear index of the element.
+      Value linear = b.create<arith::ConstantIndexOp>(loc, 0);
+      for (auto [dim, size] : llvm::enumerate(shape)) {
+        Value scaled = b.create<arith::MulIOp>(
+            loc, linear, b.create<arith::ConstantIndexOp>(loc, size));
+        linear = b.create<arith::AddIOp>(
+            loc, scaled, b.create<linalg::IndexOp>(loc, dim));
+      }
+      Value index32 =
+          b.create<arith::IndexCastOp>(loc, b.getI32Type(), linear);
+      Value streamValue =
+          b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(stream));
+      Value keep =
+          emitDropoutKeep(b, loc, seed, step, streamValue, index32, p);
+      Value scaled = b.create<arith::MulFOp>(
+          loc, args[0],
+          b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(1.0 / (1.0 - p))));
+      Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
+      return b.create<arith::SelectOp>(loc, keep, scaled, zero);
+    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Reductions and broadcasts
+//===----------------------------------------------------------------------===//
+
+struct MeanLowering : OpRewritePattern<nn::MeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::MeanOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    auto type = cast<RankedTensorType>(op.getInput().getType());
+    Value sum = lb.sumAll(op.getInput());
+    double scale = 1.0 / static_cast<double>(type.getNumElements());
+    Value mean = lb.map({}, sum, [&](OpBuilder &b, Location loc,
+                                     ValueRange args) {
+      return b.create<arith::MulFOp>(
+          loc, args[0],
+          b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(scale)));
+    });
+    rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+/// Sums over the dims that broadcasting added: the leading ones the result
+/// lacks and those where the result has size 1.
+struct SumToLowering : OpRewritePattern<nn::SumToOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::SumToOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    LinalgBuilder lb(rewriter, loc);
+    ArrayRef<int64_t> in = shapeOf(op.getInput()), out = shapeOf(op.getResult());
+    unsigned offset = in.size() - out.size();
+    SmallVector<bool> reduced;
+    SmallVector<AffineExpr> kept;
+    SmallVector<int64_t> keptShape;
+    SmallVector<utils::IteratorType> iterators;
+    for (auto [dim, size] : llvm::enumerate(in)) {
+      reduced.push_back(dim < offset || (out[dim - offset] == 1 && size != 1));
+      iterators.push_back(reduced.back() ? utils::IteratorType::reduction
+                                         : utils::IteratorType::parallel);
+      if (!reduced.back()) {
+        kept.push_back(rewriter.getAffineDimExpr(dim));
+        keptShape.push_back(size);
+      }
+    }
+    AffineMap id =
+        AffineMap::getMultiDimIdentityMap(in.size(), rewriter.getContext());
+    AffineMap keptMap =
+        AffineMap::get(in.size(), 0, kept, rewriter.getContext());
+    Value sum = lb.generic(op.getInput(), id, lb.filled(keptShape, 0.0),
+                           keptMap, iterators,
+                           [](OpBuilder &b, Location l, ValueRange args) {
+                             return SmallVector<Value>{
+                                 b.create<arith::AddFOp>(l, args[0], args[1])};
+                           })
+                    .front();
+    if (ArrayRef<int64_t>(keptShape) != out) {
+      // Put back the summed-away unit dims of `out`: each joins the group
+      // of the kept dim before it (or after it, when it leads).
+      SmallVector<ReassociationIndices> groups;
+      ReassociationIndices leadingUnits;
+      for (int64_t dim = 0, e = out.size(); dim < e; ++dim) {
+        if (!reduced[dim + offset]) {
+          groups.push_back(leadingUnits);
+          groups.back().push_back(dim);
+          leadingUnits.clear();
+        } else if (groups.empty()) {
+          leadingUnits.push_back(dim);
+        } else {
+          groups.back().push_back(dim);
+        }
+      }
+      sum = rewriter.create<tensor::ExpandShapeOp>(loc, lb.f32Tensor(out), sum,
+                                                   groups);
+    }
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
+struct BroadcastToLowering : OpRewritePattern<nn::BroadcastToOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::BroadcastToOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    Value result = lb.map(shapeOf(op.getResult()), op.getInput(),
+                          [](OpBuilder &, Location, ValueRange args) {
+                            return args[0];
+                          });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateNNToLinalgCorePatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<DenseLowering, MatMulLowering, ActivationLowering,
+               ActivationGradLowering, SoftmaxLowering, SoftmaxGradLowering, DropoutLowering, MeanLowering, SumToLowering,
+               BroadcastToLowering>(ctx);
+
+  addElementwise<nn::AddOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::AddOp) -> Value {
+    return b.create<arith::AddFOp>(l, a[0], a[1]);
+  });
+  addElementwise<nn::SubOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::SubOp) -> Value {
+    return b.create<arith::SubFOp>(l, a[0], a[1]);
+  });
+  addElementwise<nn::MulOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::MulOp) -> Value {
+    return b.create<arith::MulFOp>(l, a[0], a[1]);
+  });
+  addElementwise<nn::DivOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::DivOp) -> Value {
+    return b.create<arith::DivFOp>(l, a[0], a[1]);
+  });
+  addElementwise<nn::NegOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::NegOp) -> Value {
+    return b.create<arith::NegFOp>(l, a[0]);
+  });
+  addElementwise<nn::ExpOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::ExpOp) -> Value {
+    return b.create<math::ExpOp>(l, a[0]);
+  });
+  addElementwise<nn::LogOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::LogOp) -> Value {
+    return b.create<math::LogOp>(l, a[0]);
+  });
+  addElementwise<nn::SqrtOp>(patterns, [](OpBuilder &b, Location l,
+                                          ValueRange a, nn::SqrtOp) -> Value {
+    return b.create<math::SqrtOp>(l, a[0]);
+  });
+  addElementwise<nn::AbsOp>(patterns, [](OpBuilder &b, Location l,
+                                         ValueRange a, nn::AbsOp) -> Value {
+    return b.create<math::AbsFOp>(l, a[0]);
+  });
+  addElementwise<nn::SignOp>(patterns, [](OpBuilder &b, Location l,
+                                          ValueRange a, nn::SignOp) -> Value {
+    // copysign(1, x), but 0 at 0 (as torch.sign).
+    Value zero = b.create<arith::ConstantOp>(l, b.getF32FloatAttr(0.0f));
+    Value one = b.create<arith::ConstantOp>(l, b.getF32FloatAttr(1.0f));
+    Value isZero =
+        b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], zero);
+    return b.create<arith::SelectOp>(
+        l, isZero, zero, b.create<math::CopySignOp>(l, one, a[0]));
+  });
+}
+
+namespace {
+
+struct ConvertNNToLinalgPass
+    : kiln::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    populateNNToLinalgCorePatterns(patterns);
+    populateNNToLinalgNormPatterns(patterns);
+    populateNNToLinalgLossPatterns(patterns);
+
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           func::FuncDialect>();
+    target.addIllegalDialect<nn::NNDialect>();
+    target.addLegalOp<nn::StateOp, nn::LoadOp, nn::StoreOp>();
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

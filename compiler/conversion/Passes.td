@@ -1,0 +1,88 @@
+//===- Passes.td - kiln's lowering passes -------------------*- tablegen -*-===//
+
+#ifndef KILN_CONVERSION_PASSES
+#define KILN_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def AssignStateLayout : Pass<"kiln-assign-state-layout", "::mlir::ModuleOp"> {
+  let summary = "Places every nn.state in the state buffer";
+  let description = [{
+    Gives each `nn.state` its `offset` (in floats) in the one state buffer,
+    aligned to 64 bytes so that vector loads of a tensor's start are
+    aligned, and records the total as the module attribute
+    `kiln.state_size`.
+  }];
+}
+
+def ConvertNNToLinalg : Pass<"kiln-convert-nn-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lowers nn ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Every nn op but nn.load and nn.store becomes linalg ops on tensors:
+    named matmuls for dense and matmul, linalg.generic for elementwise ops,
+    reductions, normalizations and losses.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"
+  ];
+}
+
+def BufferABI : Pass<"kiln-buffer-abi", "::mlir::ModuleOp"> {
+  let summary = "Gives the compiled functions their C ABI over buffers";
+  let description = [{
+    Rewrites each function to take the state buffer first, then its inputs
+    as memrefs, and to write its results into out-parameter memrefs. Loads
+    and stores of state become views of the state buffer. Functions are
+    renamed `<model>_<function>`. Afterwards only function-internal tensors
+    remain for bufferization.
+  }];
+  let dependentDialects = [
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def PlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Places every temporary buffer in one workspace";
+  let description = [{
+    Replaces each static `memref.alloc` of a function by a view into a
+    workspace buffer, a new second argument, at an offset computed at
+    compile time: buffers whose live ranges do not overlap share memory.
+    Records the workspace size as `kiln.workspace_size` on the function.
+    After this pass the functions allocate nothing.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def VectorizeMatmul : Pass<"kiln-vectorize-matmul", "::mlir::func::FuncOp"> {
+  let summary = "Tiles and vectorizes matmuls into a register-blocked kernel";
+  let description = [{
+    Tiles each linalg matmul on buffers 8 x 32 x 1, peels the dimensions
+    that do not divide, and vectorizes the tiles into outer-product FMAs
+    whose accumulator stays in registers across the reduction loop. A
+    right-hand side read transposed is first copied to row-major order.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", "8", "rows of the register tile">,
+    Option<"tileN", "tile-n", "int64_t", "32", "columns of the register tile">
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Replaces transcendental math ops by vectorizable polynomials";
+  let description = [{
+    exp, log, log1p, tanh, erf and friends become arith polynomials, which
+    LLVM vectorizes, instead of calls into libm, which it cannot.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+#endif // KILN_CONVERSION_PASSES

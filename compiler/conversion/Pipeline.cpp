@@ -1,0 +1,73 @@
+//===- Pipeline.cpp - From nn functions to the LLVM dialect ---------------===//
+
+#include "kiln/Conversion/Pipeline.h"
+#include "kiln/Conversion/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void kiln::addLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createAssignStateLayout());
+  pm.addPass(createConvertNNToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void kiln::addBufferizePipeline(OpPassManager &pm,
+                               const LoweringOptions &options) {
+  pm.addPass(createBufferABI());
+  bufferization::OneShotBufferizationOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = false;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(createCanonicalizerPass());
+  // Before the memory plan: while every temporary is its own allocation,
+  // the kernel's accumulator provably aliases nothing else in the loop and
+  // can be hoisted into registers.
+  if (options.vectorizeMatmul)
+    pm.addNestedPass<func::FuncOp>(createVectorizeMatmul());
+  pm.addPass(createPlanMemory());
+  pm.addPass(createCSEPass());
+}
+
+void kiln::addLLVMPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcOptions;
+  // Static buffers cross the C ABI as plain pointers.
+  funcOptions.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void kiln::registerLoweringPipelines() {
+  PassPipelineRegistration<>("kiln-lower-to-linalg",
+                             "nn functions to linalg on tensors",
+                             addLinalgPipeline);
+  PassPipelineRegistration<>(
+      "kiln-bufferize", "linalg on tensors to planned buffers",
+      [](OpPassManager &pm) { addBufferizePipeline(pm, LoweringOptions()); });
+  PassPipelineRegistration<>("kiln-lower-to-llvm",
+                             "planned buffers to the LLVM dialect",
+                             addLLVMPipeline);
+}
