@@ -290,3 +290,76 @@ TEST(Cli, EarlyStoppingFromTheDescriptor) {
 }
 
 } // namespace
+
+namespace {
+
+// The spec's data paths and split are used when no flag overrides them.
+TEST(Cli, DefaultsFromTheDescriptor) {
+  TempDir dir;
+  std::string train = dir.write("train.csv", blobsCsv(40, 5));
+  std::string test = dir.write("test.csv", blobsCsv(12, 6));
+  kiln_model m = fake_classifier_model;
+  m.train_path = train.c_str();
+  m.test_path = test.c_str();
+  m.val_split = 0.25;
+  m.epochs = 2;
+  auto w = dir.path("w.safetensors");
+  auto r = runCli(&m, {"train", "--save", w});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "training classifier: 30 rows, 10 validation rows"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, "epoch 2/2  loss ")) << r.out;
+  EXPECT_FALSE(contains(r.out, "epoch 3/")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\ntest_loss ")) << r.out;
+  auto ev = runCli(&m, {"eval", "--weights", w});
+  ASSERT_EQ(ev.rc, 0) << ev.err;
+  EXPECT_TRUE(contains(ev.out, "accuracy")) << ev.out;
+}
+
+TEST(Cli, ValidationFileShuffleAndReportFlags) {
+  TempDir dir;
+  std::string train = dir.write("train.csv", blobsCsv(16, 7));
+  std::string val = dir.write("val.csv", blobsCsv(6, 8));
+  auto w1 = dir.path("a.safetensors"), w2 = dir.path("b.safetensors");
+  auto r = runCli(cls, {"train", "--data", train, "--val", val, "--epochs", "2",
+                        "--no-shuffle", "--batch-report", "--save", w1});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "16 rows, 6 validation rows")) << r.out;
+  EXPECT_TRUE(contains(r.out, "step 4  epoch 2  batch 2/2  loss ")) << r.out;
+  // Without shuffling the seed changes only the initialization.
+  auto init = dir.path("i.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--seed", "1", "--save", init}).rc, 0);
+  ASSERT_EQ(runCli(cls, {"train", "--data", train, "--val", val, "--epochs", "2",
+                         "--no-shuffle", "--quiet", "--init-from", init, "--seed",
+                         "2", "--save", w1}).rc, 0);
+  ASSERT_EQ(runCli(cls, {"train", "--data", train, "--val", val, "--epochs", "2",
+                         "--no-shuffle", "--quiet", "--init-from", init, "--seed",
+                         "3", "--save", w2}).rc, 0);
+  EXPECT_EQ(readFile(w1), readFile(w2));
+  auto quiet = runCli(cls, {"train", "--data", train, "--val", val, "--epochs",
+                            "1", "--quiet", "--save", w1});
+  EXPECT_EQ(quiet.out, "");
+}
+
+TEST(Cli, StepsAndPatienceFlags) {
+  TempDir dir;
+  fake_script_reset();
+  const float val[] = {3, 2, 2.5f, 2.6f, 2.7f, 2.8f, 1};
+  std::copy(std::begin(val), std::end(val), fake_script_val_loss);
+  auto data = dir.write("d.csv", "x,y\n0,0\n0,0\n0,0\n0,0\n0,0\n");
+  auto w = dir.path("w.safetensors");
+  auto r = runCli(&fake_scripted_model, {"train", "--data", data, "--val-split",
+                                         "0.2", "--patience", "4", "--save", w});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "has not improved for 4 epochs")) << r.out;
+  EXPECT_TRUE(contains(r.out, "epoch 6/10 ")) << r.out;
+  auto s = runCli(&fake_scripted_model,
+                  {"train", "--data", data, "--val-split", "0.2", "--steps",
+                   "3", "--no-early-stopping", "--save", w});
+  fake_script_reset();
+  ASSERT_EQ(s.rc, 0) << s.err;
+  EXPECT_TRUE(contains(s.out, "epoch 2/2 ")) << s.out;
+  EXPECT_TRUE(contains(s.out, "(3 steps,")) << s.out;
+}
+
+} // namespace
