@@ -75,6 +75,15 @@ def VectorizeMatmul : Pass<"kiln-vectorize-matmul", "::mlir::func::FuncOp"> {
   ];
 }
 
+def StripModelMetadata : Pass<"kiln-strip-model-metadata", "::mlir::ModuleOp"> {
+  let summary = "Removes the nn state declarations and model attributes";
+  let description = [{
+    Once the functions work on buffers, the `nn.state` declarations and the
+    `nn.model` configuration have been read into the model descriptor and
+    must not reach the LLVM translation.
+  }];
+}
+
 def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
   let summary = "Replaces transcendental math ops by vectorizable polynomials";
   let description = [{

@@ -37,6 +37,7 @@ void kiln::addBufferizePipeline(OpPassManager &pm,
 }
 
 void kiln::addLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createStripModelMetadata());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
   pm.addPass(createConvertVectorToSCFPass());

@@ -322,22 +322,13 @@ OwningOpRef<ModuleOp> ModuleBuilder::build() {
   b.setInsertionPointToEnd(module->getBody());
 
   for (const StateTensor &s : model.states) {
-    auto op = b.create<nn::StateOp>(
+    b.create<nn::StateOp>(
         loc(s.loc), b.getStringAttr(s.name), TypeAttr::get(tensorType(s.shape)),
         nn::StateRoleAttr::get(ctx, stateRole(s.role)),
         nn::InitKindAttr::get(ctx, initKind(s.init.kind)),
         b.getF64FloatAttr(s.init.a), b.getF64FloatAttr(s.init.b),
         b.getI64IntegerAttr(s.fanIn), b.getI64IntegerAttr(s.fanOut),
         IntegerAttr());
-    // Defaults stay implicit so that the IR reads short.
-    if (s.init.a == 0)
-      op->removeAttr(op.getInitAAttrName());
-    if (s.init.b == 0)
-      op->removeAttr(op.getInitBAttrName());
-    if (s.fanIn == 1 && s.fanOut == 1) {
-      op->removeAttr(op.getFanInAttrName());
-      op->removeAttr(op.getFanOutAttrName());
-    }
   }
 
   int64_t batch = model.training.batchSize;

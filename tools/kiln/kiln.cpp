@@ -1,23 +1,16 @@
 //===- kiln.cpp - The kiln command line -----------------------------------===//
 //
-//   kiln emit --stage=STAGE model.kiln [-o FILE]   print the IR of a stage
-//   kiln build model.kiln -o model                 (coming with the backend)
+//   kiln emit --stage=STAGE model.kiln [-o FILE]   print one stage's IR
+//   kiln build model.kiln -o model                 a standalone executable
+//   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Frontend/AST.h"
-#include "kiln/Frontend/Diagnostics.h"
-#include "kiln/Frontend/Frontend.h"
-#include "kiln/Frontend/MLIRGen.h"
-#include "kiln/Driver/Registration.h"
+#include "kiln/Driver/Driver.h"
 
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/IR/Verifier.h"
-#include "mlir/IR/DialectRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -26,67 +19,97 @@ using namespace llvm;
 
 namespace {
 
-cl::OptionCategory kilnCategory("kiln options");
+cl::OptionCategory category("kiln options");
 
 cl::SubCommand emitCommand("emit", "Print the IR of one stage of the pipeline");
+cl::SubCommand buildCommand("build", "Compile a model spec to native code");
 
-cl::opt<std::string> emitInput(cl::Positional, cl::desc("<model.kiln>"),
-                               cl::Required, cl::sub(emitCommand),
-                               cl::cat(kilnCategory));
-cl::opt<std::string> emitStage("stage", cl::desc("ast | nn"), cl::Required,
-                               cl::sub(emitCommand), cl::cat(kilnCategory));
-cl::opt<std::string> emitOutput("o", cl::desc("Output file (default: stdout)"),
-                                cl::init("-"), cl::sub(emitCommand),
-                                cl::cat(kilnCategory));
+cl::opt<std::string> input(cl::Positional, cl::desc("<model.kiln>"),
+                           cl::Required, cl::sub(emitCommand),
+                           cl::sub(buildCommand), cl::cat(category));
+cl::opt<std::string> output("o", cl::desc("Output file or folder"),
+                            cl::sub(emitCommand), cl::sub(buildCommand),
+                            cl::cat(category));
+cl::opt<std::string> stage("stage", cl::desc("The stage to print"),
+                           cl::value_desc("name"), cl::Required,
+                           cl::sub(emitCommand), cl::cat(category));
+cl::opt<std::string> emitKind("emit",
+                              cl::desc("exe: an executable (default); lib: an "
+                                       "object, a C header and the runtime"),
+                              cl::init("exe"), cl::sub(buildCommand),
+                              cl::cat(category));
+
+cl::opt<std::string> targetCPU("target-cpu",
+                               cl::desc("CPU to generate code for (default: "
+                                        "this machine's), e.g. x86-64-v3"),
+                               cl::sub(emitCommand), cl::sub(buildCommand),
+                               cl::cat(category));
+cl::opt<std::string> targetFeatures(
+    "target-features", cl::desc("CPU features, e.g. +avx2,+fma"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+cl::opt<bool> printIRAfterAll("print-ir-after-all",
+                              cl::desc("Print the IR after every pass"),
+                              cl::sub(emitCommand), cl::sub(buildCommand),
+                              cl::cat(category));
+cl::opt<bool> noVectorizeMatmul(
+    "no-vectorize-matmul",
+    cl::desc("Leave matmuls to plain loops (for comparison)"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "kiln") << message << "\n";
   return 1;
 }
 
+kiln::DriverOptions driverOptions() {
+  kiln::DriverOptions options;
+  options.target.cpu = targetCPU;
+  options.target.features = targetFeatures;
+  options.printIRAfterAll = printIRAfterAll;
+  options.vectorizeMatmul = !noVectorizeMatmul;
+  return options;
+}
+
 int runEmit() {
-  SourceMgr sm;
-  kiln::DiagnosticEngine diag(sm, errs());
-  std::unique_ptr<kiln::ast::Module> ast =
-      kiln::parseSpec(emitInput, sm, diag);
-  if (!ast)
-    return 1;
-  std::optional<kiln::Model> model = kiln::checkSpec(*ast, diag);
-  if (!model)
-    return 1;
-
+  std::optional<kiln::Stage> parsed = kiln::parseStage(stage);
+  if (!parsed)
+    return fail("unknown stage '" + stage + "'; expected one of " +
+                kiln::stageNames());
+  kiln::Driver driver(driverOptions());
+  std::string path = output.empty() ? "-" : output.getValue();
   std::error_code ec;
-  ToolOutputFile out(emitOutput, ec, sys::fs::OF_Text);
+  ToolOutputFile out(path, ec, sys::fs::OF_Text);
   if (ec)
-    return fail("cannot write '" + emitOutput + "': " + ec.message());
-
-  if (emitStage == "ast") {
-    kiln::printAST(*ast, out.os());
-  } else if (emitStage == "nn") {
-    mlir::DialectRegistry registry;
-    kiln::registerDialects(registry);
-    mlir::MLIRContext ctx(registry);
-    mlir::OwningOpRef<mlir::ModuleOp> module = kiln::buildModule(ctx, *model);
-    if (failed(mlir::verify(*module)))
-      return fail("internal error: the nn module does not verify");
-    module->print(out.os(), mlir::OpPrintingFlags().enableDebugInfo(
-                                /*enable=*/true, /*prettyForm=*/false));
-    out.os() << "\n";
-  } else {
-    return fail("unknown stage '" + emitStage + "'; expected ast or nn");
-  }
+    return fail("cannot write '" + path + "': " + ec.message());
+  if (failed(driver.emit(input, *parsed, out.os())))
+    return 1;
   out.keep();
   return 0;
+}
+
+int runBuild() {
+  if (output.empty())
+    return fail("no output given; use -o");
+  kiln::Driver driver(driverOptions());
+  if (emitKind == "exe")
+    return failed(driver.buildExecutable(input, output)) ? 1 : 0;
+  if (emitKind == "lib")
+    return failed(driver.buildLibrary(input, output)) ? 1 : 0;
+  return fail("unknown --emit '" + emitKind + "'; expected exe or lib");
 }
 
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
-  cl::HideUnrelatedOptions(kilnCategory);
-  cl::ParseCommandLineOptions(argc, argv, "kiln: a compiler for neural networks\n");
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "kiln: an ahead-of-time compiler for neural "
+                              "networks\n");
   if (emitCommand)
     return runEmit();
+  if (buildCommand)
+    return runBuild();
   errs() << "kiln: no command given; see 'kiln --help'\n";
   return 2;
 }

@@ -1,0 +1,200 @@
+//===- Descriptor.cpp - The kiln_model constant in LLVM IR ----------------===//
+//
+// The struct types below mirror kiln_rt.h field by field; LLVM lays them
+// out with the C ABI of the target, so the runtime reads them as C structs.
+// The runtime test suite checks the field offsets against the header.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Codegen/Codegen.h"
+
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/IRBuilder.h"
+
+using namespace llvm;
+using namespace kiln;
+
+namespace {
+
+constexpr int32_t kAbiVersion = 1; // KILN_ABI_VERSION
+
+int32_t targetKindCode(StringRef kind) {
+  return StringSwitch<int32_t>(kind)
+      .Case("class", 0)
+      .Case("binary", 1)
+      .Case("multilabel", 2)
+      .Default(3);
+}
+
+int32_t metricCode(StringRef metric) {
+  return StringSwitch<int32_t>(metric)
+      .Case("loss", 0)
+      .Case("accuracy", 1)
+      .Case("mse", 2)
+      .Case("mae", 3)
+      .Case("r2", 4)
+      .Default(0);
+}
+
+std::string describeOptimizer(const nn::OptimizerConfig &o) {
+  std::string s;
+  raw_string_ostream os(s);
+  os << o.kind << "(lr=" << o.lr;
+  if (o.kind == "momentum" || o.kind == "nesterov")
+    os << ", momentum=" << o.momentum;
+  if (o.kind == "rmsprop")
+    os << ", rho=" << o.rho;
+  if (o.kind == "adam")
+    os << ", beta1=" << o.beta1 << ", beta2=" << o.beta2;
+  if (o.kind == "adagrad" || o.kind == "rmsprop" || o.kind == "adam")
+    os << ", eps=" << o.eps;
+  os << ")";
+  return s;
+}
+
+class DescriptorBuilder {
+public:
+  DescriptorBuilder(Module &module, const ModelInfo &info)
+      : m(module), ctx(module.getContext()), info(info),
+        ptr(PointerType::getUnqual(ctx)), i32(Type::getInt32Ty(ctx)),
+        i64(Type::getInt64Ty(ctx)), f64(Type::getDoubleTy(ctx)) {}
+
+  GlobalVariable *build();
+
+private:
+  Constant *string(StringRef s) {
+    if (s.empty())
+      return ConstantPointerNull::get(ptr);
+    auto it = strings.find(s);
+    if (it != strings.end())
+      return it->second;
+    Constant *init = ConstantDataArray::getString(ctx, s);
+    auto *g = new GlobalVariable(m, init->getType(), true,
+                                 GlobalValue::PrivateLinkage, init,
+                                 info.config.name + ".str");
+    g->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+    return strings[s] = g;
+  }
+  Constant *c32(int64_t v) { return ConstantInt::get(i32, v); }
+  Constant *c64(int64_t v) { return ConstantInt::get(i64, v); }
+  Constant *cf(double v) { return ConstantFP::get(f64, v); }
+  Constant *function(StringRef name) {
+    if (name.empty())
+      return ConstantPointerNull::get(ptr);
+    Function *f = m.getFunction(name);
+    return f ? static_cast<Constant *>(f) : ConstantPointerNull::get(ptr);
+  }
+  Constant *array(StructType *type, ArrayRef<Constant *> elements,
+                  StringRef name) {
+    if (elements.empty())
+      return ConstantPointerNull::get(ptr);
+    auto *arrayType = ArrayType::get(type, elements.size());
+    return new GlobalVariable(m, arrayType, true, GlobalValue::PrivateLinkage,
+                              ConstantArray::get(arrayType, elements),
+                              info.config.name + "." + name);
+  }
+  Constant *tensorTable();
+  Constant *columns(ArrayRef<nn::ColumnConfig> cols, StringRef name);
+
+  Module &m;
+  LLVMContext &ctx;
+  const ModelInfo &info;
+  PointerType *ptr;
+  Type *i32, *i64, *f64;
+  StringMap<Constant *> strings;
+};
+
+Constant *DescriptorBuilder::tensorTable() {
+  // kiln_tensor_info
+  auto *type = StructType::get(
+      ctx, {ptr, i32, i32, i32, i32, ArrayType::get(i64, 4), i64, i64, f64,
+            f64, i64, i64});
+  std::vector<Constant *> rows;
+  for (const TensorInfo &t : info.tensors) {
+    SmallVector<Constant *, 4> shape;
+    int64_t numel = 1;
+    for (int i = 0; i < 4; ++i) {
+      int64_t d = i < static_cast<int>(t.shape.size()) ? t.shape[i] : 0;
+      shape.push_back(c64(d));
+      if (i < static_cast<int>(t.shape.size()))
+        numel *= d;
+    }
+    rows.push_back(ConstantStruct::get(
+        type, {string(t.name), c32(t.role), c32(t.init),
+               c32(t.shape.size()), c32(0),
+               ConstantArray::get(ArrayType::get(i64, 4), shape), c64(numel),
+               c64(t.offset), cf(t.initA), cf(t.initB), c64(t.fanIn),
+               c64(t.fanOut)}));
+  }
+  return array(type, rows, "tensors");
+}
+
+Constant *DescriptorBuilder::columns(ArrayRef<nn::ColumnConfig> cols,
+                                     StringRef name) {
+  auto *type = StructType::get(ctx, {ptr, i64}); // kiln_column
+  std::vector<Constant *> rows;
+  for (const nn::ColumnConfig &c : cols)
+    rows.push_back(ConstantStruct::get(
+        type, {string(c.name), c64(c.name.empty() ? c.index : -1)}));
+  return array(type, rows, name);
+}
+
+GlobalVariable *DescriptorBuilder::build() {
+  const nn::ModelConfig &c = info.config;
+  // kiln_model
+  auto *type = StructType::get(
+      ctx, {i32, i32, ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i32,
+            i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64, i32, i32, i64, f64,
+            f64, ptr, ptr, i32, i32, ptr, ptr});
+  Constant *init = ConstantStruct::get(
+      type,
+      {c32(kAbiVersion), c32(targetKindCode(c.targetKind)), string(c.name),
+       c64(c.batchSize), c64(c.inputDim), c64(c.targetDim), c64(c.numClasses),
+       c64(info.outputDim), c64(info.stateSize), c64(info.predictStateSize),
+       c64(info.workspaceSize), c64(info.flopsPerSample),
+       c32(info.tensors.size()), c32(0), tensorTable(),
+       function(info.trainStep), function(info.evalStep),
+       function(info.predict), function(info.prepare),
+       string(describeOptimizer(c.optimizer)), c64(c.epochs), c64(c.seed),
+       c32(c.earlyStopping), c32(metricCode(c.monitor)), c64(c.patience),
+       cf(c.minDelta), cf(c.valSplit), string(c.trainPath),
+       string(c.testPath), c32(c.targetColumns.size()),
+       c32(c.featureColumns.size()), columns(c.targetColumns, "targets"),
+       columns(c.featureColumns, "features")});
+  return new GlobalVariable(m, type, /*isConstant=*/true,
+                            GlobalValue::ExternalLinkage, init,
+                            c.name + "_model");
+}
+
+} // namespace
+
+void kiln::emitDescriptor(Module &module, const ModelInfo &info,
+                          bool withMain) {
+  GlobalVariable *model = DescriptorBuilder(module, info).build();
+  LLVMContext &ctx = module.getContext();
+  PointerType *ptr = PointerType::getUnqual(ctx);
+  Type *i32 = Type::getInt32Ty(ctx), *i64 = Type::getInt64Ty(ctx);
+
+  // <model>_init(float *state, uint64_t seed): kiln_init_state(&model, ...)
+  FunctionCallee initState = module.getOrInsertFunction(
+      "kiln_init_state", FunctionType::get(i32, {ptr, ptr, i64, ptr}, false));
+  Function *init = Function::Create(
+      FunctionType::get(i32, {ptr, i64}, false), GlobalValue::ExternalLinkage,
+      info.config.name + "_init", module);
+  {
+    IRBuilder<> b(BasicBlock::Create(ctx, "entry", init));
+    b.CreateRet(b.CreateCall(initState, {model, init->getArg(0),
+                                         init->getArg(1),
+                                         ConstantPointerNull::get(ptr)}));
+  }
+
+  if (!withMain)
+    return;
+  FunctionCallee kilnMain = module.getOrInsertFunction(
+      "kiln_main", FunctionType::get(i32, {i32, ptr, ptr}, false));
+  Function *main =
+      Function::Create(FunctionType::get(i32, {i32, ptr}, false),
+                       GlobalValue::ExternalLinkage, "main", module);
+  IRBuilder<> b(BasicBlock::Create(ctx, "entry", main));
+  b.CreateRet(b.CreateCall(kilnMain, {main->getArg(0), main->getArg(1), model}));
+}

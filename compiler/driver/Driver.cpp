@@ -1,0 +1,305 @@
+//===- Driver.cpp - The compilation pipeline, stage by stage --------------===//
+
+#include "kiln/Driver/Driver.h"
+#include "kiln/Conversion/Pipeline.h"
+#include "kiln/Driver/Registration.h"
+#include "kiln/Frontend/AST.h"
+#include "kiln/Frontend/Frontend.h"
+#include "kiln/Frontend/MLIRGen.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+constexpr std::pair<Stage, const char *> kStageNames[] = {
+    {Stage::AST, "ast"},         {Stage::NN, "nn"},
+    {Stage::Grad, "grad"},       {Stage::Train, "train"},
+    {Stage::Fused, "fused"},     {Stage::Predict, "predict"},
+    {Stage::Linalg, "linalg"},   {Stage::Bufferized, "bufferized"},
+    {Stage::LLVM, "llvm"},       {Stage::LLVMIR, "llvm-ir"},
+    {Stage::Asm, "asm"},
+};
+
+LogicalResult error(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "kiln") << message << "\n";
+  return failure();
+}
+
+/// The folder of the runtime library: next to kiln's own lib folder when
+/// installed or in the build tree.
+std::string runtimeDir(StringRef file) {
+  static int anchor;
+  std::string exe = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
+  SmallString<256> dir(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(dir, "..", "lib");
+  SmallString<256> candidate(dir);
+  llvm::sys::path::append(candidate, file);
+  if (llvm::sys::fs::exists(candidate))
+    return std::string(dir);
+  return KILN_RUNTIME_LIB_DIR;
+}
+
+} // namespace
+
+std::optional<Stage> kiln::parseStage(StringRef name) {
+  for (auto [stage, stageName] : kStageNames)
+    if (name == stageName)
+      return stage;
+  return std::nullopt;
+}
+
+StringRef kiln::stageName(Stage stage) {
+  for (auto [s, name] : kStageNames)
+    if (s == stage)
+      return name;
+  llvm_unreachable("unknown stage");
+}
+
+std::string kiln::stageNames() {
+  std::string names;
+  for (auto [stage, name] : kStageNames) {
+    if (!names.empty())
+      names += " | ";
+    names += name;
+  }
+  return names;
+}
+
+Driver::Driver(DriverOptions options) : options(std::move(options)) {
+  DialectRegistry registry;
+  registerDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  if (this->options.printIRAfterAll)
+    context.disableMultithreading();
+}
+
+OwningOpRef<ModuleOp> Driver::load(StringRef specPath) {
+  llvm::SourceMgr sm;
+  DiagnosticEngine diag(sm, llvm::errs());
+  std::unique_ptr<ast::Module> ast = parseSpec(specPath, sm, diag);
+  if (!ast)
+    return nullptr;
+  std::optional<Model> model = checkSpec(*ast, diag);
+  if (!model)
+    return nullptr;
+  OwningOpRef<ModuleOp> module = buildModule(context, *model);
+  if (failed(verify(*module))) {
+    (void)error("internal error: the nn module of '" + specPath +
+                "' does not verify");
+    return nullptr;
+  }
+  return module;
+}
+
+LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
+  auto run = [&](llvm::function_ref<void(OpPassManager &)> build) {
+    PassManager pm(&context);
+    if (options.printIRAfterAll)
+      pm.enableIRPrinting();
+    build(pm);
+    return pm.run(module);
+  };
+  if (stage <= Stage::NN)
+    return success();
+
+  // The nn-level pipeline: derive the functions the model exports.
+  if (failed(run([&](OpPassManager &pm) {
+        pm.addPass(createDeriveInference());
+        pm.addPass(createCanonicalizerPass());
+        pm.addPass(createCSEPass());
+      })))
+    return failure();
+  if (stage <= Stage::Predict)
+    return success();
+
+  FailureOr<ModelInfo> nnInfo = ModelInfo::fromNN(module);
+  if (failed(nnInfo))
+    return failure();
+  info = *nnInfo;
+
+  if (failed(run(addLinalgPipeline)))
+    return failure();
+  if (stage == Stage::Linalg)
+    return success();
+  LoweringOptions lowering;
+  lowering.vectorizeMatmul = options.vectorizeMatmul;
+  if (failed(run([&](OpPassManager &pm) {
+        addBufferizePipeline(pm, lowering);
+      })))
+    return failure();
+  if (failed(info.addLayout(module)))
+    return failure();
+  if (stage == Stage::Bufferized)
+    return success();
+  return run(addLLVMPipeline);
+}
+
+std::unique_ptr<llvm::Module>
+Driver::translate(ModuleOp module, const ModelInfo &info,
+                  llvm::LLVMContext &llvmContext, llvm::TargetMachine &tm,
+                  bool withMain) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, info.config.name);
+  if (!llvmModule) {
+    (void)error("cannot translate the model to LLVM IR");
+    return nullptr;
+  }
+  emitDescriptor(*llvmModule, info, withMain);
+  optimizeModule(*llvmModule, tm);
+  return llvmModule;
+}
+
+LogicalResult Driver::emit(StringRef specPath, Stage stage,
+                           llvm::raw_ostream &os) {
+  if (stage == Stage::AST) {
+    llvm::SourceMgr sm;
+    DiagnosticEngine diag(sm, llvm::errs());
+    std::unique_ptr<ast::Module> ast = parseSpec(specPath, sm, diag);
+    if (!ast || !checkSpec(*ast, diag))
+      return failure();
+    printAST(*ast, os);
+    return success();
+  }
+  OwningOpRef<ModuleOp> module = load(specPath);
+  if (!module)
+    return failure();
+  ModelInfo info;
+  if (failed(lower(*module, std::min(stage, Stage::LLVM), info)))
+    return failure();
+  if (stage <= Stage::LLVM) {
+    module->print(os, OpPrintingFlags().enableDebugInfo(
+                          /*enable=*/stage <= Stage::Predict,
+                          /*prettyForm=*/false));
+    os << "\n";
+    return success();
+  }
+  auto tm = createTargetMachine(options.target);
+  if (!tm)
+    return error(llvm::toString(tm.takeError()));
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translate(*module, info, llvmContext, **tm, /*withMain=*/false);
+  if (!llvmModule)
+    return failure();
+  if (stage == Stage::LLVMIR) {
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream asmStream(buffer);
+  if (llvm::Error err = emitMachineCode(*llvmModule, **tm, asmStream,
+                                        /*assembly=*/true))
+    return error(llvm::toString(std::move(err)));
+  os << buffer;
+  return success();
+}
+
+LogicalResult Driver::compileObject(StringRef specPath, StringRef objectPath,
+                                    bool withMain, ModelInfo &info) {
+  OwningOpRef<ModuleOp> module = load(specPath);
+  if (!module || failed(lower(*module, Stage::LLVM, info)))
+    return failure();
+  auto tm = createTargetMachine(options.target);
+  if (!tm)
+    return error(llvm::toString(tm.takeError()));
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translate(*module, info, llvmContext, **tm, withMain);
+  if (!llvmModule)
+    return failure();
+  std::error_code ec;
+  llvm::ToolOutputFile out(objectPath, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return error("cannot write '" + objectPath + "': " + ec.message());
+  if (llvm::Error err =
+          emitMachineCode(*llvmModule, **tm, out.os(), /*assembly=*/false))
+    return error(llvm::toString(std::move(err)));
+  out.keep();
+  return success();
+}
+
+LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
+  SmallString<128> object;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("kiln-model", "o", object))
+    return error("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(object);
+  ModelInfo info;
+  if (failed(compileObject(specPath, object, /*withMain=*/true, info)))
+    return failure();
+
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return error("no C compiler driver 'cc' on PATH to link with");
+  std::string runtime = runtimeDir("libkiln_rt.a") + "/libkiln_rt.a";
+  if (!llvm::sys::fs::exists(runtime))
+    return error("cannot find the runtime library '" + runtime + "'");
+  std::string outputStr = output.str(), objectStr = std::string(object);
+  SmallVector<StringRef> args = {*cc,      "-o",   outputStr, objectStr,
+                                 runtime, "-lm", "-lpthread"};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
+                                         &message);
+  if (status != 0)
+    return error("linking '" + output + "' failed" +
+                 (message.empty() ? "" : ": " + message));
+  return success();
+}
+
+LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+    return error("cannot create '" + directory + "': " + ec.message());
+  OwningOpRef<ModuleOp> probe = load(specPath);
+  if (!probe)
+    return failure();
+  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(*probe);
+  if (failed(config))
+    return failure();
+  std::string name = config->name;
+  auto path = [&](StringRef file) {
+    SmallString<256> p(directory);
+    llvm::sys::path::append(p, file);
+    return std::string(p);
+  };
+  ModelInfo info;
+  if (failed(compileObject(specPath, path(name + ".o"), /*withMain=*/false,
+                           info)))
+    return failure();
+  std::error_code ec;
+  llvm::ToolOutputFile header(path(name + ".h"), ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return error("cannot write '" + path(name + ".h") + "': " + ec.message());
+  header.os() << generateHeader(info);
+  header.keep();
+  std::string runtime = runtimeDir("libkiln_rt.a");
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{runtime + "/libkiln_rt.a",
+                                            path("libkiln_rt.a")},
+        {std::string(KILN_RUNTIME_INCLUDE_DIR) + "/kiln_rt.h",
+         path("kiln_rt.h")}})
+    if (std::error_code copyError = llvm::sys::fs::copy_file(from, to))
+      return error("cannot copy '" + from + "' to '" + to +
+                   "': " + copyError.message());
+  return success();
+}

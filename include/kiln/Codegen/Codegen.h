@@ -1,0 +1,47 @@
+//===- Codegen.h - LLVM IR, the descriptor, and object code -----*- C++ -*-===//
+
+#ifndef KILN_CODEGEN_CODEGEN_H
+#define KILN_CODEGEN_CODEGEN_H
+
+#include "kiln/Codegen/ModelInfo.h"
+
+#include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+
+namespace kiln {
+
+struct TargetOptions {
+  std::string cpu;      // empty: the host's
+  std::string features; // empty: the host's when the CPU is the host's
+};
+
+/// A TargetMachine for the host's triple and the chosen CPU, producing
+/// position-independent code (executables are PIE, and the object may end
+/// up in a shared library of the embedding application).
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const TargetOptions &options);
+
+/// Adds the `<model>_model` descriptor constant (kiln_rt.h's kiln_model),
+/// `<model>_init`, and with `withMain` a `main` that hands over to the
+/// runtime's kiln_main.
+void emitDescriptor(llvm::Module &module, const ModelInfo &info,
+                    bool withMain);
+
+/// Runs LLVM's O3 pipeline for the target machine.
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
+
+/// Writes an object file or assembly.
+llvm::Error emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            llvm::raw_pwrite_stream &os, bool assembly);
+
+/// The C header of an embeddable model: its descriptor, its sizes, and
+/// thin wrappers over the runtime's context API.
+std::string generateHeader(const ModelInfo &info);
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_CODEGEN_H

@@ -1,0 +1,54 @@
+//===- ModelInfo.h - What the descriptor and header describe ----*- C++ -*-===//
+//
+// Everything the compiled module tells its users besides its code: the
+// layout of the state buffer, the workspace size, the model's data
+// interface and its training defaults. Collected from the IR before the
+// nn ops and attributes are lowered away, then written into the object as
+// a `kiln_model` constant (see kiln_rt.h) and into the generated header.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_CODEGEN_MODELINFO_H
+#define KILN_CODEGEN_MODELINFO_H
+
+#include "kiln/Dialect/NN/ModelConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+struct TensorInfo {
+  std::string name;
+  int32_t role = 0; // kiln_role
+  int32_t init = 0; // kiln_init_kind
+  std::vector<int64_t> shape;
+  int64_t offset = 0; // floats
+  double initA = 0, initB = 0;
+  int64_t fanIn = 1, fanOut = 1;
+};
+
+struct ModelInfo {
+  nn::ModelConfig config;
+  int64_t outputDim = 0;
+  int64_t stateSize = 0;
+  int64_t predictStateSize = 0;
+  int64_t workspaceSize = 0;
+  int64_t flopsPerSample = 0;
+  std::vector<TensorInfo> tensors;
+  /// Exported symbols of the compiled functions; empty when absent.
+  std::string trainStep, evalStep, predict, prepare;
+
+  /// Reads the config, the predict output width and the FLOP count from
+  /// the nn module (before lowering).
+  static mlir::FailureOr<ModelInfo> fromNN(mlir::ModuleOp module);
+  /// Adds the state layout, the workspace size and the exported function
+  /// names from the bufferized module.
+  mlir::LogicalResult addLayout(mlir::ModuleOp module);
+};
+
+} // namespace kiln
+
+#endif // KILN_CODEGEN_MODELINFO_H

@@ -1,0 +1,97 @@
+//===- Driver.h - The compilation pipeline, stage by stage ------*- C++ -*-===//
+//
+// The one place where kiln's stages are put in order. The tools ask for a
+// stage (to print it) or for a product (an executable, an embeddable
+// library); both go through the same pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KILN_DRIVER_DRIVER_H
+#define KILN_DRIVER_DRIVER_H
+
+#include "kiln/Codegen/Codegen.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <optional>
+#include <string>
+
+namespace kiln {
+
+/// The stages of the pipeline, in order; each can be printed.
+enum class Stage {
+  AST,        // the parsed spec
+  NN,         // the forward graph as the frontend emits it
+  Grad,       // + train_step with the gradient of every parameter
+  Train,      // + the optimizer's update, inside train_step
+  Fused,      // + activation, normalization and optimizer fusion
+  Predict,    // + eval_step and predict in inference mode, folded
+  Linalg,     // linalg, tensor, arith and math on tensors
+  Bufferized, // buffers with the C ABI, kernels, the workspace plan
+  LLVM,       // the LLVM dialect
+  LLVMIR,     // LLVM IR, optimized for the target, with the descriptor
+  Asm,        // target assembly
+};
+
+std::optional<Stage> parseStage(llvm::StringRef name);
+llvm::StringRef stageName(Stage stage);
+/// "ast | nn | grad | ...", for help texts and errors.
+std::string stageNames();
+
+struct DriverOptions {
+  bool fuseActivation = true;
+  bool fuseNorm = true;
+  bool fuseOptimizer = true;
+  bool fold = true;
+  bool vectorizeMatmul = true;
+  bool printIRAfterAll = false;
+  TargetOptions target;
+};
+
+class Driver {
+public:
+  explicit Driver(DriverOptions options);
+
+  /// Parses, checks and translates a spec to the nn dialect; prints every
+  /// diagnostic and returns null on error.
+  mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef specPath);
+
+  /// Prints `stage` of the spec at `specPath`.
+  mlir::LogicalResult emit(llvm::StringRef specPath, Stage stage,
+                           llvm::raw_ostream &os);
+
+  /// A standalone executable: the model linked with the runtime.
+  mlir::LogicalResult buildExecutable(llvm::StringRef specPath,
+                                      llvm::StringRef output);
+
+  /// An object, its C header, and the runtime, in `directory`.
+  mlir::LogicalResult buildLibrary(llvm::StringRef specPath,
+                                   llvm::StringRef directory);
+
+  mlir::MLIRContext &getContext() { return context; }
+
+private:
+  /// Runs the nn and lowering pipelines on `module` through `stage`
+  /// (NN to LLVM), filling `info` once the layout is known.
+  mlir::LogicalResult lower(mlir::ModuleOp module, Stage stage,
+                            ModelInfo &info);
+  /// LLVM IR for a module in the LLVM dialect, with the descriptor, O3.
+  std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module,
+                                          const ModelInfo &info,
+                                          llvm::LLVMContext &llvmContext,
+                                          llvm::TargetMachine &tm,
+                                          bool withMain);
+  /// Compiles the spec to an object file at `objectPath`.
+  mlir::LogicalResult compileObject(llvm::StringRef specPath,
+                                    llvm::StringRef objectPath,
+                                    bool withMain, ModelInfo &info);
+
+  DriverOptions options;
+  mlir::MLIRContext context;
+};
+
+} // namespace kiln
+
+#endif // KILN_DRIVER_DRIVER_H
