@@ -10,6 +10,7 @@
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/Support/Format.h"
 
 using namespace llvm;
 using namespace kiln;
@@ -39,15 +40,16 @@ int32_t metricCode(StringRef metric) {
 std::string describeOptimizer(const nn::OptimizerConfig &o) {
   std::string s;
   raw_string_ostream os(s);
-  os << o.kind << "(lr=" << o.lr;
+  auto g = [](double v) { return format("%g", v); };
+  os << o.kind << "(lr=" << g(o.lr);
   if (o.kind == "momentum" || o.kind == "nesterov")
-    os << ", momentum=" << o.momentum;
+    os << ", momentum=" << g(o.momentum);
   if (o.kind == "rmsprop")
-    os << ", rho=" << o.rho;
+    os << ", rho=" << g(o.rho);
   if (o.kind == "adam")
-    os << ", beta1=" << o.beta1 << ", beta2=" << o.beta2;
+    os << ", beta1=" << g(o.beta1) << ", beta2=" << g(o.beta2);
   if (o.kind == "adagrad" || o.kind == "rmsprop" || o.kind == "adam")
-    os << ", eps=" << o.eps;
+    os << ", eps=" << g(o.eps);
   os << ")";
   return s;
 }

@@ -72,7 +72,7 @@ def NN_StoreOp : NN_Op<"store", [
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def NN_DenseOp : NN_Op<"dense", [Pure]> {
+def NN_DenseOp : NN_Op<"dense", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "A fully connected layer: x W^T + b, then an optional activation";
   let description = [{
     `x` is `[B, in]`, the weight `[out, in]` as in torch.nn.Linear, the
@@ -89,7 +89,7 @@ def NN_DenseOp : NN_Op<"dense", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_MatMulOp : NN_Op<"matmul", [Pure]> {
+def NN_MatMulOp : NN_Op<"matmul", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Matrix product, with either operand optionally transposed";
   let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs,
                        DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
@@ -106,7 +106,7 @@ def NN_MatMulOp : NN_Op<"matmul", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
-    : NN_Op<mnemonic, !listconcat([Pure], traits)> {
+    : NN_Op<mnemonic, !listconcat([Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>], traits)> {
   let description = [{
     Elementwise, with NumPy broadcasting: shapes are aligned on the right,
     and a dimension of size 1 (or a missing one) stretches to the other.
@@ -125,7 +125,8 @@ def NN_MulOp : NN_BinaryOp<"mul", [Commutative]> { let summary = "lhs * rhs"; }
 def NN_DivOp : NN_BinaryOp<"div"> { let summary = "lhs / rhs"; }
 
 class NN_UnaryOp<string mnemonic, list<Trait> traits = []>
-    : NN_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType], traits)> {
+    : NN_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
+                                   DeclareOpInterfaceMethods<DifferentiableOpInterface>], traits)> {
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
@@ -185,7 +186,8 @@ def NN_SoftmaxOp : NN_UnaryOp<"softmax"> {
 // Regularization and normalization
 //===----------------------------------------------------------------------===//
 
-def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>]> {
+def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Zeroes elements with probability p, scales the rest by 1/(1-p)";
   let description = [{
     The mask comes from Philox4x32-10 keyed by `seed`, with the counter
@@ -202,7 +204,7 @@ def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>]> 
   let hasVerifier = 1;
 }
 
-def NN_BatchNormOp : NN_Op<"batch_norm", [Pure]> {
+def NN_BatchNormOp : NN_Op<"batch_norm", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Batch normalization over the batch axis of [B, F]";
   let description = [{
     In training mode the batch's mean and biased variance normalize `x`,
@@ -223,7 +225,7 @@ def NN_BatchNormOp : NN_Op<"batch_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def NN_LayerNormOp : NN_Op<"layer_norm", [Pure]> {
+def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Layer normalization over the feature axis of [B, F]";
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma, NN_Tensor:$beta,
                        F64Attr:$eps);
@@ -238,7 +240,8 @@ def NN_LayerNormOp : NN_Op<"layer_norm", [Pure]> {
 // Losses: each gives one loss per sample, [B]
 //===----------------------------------------------------------------------===//
 
-class NN_LossOp<string mnemonic, dag attrs = (ins)> : NN_Op<mnemonic, [Pure]> {
+class NN_LossOp<string mnemonic, dag attrs = (ins)>
+    : NN_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let arguments = !con((ins NN_Tensor:$prediction, NN_Tensor:$target), attrs);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
@@ -277,14 +280,14 @@ def NN_HuberOp : NN_LossOp<"huber", (ins F64Attr:$delta)> {
 // Reductions and broadcasts
 //===----------------------------------------------------------------------===//
 
-def NN_MeanOp : NN_Op<"mean", [Pure]> {
+def NN_MeanOp : NN_Op<"mean", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Mean of all elements";
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Scalar:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def NN_SumToOp : NN_Op<"sum_to", [Pure]> {
+def NN_SumToOp : NN_Op<"sum_to", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Sums a tensor down to a shape it was broadcast from";
   let description = [{
     The adjoint of broadcasting: sums over the leading dimensions that the
@@ -297,7 +300,7 @@ def NN_SumToOp : NN_Op<"sum_to", [Pure]> {
   let hasFolder = 1;
 }
 
-def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure]> {
+def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
   let summary = "Broadcasts a tensor to a larger shape, NumPy style";
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Tensor:$result);

@@ -123,11 +123,23 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   if (stage <= Stage::NN)
     return success();
 
-  // The nn-level pipeline: derive the functions the model exports.
+  // The nn-level pipeline, stage by stage: inference functions first (they
+  // clone @forward), then @forward becomes @train_step.
+  auto cleanup = [](OpPassManager &pm) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  };
   if (failed(run([&](OpPassManager &pm) {
         pm.addPass(createDeriveInference());
-        pm.addPass(createCanonicalizerPass());
-        pm.addPass(createCSEPass());
+        pm.addPass(createAutodiff());
+        cleanup(pm);
+      })))
+    return failure();
+  if (stage == Stage::Grad)
+    return success();
+  if (failed(run([&](OpPassManager &pm) {
+        pm.addPass(createLowerOptimizer());
+        cleanup(pm);
       })))
     return failure();
   if (stage <= Stage::Predict)

@@ -19,4 +19,39 @@ def DeriveInference : Pass<"nn-derive-inference", "::mlir::ModuleOp"> {
   let dependentDialects = ["::kiln::nn::NNDialect"];
 }
 
+def Autodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation of the forward function";
+  let description = [{
+    Turns `@forward(x, y, step, seed) -> loss` into `@train_step`, which
+    returns the loss and then the gradient of every parameter, in the order
+    of their `nn.state` declarations; each gradient result carries
+    `nn.grad_of = @param`. The pass walks the function backwards and asks
+    each op for its rule through DifferentiableOpInterface. Gradients of
+    values used several times are summed. Only values that depend on a
+    parameter and reach the loss get a gradient, so no gradient that
+    nobody needs is built (the inputs and targets get none).
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def LowerOptimizer : Pass<"nn-lower-optimizer", "::mlir::ModuleOp"> {
+  let summary = "Turns the gradients of train_step into parameter updates";
+  let description = [{
+    Reads the optimizer, schedule and weight decay of `nn.model` and, in
+    `@train_step`, replaces each gradient result by the update of its
+    parameter: the learning rate of the current epoch (a new `epoch`
+    argument after `step`), L2 weight decay added to the gradient, the
+    optimizer's state tensors (new `nn.state`s of role optimizer, zero at
+    start, named as in torch.optim: momentum_buffer, sum, square_avg,
+    exp_avg, exp_avg_sq) and the new parameter, all stored back. Each
+    formula term is its own elementwise op; optimizer fusion makes one
+    kernel of them. train_step then returns only the loss.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES

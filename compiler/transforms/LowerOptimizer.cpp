@@ -1,0 +1,254 @@
+//===- LowerOptimizer.cpp - Parameter updates from gradients --------------===//
+//
+// The formulas are the lecture's, with PyTorch's torch.optim where the
+// lecture is ambiguous or departs from practice; docs/optimizers.md states
+// each one as implemented here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Dialect/NN/ModelConfig.h"
+#include "kiln/Dialect/NN/NNOps.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_LOWEROPTIMIZER
+#include "kiln/Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Scalar f64 arithmetic for the schedule and the bias corrections, and
+/// tensor arithmetic (nn ops, scalars broadcast) for the updates.
+class UpdateBuilder {
+public:
+  UpdateBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  // Scalars.
+  Value f64(double v) {
+    return b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(v));
+  }
+  Value i64(int64_t v) {
+    return b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(v));
+  }
+  Value toF64(Value i) {
+    return b.create<arith::SIToFPOp>(loc, b.getF64Type(), i);
+  }
+  Value divI(Value x, Value y) { return b.create<arith::DivSIOp>(loc, x, y); }
+  Value mulF(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value subF(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value powF(Value x, Value y) { return b.create<math::PowFOp>(loc, x, y); }
+  Value expF(Value x) { return b.create<math::ExpOp>(loc, x); }
+  /// A rank-0 f32 tensor holding the f64 scalar `v`, for nn ops.
+  Value tensor(Value v) {
+    Value f = b.create<arith::TruncFOp>(loc, b.getF32Type(), v);
+    return b.create<tensor::FromElementsOp>(
+        loc, RankedTensorType::get({}, b.getF32Type()), f);
+  }
+
+  // Tensors.
+  Value constant(double v) {
+    auto type = RankedTensorType::get({}, b.getF32Type());
+    return b.create<arith::ConstantOp>(
+        loc, type, DenseElementsAttr::get(type, static_cast<float>(v)));
+  }
+  Value add(Value x, Value y) { return binary<nn::AddOp>(x, y); }
+  Value sub(Value x, Value y) { return binary<nn::SubOp>(x, y); }
+  Value mul(Value x, Value y) { return binary<nn::MulOp>(x, y); }
+  Value div(Value x, Value y) { return binary<nn::DivOp>(x, y); }
+  Value mul(double c, Value x) { return mul(constant(c), x); }
+  Value add(Value x, double c) { return add(x, constant(c)); }
+  Value sqrt(Value x) { return b.create<nn::SqrtOp>(loc, x); }
+
+private:
+  /// x op y, where one of them may be a rank-0 tensor broadcast over the
+  /// other.
+  template <typename OpT> Value binary(Value x, Value y) {
+    auto tx = cast<RankedTensorType>(x.getType());
+    auto ty = cast<RankedTensorType>(y.getType());
+    return b.create<OpT>(loc, tx.getRank() >= ty.getRank() ? tx : ty, x, y);
+  }
+  OpBuilder &b;
+  Location loc;
+};
+
+class OptimizerLowering {
+public:
+  OptimizerLowering(ModuleOp module, func::FuncOp func,
+                    const nn::ModelConfig &config)
+      : module(module), func(func), config(config), symbols(module) {}
+
+  LogicalResult run();
+
+private:
+  /// lr0 schedule(epoch), an f64 scalar.
+  Value learningRate(UpdateBuilder &u, Value epoch);
+  /// Declares the optimizer state `<param>.<suffix>` (zeros at start) and
+  /// loads it.
+  Value state(nn::StateOp param, StringRef suffix, OpBuilder &b);
+  void store(OpBuilder &b, Value v, StringRef state);
+  void update(UpdateBuilder &u, OpBuilder &b, nn::StateOp param, Value w,
+              Value g, Value lr, Value step);
+
+  ModuleOp module;
+  func::FuncOp func;
+  const nn::ModelConfig &config;
+  SymbolTable symbols;
+};
+
+Value OptimizerLowering::learningRate(UpdateBuilder &u, Value epoch) {
+  const nn::ScheduleConfig &s = config.schedule;
+  Value lr0 = u.f64(config.optimizer.lr);
+  if (s.kind == "step_decay") // lr0 gamma^floor(epoch / step_size)
+    return u.mulF(lr0, u.powF(u.f64(s.gamma),
+                              u.toF64(u.divI(epoch, u.i64(s.stepSize)))));
+  if (s.kind == "exponential_decay") // lr0 gamma^epoch
+    return u.mulF(lr0, u.powF(u.f64(s.gamma), u.toF64(epoch)));
+  if (s.kind == "exp_decay") // lr0 e^(-k epoch)
+    return u.mulF(lr0, u.expF(u.mulF(u.f64(-s.k), u.toF64(epoch))));
+  return lr0;
+}
+
+Value OptimizerLowering::state(nn::StateOp param, StringRef suffix,
+                               OpBuilder &b) {
+  std::string name = (param.getSymName() + "." + suffix).str();
+  auto existing = symbols.lookup<nn::StateOp>(name);
+  if (!existing) {
+    // After the parameter and the states declared for it before.
+    Operation *after = param;
+    while (auto next = dyn_cast_or_null<nn::StateOp>(after->getNextNode())) {
+      if (!next.getSymName().starts_with((param.getSymName() + ".").str()))
+        break;
+      after = next;
+    }
+    OpBuilder declare(param);
+    declare.setInsertionPointAfter(after);
+    MLIRContext *ctx = param.getContext();
+    existing = declare.create<nn::StateOp>(
+        param.getLoc(), declare.getStringAttr(name), param.getTypeAttr(),
+        nn::StateRoleAttr::get(ctx, nn::StateRole::optimizer),
+        nn::InitKindAttr::get(ctx, nn::InitKind::zeros),
+        declare.getF64FloatAttr(0), declare.getF64FloatAttr(0),
+        declare.getI64IntegerAttr(param.getFanIn()),
+        declare.getI64IntegerAttr(param.getFanOut()), IntegerAttr());
+    symbols.insert(existing);
+  }
+  return b.create<nn::LoadOp>(param.getLoc(), param.getTensorType(), name);
+}
+
+void OptimizerLowering::store(OpBuilder &b, Value v, StringRef name) {
+  b.create<nn::StoreOp>(v.getLoc(), v, name);
+}
+
+void OptimizerLowering::update(UpdateBuilder &u, OpBuilder &b,
+                               nn::StateOp param, Value w, Value g, Value lr,
+                               Value step) {
+  const nn::OptimizerConfig &o = config.optimizer;
+  StringRef name = param.getSymName();
+  // L2 weight decay, lambda/2 |w|^2 in the loss: lambda w in the gradient.
+  if (config.weightDecay > 0)
+    g = u.add(g, u.mul(config.weightDecay, w));
+
+  Value step_; // w <- w - lr step_
+  if (o.kind == "sgd") {
+    step_ = g;
+  } else if (o.kind == "momentum" || o.kind == "nesterov") {
+    // v <- mu v + g; nesterov (PyTorch's form) steps along g + mu v.
+    Value v = u.add(u.mul(o.momentum, state(param, "momentum_buffer", b)), g);
+    store(b, v, (name + ".momentum_buffer").str());
+    step_ = o.kind == "momentum" ? v : u.add(g, u.mul(o.momentum, v));
+  } else if (o.kind == "adagrad") {
+    // G <- G + g^2; step g / (sqrt(G) + eps), eps outside the root as in
+    // torch.optim.Adagrad.
+    Value sum = u.add(state(param, "sum", b), u.mul(g, g));
+    store(b, sum, (name + ".sum").str());
+    step_ = u.div(g, u.add(u.sqrt(sum), o.eps));
+  } else if (o.kind == "rmsprop") {
+    // s <- rho s + (1 - rho) g^2; step g / (sqrt(s) + eps).
+    Value s = u.add(u.mul(o.rho, state(param, "square_avg", b)),
+                    u.mul(1.0 - o.rho, u.mul(g, g)));
+    store(b, s, (name + ".square_avg").str());
+    step_ = u.div(g, u.add(u.sqrt(s), o.eps));
+  } else { // adam
+    // m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
+    // step m^ / (sqrt(v^) + eps), m^ = m / (1 - b1^t), v^ = v / (1 - b2^t).
+    Value m = u.add(u.mul(o.beta1, state(param, "exp_avg", b)),
+                    u.mul(1.0 - o.beta1, g));
+    Value v = u.add(u.mul(o.beta2, state(param, "exp_avg_sq", b)),
+                    u.mul(1.0 - o.beta2, u.mul(g, g)));
+    store(b, m, (name + ".exp_avg").str());
+    store(b, v, (name + ".exp_avg_sq").str());
+    Value t = u.toF64(step);
+    Value c1 = u.tensor(u.subF(u.f64(1.0), u.powF(u.f64(o.beta1), t)));
+    Value c2 = u.tensor(u.subF(u.f64(1.0), u.powF(u.f64(o.beta2), t)));
+    step_ = u.div(u.div(m, c1), u.add(u.sqrt(u.div(v, c2)), o.eps));
+  }
+  store(b, u.sub(w, u.mul(lr, step_)), name);
+}
+
+LogicalResult OptimizerLowering::run() {
+  Block &body = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (func.getNumArguments() != 4 || func.getNumResults() < 1)
+    return func.emitError("@train_step must take (x, y, step, seed) and "
+                          "return the loss first");
+
+  // train_step(x, y, step, epoch, seed)
+  func.insertArgument(3, IntegerType::get(func.getContext(), 64), {},
+                      func.getLoc());
+  Value epoch = body.getArgument(3);
+  Value step = body.getArgument(2);
+
+  OpBuilder b(ret);
+  UpdateBuilder u(b, func.getLoc());
+  Value lr = u.tensor(learningRate(u, epoch));
+
+  // Each parameter's one load, to update from.
+  llvm::DenseMap<StringAttr, Value> loads;
+  for (auto load : func.getOps<nn::LoadOp>())
+    loads[load.getStateAttr().getAttr()] = load;
+
+  for (unsigned i = 1, e = func.getNumResults(); i < e; ++i) {
+    auto paramRef = func.getResultAttrOfType<FlatSymbolRefAttr>(i, "nn.grad_of");
+    if (!paramRef)
+      return func.emitError() << "result " << i << " is no gradient";
+    auto param = symbols.lookup<nn::StateOp>(paramRef.getAttr());
+    Value w = loads.lookup(paramRef.getAttr());
+    if (!param || !w)
+      return func.emitError() << "gradient of unknown parameter " << paramRef;
+    UpdateBuilder pu(b, param.getLoc());
+    update(pu, b, param, w, ret.getOperand(i), lr, step);
+  }
+
+  Value loss = ret.getOperand(0);
+  b.create<func::ReturnOp>(ret.getLoc(), loss);
+  ret.erase();
+  func.setType(FunctionType::get(func.getContext(), func.getArgumentTypes(),
+                                 loss.getType()));
+  func.setResAttrsAttr(nullptr);
+  return success();
+}
+
+struct LowerOptimizerPass
+    : kiln::impl::LowerOptimizerBase<LowerOptimizerPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto func = module.lookupSymbol<func::FuncOp>("train_step");
+    if (!func) {
+      module.emitError("no @train_step to lower the optimizer into");
+      return signalPassFailure();
+    }
+    FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+    if (failed(config) ||
+        failed(OptimizerLowering(module, func, *config).run()))
+      signalPassFailure();
+  }
+};
+
+} // namespace
