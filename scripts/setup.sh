@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what kiln needs on Debian 12 (as root, or with sudo), then
+# configures and builds it in build/. Both quick-start commands start here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build git
+  clang-19 lld-19
+  llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
+  libfmt-dev libgtest-dev googletest
+  python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f build/build.ninja ]; then
+  CC=clang-19 CXX=clang++-19 cmake -G Ninja -S . -B build \
+    -DCMAKE_BUILD_TYPE=Release -DLLVM_USE_LINKER=lld
+fi
+cmake --build build -j2
