@@ -5,6 +5,7 @@
 #include "llvm/Analysis/CGSCCPassManager.h"
 #include "llvm/Analysis/LoopAnalysisManager.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -41,6 +42,15 @@ kiln::createTargetMachine(const TargetOptions &options) {
                              "cannot create a target machine for cpu '" + cpu +
                                  "'");
   return tm;
+}
+
+unsigned kiln::vectorWidthBits(TargetMachine &tm) {
+  const MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  if (sti->checkFeatures("+avx512f"))
+    return 512;
+  if (sti->checkFeatures("+avx"))
+    return 256;
+  return 128;
 }
 
 void kiln::optimizeModule(Module &module, TargetMachine &tm) {

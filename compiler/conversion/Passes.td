@@ -59,10 +59,11 @@ def PlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
 def VectorizeMatmul : Pass<"kiln-vectorize-matmul", "::mlir::func::FuncOp"> {
   let summary = "Tiles and vectorizes matmuls into a register-blocked kernel";
   let description = [{
-    Tiles each linalg matmul on buffers 8 x 32 x 1, peels the dimensions
-    that do not divide, and vectorizes the tiles into outer-product FMAs
-    whose accumulator stays in registers across the reduction loop. A
-    right-hand side read transposed is first copied to row-major order.
+    Tiles each linalg matmul on buffers tile-m x tile-n x 1 (the driver
+    picks the tile that fills the target's vector registers), peels the
+    dimensions that do not divide, and vectorizes the tiles into
+    outer-product FMAs whose accumulator stays in registers across the
+    reduction loop.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", "8", "rows of the register tile">,

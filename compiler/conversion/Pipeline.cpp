@@ -13,6 +13,21 @@
 
 using namespace mlir;
 
+kiln::LoweringOptions kiln::LoweringOptions::forVectorWidth(unsigned bits) {
+  LoweringOptions options;
+  if (bits >= 512) {
+    options.tileM = 8;
+    options.tileN = 32;
+  } else if (bits >= 256) {
+    options.tileM = 6;
+    options.tileN = 16;
+  } else {
+    options.tileM = 4;
+    options.tileN = 8;
+  }
+  return options;
+}
+
 void kiln::addLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createAssignStateLayout());
   pm.addPass(createConvertNNToLinalg());
@@ -31,7 +46,8 @@ void kiln::addBufferizePipeline(OpPassManager &pm,
   // the kernel's accumulator provably aliases nothing else in the loop and
   // can be hoisted into registers.
   if (options.vectorizeMatmul)
-    pm.addNestedPass<func::FuncOp>(createVectorizeMatmul());
+    pm.addNestedPass<func::FuncOp>(
+        createVectorizeMatmul({options.tileM, options.tileN}));
   pm.addPass(createPlanMemory());
   pm.addPass(createCSEPass());
 }
@@ -40,7 +56,10 @@ void kiln::addLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createStripModelMetadata());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
-  pm.addPass(createConvertVectorToSCFPass());
+  // n-D transfers become 1-D ones in registers, not a loop over a stack
+  // temporary.
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

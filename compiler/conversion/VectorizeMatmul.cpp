@@ -31,6 +31,144 @@ using namespace mlir;
 
 namespace {
 
+/// The buffer `b` when it only holds W^T for this matmul: written by a
+/// linalg.transpose of W and read by nothing else. Returns W then.
+Value transposedSource(Value b, Operation *matmul) {
+  linalg::TransposeOp transpose;
+  for (Operation *user : b.getUsers()) {
+    if (user == matmul)
+      continue;
+    auto t = dyn_cast<linalg::TransposeOp>(user);
+    if (!t || t.getInit() != b || transpose)
+      return {};
+    transpose = t;
+  }
+  if (!transpose || transpose->getBlock() != matmul->getBlock() ||
+      transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
+    return {};
+  return transpose.getInput();
+}
+
+class RhsPacker {
+public:
+  RhsPacker(IRRewriter &rewriter, Location loc, int64_t tileN)
+      : rewriter(rewriter), loc(loc), tileN(tileN) {}
+
+  Value index(int64_t v) {
+    return rewriter.create<arith::ConstantIndexOp>(loc, v);
+  }
+
+  /// Copies `width` columns of panel `p` (columns p tileN ...) of the K x N
+  /// right-hand side into pack[p][0..K)[0..width). The source is B itself,
+  /// or W = B^T (`transposed`), read 8 columns of it at a time and
+  /// transposed in registers, so that both read whole cache lines.
+  void packPanel(Value source, bool transposed, Value pack, Value p,
+                 int64_t k, int64_t width) {
+    Type f32 = rewriter.getF32Type();
+    Value pad = rewriter.create<arith::ConstantOp>(loc, rewriter.getZeroAttr(f32));
+    Value col = rewriter.create<arith::MulIOp>(loc, p, index(tileN));
+    Value zero = index(0);
+    int64_t step = transposed ? 8 : 1;
+    int64_t full = k / step * step;
+    auto copy = [&](Value kk, int64_t rows) {
+      Value block;
+      if (transposed) {
+        Value read = rewriter.create<vector::TransferReadOp>(
+            loc, VectorType::get({width, rows}, f32), source,
+            ValueRange{col, kk}, pad, ArrayRef<bool>{true, true});
+        block = rewriter.create<vector::TransposeOp>(loc, read,
+                                                     ArrayRef<int64_t>{1, 0});
+      } else {
+        block = rewriter.create<vector::TransferReadOp>(
+            loc, VectorType::get({rows, width}, f32), source,
+            ValueRange{kk, col}, pad, ArrayRef<bool>{true, true});
+      }
+      rewriter.create<vector::TransferWriteOp>(
+          loc, block, pack, ValueRange{p, kk, zero}, ArrayRef<bool>{true, true});
+    };
+    if (full > 0) {
+      auto loop = rewriter.create<scf::ForOp>(loc, zero, index(full),
+                                              index(step));
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(loop.getBody());
+      copy(loop.getInductionVar(), step);
+    }
+    for (int64_t kk = full; kk < k; ++kk)
+      copy(index(kk), 1);
+  }
+
+  /// A rank-reduced static view of `source`.
+  Value view(Value source, ArrayRef<OpFoldResult> offsets,
+             ArrayRef<int64_t> sizes, int64_t rank) {
+    SmallVector<OpFoldResult> sz, st;
+    for (int64_t s : sizes)
+      sz.push_back(rewriter.getIndexAttr(s));
+    st.assign(sizes.size(), rewriter.getIndexAttr(1));
+    auto type = memref::SubViewOp::inferRankReducedResultType(
+        ArrayRef<int64_t>(sizes).take_back(rank),
+        cast<MemRefType>(source.getType()), offsets, sz, st);
+    return rewriter.create<memref::SubViewOp>(loc, cast<MemRefType>(type),
+                                              source, offsets, sz, st);
+  }
+
+private:
+  IRRewriter &rewriter;
+  Location loc;
+  int64_t tileN;
+};
+
+/// Splits C = A B into one matmul per column panel of B (tileN columns),
+/// reading the panel from a packed copy P[panel][k][0..tileN): the kernel
+/// then streams B rows 64 bytes apart instead of N floats apart, which
+/// thrashes the caches once N is large. When B is a transposed copy of a
+/// weight W, the pack reads W directly and the transpose goes away. A
+/// small M does not repay the copy.
+void packRightHandSide(IRRewriter &rewriter, linalg::LinalgOp op,
+                       int64_t tileM, int64_t tileN) {
+  Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+  Value c = op.getDpsInits()[0];
+  auto bType = cast<MemRefType>(b.getType());
+  int64_t k = bType.getDimSize(0), n = bType.getDimSize(1);
+  int64_t m = cast<MemRefType>(c.getType()).getDimSize(0);
+  if (n < tileN || m < 2 * tileM || !bType.getElementType().isF32())
+    return;
+  Value w = transposedSource(b, op);
+  Value source = w ? w : b;
+  int64_t panels = llvm::divideCeil(n, tileN), full = n / tileN;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  RhsPacker packer(rewriter, loc, tileN);
+  Value pack = rewriter.create<memref::AllocOp>(
+      loc, MemRefType::get({panels, k, tileN}, rewriter.getF32Type()));
+
+  // One panel: pack it, then multiply by it.
+  auto panel = [&](Value p, int64_t width) {
+    packer.packPanel(source, static_cast<bool>(w), pack, p, k, width);
+    Value col = rewriter.create<arith::MulIOp>(loc, p, packer.index(tileN));
+    Value pp = packer.view(pack, {p, rewriter.getIndexAttr(0),
+                                  rewriter.getIndexAttr(0)},
+                           {1, k, width}, 2);
+    Value cp = packer.view(c, {rewriter.getIndexAttr(0), col}, {m, width}, 2);
+    rewriter.clone(*op.getOperation())->setOperands(ValueRange{a, pp, cp});
+  };
+  if (full > 0) {
+    auto loop = rewriter.create<scf::ForOp>(loc, packer.index(0),
+                                            packer.index(full),
+                                            packer.index(1));
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    panel(loop.getInductionVar(), tileN);
+  }
+  if (full < panels)
+    panel(packer.index(full), n - full * tileN);
+  if (w) {
+    Operation *transpose = *llvm::find_if(
+        b.getUsers(), [&](Operation *u) { return u != op.getOperation(); });
+    rewriter.eraseOp(transpose);
+  }
+  rewriter.eraseOp(op);
+}
+
 bool isKernelMatmul(Operation *op) {
   if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op))
     return false;
@@ -45,6 +183,15 @@ struct VectorizeMatmulPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
+
+    // 0. Pack B into column panels where the matmul is big enough.
+    SmallVector<Operation *> candidates;
+    func.walk([&](Operation *op) {
+      if (isKernelMatmul(op))
+        candidates.push_back(op);
+    });
+    for (Operation *op : candidates)
+      packRightHandSide(rewriter, cast<linalg::LinalgOp>(op), tileM, tileN);
 
     // 1. Tile M x N x K by tileM x tileN x 1, then peel the M and N loops
     //    whose trip does not divide, innermost first, so that every tile is
@@ -121,6 +268,7 @@ struct VectorizeMatmulPass
       vectorOptions.setVectorTransformsOptions(
           vector::VectorContractLowering::OuterProduct);
       vector::populateVectorContractLoweringPatterns(patterns, vectorOptions);
+      vector::populateVectorTransposeLoweringPatterns(patterns, vectorOptions);
       vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
       if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
         return signalPassFailure();

@@ -154,7 +154,11 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
     return failure();
   if (stage == Stage::Linalg)
     return success();
-  LoweringOptions lowering;
+  auto tm = createTargetMachine(options.target);
+  if (!tm)
+    return error(llvm::toString(tm.takeError()));
+  LoweringOptions lowering =
+      LoweringOptions::forVectorWidth(vectorWidthBits(**tm));
   lowering.vectorizeMatmul = options.vectorizeMatmul;
   if (failed(run([&](OpPassManager &pm) {
         addBufferizePipeline(pm, lowering);

@@ -25,6 +25,10 @@ struct TargetOptions {
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetOptions &options);
 
+/// The width in bits of the widest vectors of the target: 512 with
+/// AVX-512, 256 with AVX, 128 otherwise.
+unsigned vectorWidthBits(llvm::TargetMachine &tm);
+
 /// Adds the `<model>_model` descriptor constant (kiln_rt.h's kiln_model),
 /// `<model>_init`, and with `withMain` a `main` that hands over to the
 /// runtime's kiln_main.

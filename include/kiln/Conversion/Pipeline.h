@@ -11,6 +11,14 @@ struct LoweringOptions {
   /// Tile and vectorize matmuls into a register-blocked kernel; off, they
   /// become plain loops that LLVM vectorizes as it can.
   bool vectorizeMatmul = true;
+  /// The kernel's register tile, rows x columns of the output.
+  int64_t tileM = 8;
+  int64_t tileN = 32;
+
+  /// The tile that fills, without spilling, the vector registers of a
+  /// target whose widest vectors have `bits` bits: 8 x 32 floats in 16 of
+  /// AVX-512's 32 zmm, 6 x 16 in 12 of AVX2's 16 ymm, 4 x 8 with SSE.
+  static LoweringOptions forVectorWidth(unsigned bits);
 };
 
 /// nn → linalg, tensor, arith and math on tensors, with the state layout
