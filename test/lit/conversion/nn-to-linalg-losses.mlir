@@ -82,11 +82,13 @@ func.func @bce(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>) -> tensor<4xf32> {
 // CHECK-NEXT:      %[[LQ:.*]] = math.log %[[Q]]
 // CHECK-NEXT:      %[[C100B:.*]] = arith.constant -1.000000e+02 : f32
 // CHECK-NEXT:      %[[LQC:.*]] = arith.maximumf %[[LQ]], %[[C100B]]
+// CHECK-NEXT:      %[[Z:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT:      %[[A:.*]] = arith.mulf %[[TV]], %[[LPC]]
-// CHECK:           %[[OMT:.*]] = arith.subf %{{.*}}, %[[TV]]
+// CHECK-NEXT:      %[[ONE2:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[OMT:.*]] = arith.subf %[[ONE2]], %[[TV]]
 // CHECK-NEXT:      %[[B:.*]] = arith.mulf %[[OMT]], %[[LQC]]
 // CHECK-NEXT:      %[[AB:.*]] = arith.addf %[[A]], %[[B]]
-// CHECK-NEXT:      %[[NEG:.*]] = arith.subf %{{.*}}, %[[AB]]
+// CHECK-NEXT:      %[[NEG:.*]] = arith.subf %[[Z]], %[[AB]]
 // CHECK-NEXT:      %[[W:.*]] = arith.mulf %[[SCALE]], %[[NEG]]
 // CHECK-NEXT:      arith.addf %[[ACC]], %[[W]]
 // CHECK:         return %[[L]] : tensor<4xf32>
@@ -121,11 +123,13 @@ func.func @bce_logits(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>) -> tensor<4xf32>
 // CHECK-SAME:      %[[P:[^:]*]]: tensor<4x3xf32>, %[[T:[^:]*]]: tensor<4x3xf32>)
 // CHECK:         %[[L:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[P]], %[[T]] : tensor<4x3xf32>, tensor<4x3xf32>) outs(%{{.*}} : tensor<4xf32>)
 // CHECK-NEXT:    ^bb0(%[[PV:.*]]: f32, %[[TV:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK:           %[[A:.*]] = math.absf %[[PV]]
-// CHECK-NEXT:      %[[NA:.*]] = arith.subf %{{.*}}, %[[A]]
+// CHECK:           %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[A:.*]] = math.absf %[[PV]]
+// CHECK-NEXT:      %[[NA:.*]] = arith.subf %[[Z]], %[[A]]
 // CHECK-NEXT:      %[[E:.*]] = math.exp %[[NA]]
 // CHECK-NEXT:      %[[SP:.*]] = math.log1p %[[E]]
-// CHECK-NEXT:      %[[M:.*]] = arith.maximumf %[[PV]], %{{.*}}
+// CHECK-NEXT:      %[[Z2:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[M:.*]] = arith.maximumf %[[PV]], %[[Z2]]
 // CHECK-NEXT:      %[[ZT:.*]] = arith.mulf %[[PV]], %[[TV]]
 // CHECK-NEXT:      %[[D:.*]] = arith.subf %[[M]], %[[ZT]]
 // CHECK-NEXT:      %[[V:.*]] = arith.addf %[[D]], %[[SP]]
@@ -209,7 +213,8 @@ func.func @mae_grad(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<4xf32>
 // CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[P]], %[[T]], %[[DL]] :
 // CHECK-NEXT:    ^bb0(%[[PV:.*]]: f32, %[[TV:.*]]: f32, %[[DV:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT:      %[[D:.*]] = arith.subf %[[PV]], %[[TV]]
-// CHECK-NEXT:      %[[Z:.*]] = arith.cmpf oeq, %[[D]], %[[ZERO:.*]] : f32
+// CHECK-NEXT:      %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[Z:.*]] = arith.cmpf oeq, %[[D]], %[[ZERO]] : f32
 // CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT:      %[[CS:.*]] = math.copysign %[[ONE]], %[[D]]
 // CHECK-NEXT:      %[[SG:.*]] = arith.select %[[Z]], %[[ZERO]], %[[CS]]
@@ -258,6 +263,7 @@ func.func @huber_grad(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %dl: tensor<4xf3
 // CHECK-NEXT:      %[[DELTA:.*]] = arith.constant 2.000000e+00 : f32
 // CHECK-NEXT:      %[[IN:.*]] = arith.cmpf ole, %[[ABS]], %[[DELTA]] : f32
 // CHECK-NEXT:      %[[DELTA2:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT:      arith.constant 0.000000e+00 : f32
 // CHECK-NEXT:      arith.cmpf oeq, %[[A]]
 // CHECK-NEXT:      arith.constant 1.000000e+00
 // CHECK-NEXT:      math.copysign

@@ -100,9 +100,12 @@ func.func @bn_grad(%x: tensor<4x3xf32>, %g: tensor<3xf32>, %dy: tensor<4x3xf32>)
 // batch_norm_grad recomputes the batch statistics (over the rows, n = B = 4).
 // CHECK-LABEL: func.func @bn_grad(
 // CHECK-SAME:      %[[X:[^:]*]]: tensor<4x3xf32>, %[[G:[^:]*]]: tensor<3xf32>, %[[DY:[^:]*]]: tensor<4x3xf32>)
-// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<3xf32>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<4x3xf32>) outs(%{{.*}} : tensor<3xf32>)
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<3xf32>)
 // CHECK:           arith.constant 2.500000e-01 : f32
-// CHECK:         %[[ISTD:.*]] = linalg.generic
+// CHECK:         %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]] :
+// CHECK:         %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] :
+// CHECK:         %[[ISTD:.*]] = linalg.generic {{.*}} ins(%[[VAR]] :
 // CHECK:           arith.constant 1.000000e-03 : f32
 // CHECK:           math.rsqrt
 //                dgamma = sum_rows dy xhat, dbeta = sum_rows dy, per feature.
@@ -148,9 +151,12 @@ func.func @ln_grad(%x: tensor<4x3xf32>, %g: tensor<3xf32>, %dy: tensor<4x3xf32>)
 // dbeta are still summed over the rows.
 // CHECK-LABEL: func.func @ln_grad(
 // CHECK-SAME:      %[[X:[^:]*]]: tensor<4x3xf32>, %[[G:[^:]*]]: tensor<3xf32>, %[[DY:[^:]*]]: tensor<4x3xf32>)
-// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<4xf32>)
+// CHECK:         %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<4x3xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<4xf32>)
 // CHECK:           arith.constant 0.333333343 : f32
-// CHECK:         %[[ISTD:.*]] = linalg.generic
+// CHECK:         %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MEAN]] :
+// CHECK:         %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] :
+// CHECK:         %[[ISTD:.*]] = linalg.generic {{.*}} ins(%[[VAR]] :
 // CHECK:           arith.constant 9.99999974E-6 : f32
 // CHECK:           math.rsqrt
 //                dgamma = sum_rows dy xhat, dbeta = sum_rows dy, per feature.
