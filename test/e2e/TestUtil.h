@@ -1,0 +1,80 @@
+//===- TestUtil.h - Shared pieces of the e2e test files ----------*- C++ -*-===//
+
+#ifndef KILN_TEST_E2E_TESTUTIL_H
+#define KILN_TEST_E2E_TESTUTIL_H
+
+#include "CompiledModel.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace kiln::e2e {
+
+/// A spec under test/e2e/specs and the range its inputs are drawn from.
+struct SpecCase {
+  const char *file;
+  double xLow = -1.0, xHigh = 1.0;
+};
+
+inline std::ostream &operator<<(std::ostream &os, const SpecCase &c) {
+  return os << c.file;
+}
+
+/// The op-family specs: each compiles with sgd(lr = 1.0) and no weight
+/// decay (so one train_step turns w into w - g), and together they use
+/// every op, activation, normalization, loss and output kind.
+inline std::vector<SpecCase> opFamilySpecs() {
+  return {
+      {"dense.kiln"},          {"matmul.kiln"},
+      {"broadcast.kiln"},      {"unary.kiln", 0.5, 1.5}, // log and sqrt
+      {"act_relu.kiln"},       {"act_leaky_relu.kiln"},
+      {"act_sigmoid.kiln"},    {"act_tanh.kiln"},
+      {"act_gelu.kiln"},       {"act_gelu_approx.kiln"},
+      {"act_softplus.kiln"},   {"act_swish.kiln"},
+      {"softmax.kiln"},        {"dropout.kiln"},
+      {"batchnorm.kiln"},      {"layernorm.kiln"},
+      {"loss_ce.kiln"},        {"loss_ce_smooth.kiln"},
+      {"loss_bce.kiln"},       {"loss_bce_logits.kiln"},
+      {"loss_mlbce.kiln"},     {"loss_mlbce_logits.kiln"},
+      {"loss_mse.kiln"},       {"loss_mae.kiln"},
+      {"loss_huber.kiln"},     {"reuse.kiln"},
+      {"regressor.kiln"},      {"classifier.kiln"},
+  };
+}
+
+/// gtest parameter names: the file name without ".kiln".
+inline std::string specCaseName(const ::testing::TestParamInfo<SpecCase> &i) {
+  std::string name = i.param.file;
+  return name.substr(0, name.find('.'));
+}
+
+/// |compiled - ref| <= rel * max(1, |ref|), element by element; reports
+/// the first few mismatches with their indices.
+inline ::testing::AssertionResult
+allClose(const std::vector<float> &compiled, const std::vector<double> &ref,
+         double rel) {
+  if (compiled.size() != ref.size())
+    return ::testing::AssertionFailure()
+           << "sizes differ: " << compiled.size() << " vs " << ref.size();
+  int bad = 0;
+  ::testing::AssertionResult failure = ::testing::AssertionFailure();
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double err = std::fabs(compiled[i] - ref[i]);
+    if (err <= rel * std::max(1.0, std::fabs(ref[i])))
+      continue;
+    if (bad++ < 8)
+      failure << "\n  [" << i << "] compiled " << compiled[i] << ", reference "
+              << ref[i] << " (error " << err << ")";
+  }
+  if (bad == 0)
+    return ::testing::AssertionSuccess();
+  return failure << "\n  " << bad << " of " << ref.size()
+                 << " elements outside rel " << rel;
+}
+
+} // namespace kiln::e2e
+
+#endif // KILN_TEST_E2E_TESTUTIL_H
