@@ -5,8 +5,10 @@
 
 #include "LinalgBuilder.h"
 #include "NNToLinalgPatterns.h"
-#include "ScalarMath.h"
+#include "Philox.h"
+#include "kiln/Dialect/NN/ActivationMath.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace kiln {
@@ -113,62 +115,56 @@ struct MatMulLowering : OpRewritePattern<nn::MatMulOp> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-/// An nn op computed element by element from its (broadcast) operands.
-template <typename OpT>
-struct ElementwiseLowering : OpRewritePattern<OpT> {
-  using Body = Value (*)(OpBuilder &, Location, ValueRange, OpT);
-  ElementwiseLowering(MLIRContext *ctx, Body body)
-      : OpRewritePattern<OpT>(ctx), body(body) {}
-
-  LogicalResult matchAndRewrite(OpT op,
-                                PatternRewriter &rewriter) const override {
-    LinalgBuilder lb(rewriter, op.getLoc());
-    Value result = lb.map(shapeOf(op->getResult(0)), op->getOperands(),
-                          [&](OpBuilder &b, Location loc, ValueRange args) {
-                            return body(b, loc, args, op);
-                          });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-  Body body;
-};
-
-template <typename OpT>
-void addElementwise(RewritePatternSet &patterns,
-                    typename ElementwiseLowering<OpT>::Body body) {
-  patterns.add<ElementwiseLowering<OpT>>(patterns.getContext(), body);
-}
-
-/// Any op of ActivationOpInterface.
-struct ActivationLowering
-    : OpInterfaceRewritePattern<nn::ActivationOpInterface> {
+/// Every op of ElementwiseOpInterface: one linalg.generic whose body is
+/// the op's own scalar computation.
+struct ElementwiseLowering
+    : OpInterfaceRewritePattern<nn::ElementwiseOpInterface> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
-  LogicalResult matchAndRewrite(nn::ActivationOpInterface op,
+  LogicalResult matchAndRewrite(nn::ElementwiseOpInterface op,
                                 PatternRewriter &rewriter) const override {
     LinalgBuilder lb(rewriter, op->getLoc());
-    nn::ActivationAttr act = op.getActivation();
-    Value result = lb.map(shapeOf(op->getResult(0)), op->getOperand(0),
+    Value result = lb.map(shapeOf(op->getResult(0)), op->getOperands(),
                           [&](OpBuilder &b, Location loc, ValueRange args) {
-                            return emitActivation(b, loc, act, args[0]);
+                            return op.buildScalar(b, loc, args);
                           });
     rewriter.replaceOp(op, result);
     return success();
   }
 };
 
-struct ActivationGradLowering : OpRewritePattern<nn::ActivationGradOp> {
+/// A fused nn.elementwise kernel: one linalg.generic with its body.
+struct FusedElementwiseLowering : OpRewritePattern<nn::ElementwiseOp> {
   using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(nn::ActivationGradOp op,
+  LogicalResult matchAndRewrite(nn::ElementwiseOp op,
                                 PatternRewriter &rewriter) const override {
     LinalgBuilder lb(rewriter, op.getLoc());
-    nn::ActivationAttr act = op.getActivation();
-    Value result = lb.map(
-        shapeOf(op.getResult()), {op.getInput(), op.getResultGrad()},
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return b.create<arith::MulFOp>(
-              loc, args[1], emitActivationDerivative(b, loc, act, args[0]));
+    ArrayRef<int64_t> shape = shapeOf(op.getResult(0));
+    SmallVector<AffineMap> maps;
+    for (Value input : op.getInputs())
+      maps.push_back(lb.broadcastMap(shapeOf(input), shape));
+    SmallVector<Value> inits;
+    for (size_t i = 0; i < op.getNumResults(); ++i)
+      inits.push_back(lb.empty(shape));
+    SmallVector<AffineMap> initMaps(
+        inits.size(),
+        AffineMap::getMultiDimIdentityMap(shape.size(), rewriter.getContext()));
+    SmallVector<utils::IteratorType> iterators(shape.size(),
+                                               utils::IteratorType::parallel);
+    Block &body = op.getBody().front();
+    SmallVector<Value> results = lb.generic(
+        op.getInputs(), maps, inits, initMaps, iterators,
+        [&](OpBuilder &b, Location, ValueRange args) {
+          IRMapping mapping;
+          mapping.map(body.getArguments(),
+                      args.take_front(body.getNumArguments()));
+          for (Operation &inner : body.without_terminator())
+            b.clone(inner, mapping);
+          SmallVector<Value> yielded;
+          for (Value v : cast<nn::YieldOp>(body.getTerminator()).getValues())
+            yielded.push_back(mapping.lookup(v));
+          return yielded;
         });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
@@ -381,57 +377,10 @@ struct BroadcastToLowering : OpRewritePattern<nn::BroadcastToOp> {
 } // namespace
 
 void kiln::populateNNToLinalgCorePatterns(RewritePatternSet &patterns) {
-  MLIRContext *ctx = patterns.getContext();
-  patterns.add<DenseLowering, MatMulLowering, ActivationLowering,
-               ActivationGradLowering, SoftmaxLowering, SoftmaxGradLowering, DropoutLowering, MeanLowering, SumToLowering,
-               BroadcastToLowering>(ctx);
-
-  addElementwise<nn::AddOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::AddOp) -> Value {
-    return b.create<arith::AddFOp>(l, a[0], a[1]);
-  });
-  addElementwise<nn::SubOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::SubOp) -> Value {
-    return b.create<arith::SubFOp>(l, a[0], a[1]);
-  });
-  addElementwise<nn::MulOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::MulOp) -> Value {
-    return b.create<arith::MulFOp>(l, a[0], a[1]);
-  });
-  addElementwise<nn::DivOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::DivOp) -> Value {
-    return b.create<arith::DivFOp>(l, a[0], a[1]);
-  });
-  addElementwise<nn::NegOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::NegOp) -> Value {
-    return b.create<arith::NegFOp>(l, a[0]);
-  });
-  addElementwise<nn::ExpOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::ExpOp) -> Value {
-    return b.create<math::ExpOp>(l, a[0]);
-  });
-  addElementwise<nn::LogOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::LogOp) -> Value {
-    return b.create<math::LogOp>(l, a[0]);
-  });
-  addElementwise<nn::SqrtOp>(patterns, [](OpBuilder &b, Location l,
-                                          ValueRange a, nn::SqrtOp) -> Value {
-    return b.create<math::SqrtOp>(l, a[0]);
-  });
-  addElementwise<nn::AbsOp>(patterns, [](OpBuilder &b, Location l,
-                                         ValueRange a, nn::AbsOp) -> Value {
-    return b.create<math::AbsFOp>(l, a[0]);
-  });
-  addElementwise<nn::SignOp>(patterns, [](OpBuilder &b, Location l,
-                                          ValueRange a, nn::SignOp) -> Value {
-    // copysign(1, x), but 0 at 0 (as torch.sign).
-    Value zero = b.create<arith::ConstantOp>(l, b.getF32FloatAttr(0.0f));
-    Value one = b.create<arith::ConstantOp>(l, b.getF32FloatAttr(1.0f));
-    Value isZero =
-        b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], zero);
-    return b.create<arith::SelectOp>(
-        l, isZero, zero, b.create<math::CopySignOp>(l, one, a[0]));
-  });
+  patterns.add<DenseLowering, MatMulLowering, ElementwiseLowering,
+               FusedElementwiseLowering, SoftmaxLowering, SoftmaxGradLowering,
+               DropoutLowering, MeanLowering, SumToLowering,
+               BroadcastToLowering>(patterns.getContext());
 }
 
 namespace {

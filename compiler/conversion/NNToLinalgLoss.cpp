@@ -10,7 +10,8 @@
 
 #include "LinalgBuilder.h"
 #include "NNToLinalgPatterns.h"
-#include "ScalarMath.h"
+#include "Philox.h"
+#include "kiln/Dialect/NN/ActivationMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

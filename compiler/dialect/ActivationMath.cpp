@@ -1,9 +1,10 @@
-//===- ScalarMath.cpp - Scalar formulas shared by the lowerings -----------===//
+//===- ActivationMath.cpp - Each activation and its derivative ------------===//
 
-#include "ScalarMath.h"
+#include "kiln/Dialect/NN/ActivationMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinAttributes.h"
 
 #include <cmath>
 
@@ -13,12 +14,19 @@ using nn::ActivationKind;
 
 namespace {
 
-/// Scalar f32 arithmetic that reads like the formulas it implements.
+/// f32 arithmetic that reads like the formulas it implements, on scalars
+/// or on vectors of f32 (constants take the shape of `type`).
 struct F32 {
   OpBuilder &b;
   Location loc;
+  Type type;
 
-  Value c(double v) { return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v)); }
+  Value c(double v) {
+    if (auto vec = dyn_cast<VectorType>(type))
+      return b.create<arith::ConstantOp>(
+          loc, vec, DenseElementsAttr::get(vec, static_cast<float>(v)));
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
   Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
   Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
   Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
@@ -43,12 +51,12 @@ struct F32 {
 } // namespace
 
 Value kiln::emitSigmoid(OpBuilder &b, Location loc, Value x) {
-  return F32{b, loc}.sigmoid(x);
+  return F32{b, loc, x.getType()}.sigmoid(x);
 }
 
 Value kiln::emitActivation(OpBuilder &b, Location loc, nn::ActivationAttr act,
                            Value x) {
-  F32 f{b, loc};
+  F32 f{b, loc, x.getType()};
   double param = act.getParamValue();
   switch (act.getKind()) {
   case ActivationKind::sigmoid:
@@ -81,7 +89,7 @@ Value kiln::emitActivation(OpBuilder &b, Location loc, nn::ActivationAttr act,
 
 Value kiln::emitActivationDerivative(OpBuilder &b, Location loc,
                                      nn::ActivationAttr act, Value x) {
-  F32 f{b, loc};
+  F32 f{b, loc, x.getType()};
   double param = act.getParamValue();
   Value zero = f.c(0.0), one = f.c(1.0);
   // x sigmoid(kx) has the derivative s + kx s (1 - s), s = sigmoid(kx).
@@ -119,53 +127,4 @@ Value kiln::emitActivationDerivative(OpBuilder &b, Location loc,
     return xSigmoidDerivative(param);
   }
   llvm_unreachable("unknown activation");
-}
-
-std::array<Value, 4> kiln::emitPhilox(OpBuilder &b, Location loc,
-                                      std::array<Value, 4> ctr,
-                                      std::array<Value, 2> key) {
-  auto i32 = [&](uint32_t v) {
-    return b.create<arith::ConstantOp>(
-        loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
-  };
-  Value m0 = i32(0xD2511F53), m1 = i32(0xCD9E8D57);
-  Value w0 = i32(0x9E3779B9), w1 = i32(0xBB67AE85);
-  for (int round = 0; round < 10; ++round) {
-    auto p0 = b.create<arith::MulUIExtendedOp>(loc, m0, ctr[0]);
-    auto p1 = b.create<arith::MulUIExtendedOp>(loc, m1, ctr[2]);
-    Value x0 = b.create<arith::XOrIOp>(
-        loc, b.create<arith::XOrIOp>(loc, p1.getHigh(), ctr[1]), key[0]);
-    Value x2 = b.create<arith::XOrIOp>(
-        loc, b.create<arith::XOrIOp>(loc, p0.getHigh(), ctr[3]), key[1]);
-    ctr = {x0, p1.getLow(), x2, p0.getLow()};
-    if (round < 9) {
-      key[0] = b.create<arith::AddIOp>(loc, key[0], w0);
-      key[1] = b.create<arith::AddIOp>(loc, key[1], w1);
-    }
-  }
-  return ctr;
-}
-
-Value kiln::emitDropoutKeep(OpBuilder &b, Location loc, Value seed, Value step,
-                            Value stream, Value linearIndex, double p) {
-  Type i32 = b.getI32Type();
-  auto lo = [&](Value v) { return b.create<arith::TruncIOp>(loc, i32, v); };
-  auto hi = [&](Value v) {
-    Value shift = b.create<arith::ConstantOp>(loc, b.getI64IntegerAttr(32));
-    return b.create<arith::TruncIOp>(
-        loc, i32, b.create<arith::ShRUIOp>(loc, v, shift));
-  };
-  std::array<Value, 4> out = emitPhilox(
-      b, loc, {linearIndex, stream, lo(step), hi(step)}, {lo(seed), hi(seed)});
-  // The top 24 bits as a float in [0, 1), exactly as the runtime does.
-  Value shift8 = b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(8));
-  Value bits = b.create<arith::ShRUIOp>(loc, out[0], shift8);
-  Value u = b.create<arith::UIToFPOp>(loc, b.getF32Type(), bits);
-  Value scale = b.create<arith::ConstantOp>(
-      loc, b.getF32FloatAttr(1.0f / 16777216.0f));
-  Value uniform = b.create<arith::MulFOp>(loc, u, scale);
-  Value threshold = b.create<arith::ConstantOp>(
-      loc, b.getF32FloatAttr(static_cast<float>(p)));
-  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, uniform,
-                                 threshold);
 }

@@ -29,6 +29,26 @@ def DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   ];
 }
 
+def ElementwiseOpInterface : OpInterface<"ElementwiseOpInterface"> {
+  let cppNamespace = "::kiln::nn";
+  let description = [{
+    An op that computes each element of its result from the elements of its
+    (broadcast) operands at the same position. The op builds that scalar
+    computation itself, so that its lowering and every fusion that absorbs
+    it share one definition of what it computes.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds the op's computation on one element: `operands` are f32
+        scalars (or vectors of f32), one per operand of the op, and the
+        result has their type.
+      }],
+      "::mlir::Value", "buildScalar",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::ValueRange":$operands)>,
+  ];
+}
+
 def ActivationOpInterface : OpInterface<"ActivationOpInterface"> {
   let cppNamespace = "::kiln::nn";
   let description = [{

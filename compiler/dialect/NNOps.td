@@ -13,6 +13,9 @@ class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, traits>;
 
 def NN_Tensor : StaticShapeTensorOf<[F32]>;
+
+defvar NN_Differentiable = DeclareOpInterfaceMethods<DifferentiableOpInterface>;
+defvar NN_Elementwise = DeclareOpInterfaceMethods<ElementwiseOpInterface>;
 def NN_Scalar : 0DTensorOf<[F32]>;
 
 //===----------------------------------------------------------------------===//
@@ -72,7 +75,7 @@ def NN_StoreOp : NN_Op<"store", [
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
-def NN_DenseOp : NN_Op<"dense", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_DenseOp : NN_Op<"dense", [Pure, NN_Differentiable]> {
   let summary = "A fully connected layer: x W^T + b, then an optional activation";
   let description = [{
     `x` is `[B, in]`, the weight `[out, in]` as in torch.nn.Linear, the
@@ -89,7 +92,7 @@ def NN_DenseOp : NN_Op<"dense", [Pure, DeclareOpInterfaceMethods<DifferentiableO
   let hasVerifier = 1;
 }
 
-def NN_MatMulOp : NN_Op<"matmul", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_MatMulOp : NN_Op<"matmul", [Pure, NN_Differentiable]> {
   let summary = "Matrix product, with either operand optionally transposed";
   let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs,
                        DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
@@ -106,7 +109,8 @@ def NN_MatMulOp : NN_Op<"matmul", [Pure, DeclareOpInterfaceMethods<Differentiabl
 //===----------------------------------------------------------------------===//
 
 class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
-    : NN_Op<mnemonic, !listconcat([Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>], traits)> {
+    : NN_Op<mnemonic, !listconcat([Pure, NN_Differentiable, NN_Elementwise],
+                                  traits)> {
   let description = [{
     Elementwise, with NumPy broadcasting: shapes are aligned on the right,
     and a dimension of size 1 (or a missing one) stretches to the other.
@@ -126,18 +130,18 @@ def NN_DivOp : NN_BinaryOp<"div"> { let summary = "lhs / rhs"; }
 
 class NN_UnaryOp<string mnemonic, list<Trait> traits = []>
     : NN_Op<mnemonic, !listconcat([Pure, SameOperandsAndResultType,
-                                   DeclareOpInterfaceMethods<DifferentiableOpInterface>], traits)> {
+                                   NN_Differentiable], traits)> {
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def NN_NegOp : NN_UnaryOp<"neg"> { let summary = "-x"; }
-def NN_ExpOp : NN_UnaryOp<"exp"> { let summary = "e^x"; }
-def NN_LogOp : NN_UnaryOp<"log"> { let summary = "natural logarithm"; }
-def NN_SqrtOp : NN_UnaryOp<"sqrt"> { let summary = "square root"; }
-def NN_AbsOp : NN_UnaryOp<"abs"> { let summary = "|x|"; }
-def NN_SignOp : NN_UnaryOp<"sign"> {
+def NN_NegOp : NN_UnaryOp<"neg", [NN_Elementwise]> { let summary = "-x"; }
+def NN_ExpOp : NN_UnaryOp<"exp", [NN_Elementwise]> { let summary = "e^x"; }
+def NN_LogOp : NN_UnaryOp<"log", [NN_Elementwise]> { let summary = "natural logarithm"; }
+def NN_SqrtOp : NN_UnaryOp<"sqrt", [NN_Elementwise]> { let summary = "square root"; }
+def NN_AbsOp : NN_UnaryOp<"abs", [NN_Elementwise]> { let summary = "|x|"; }
+def NN_SignOp : NN_UnaryOp<"sign", [NN_Elementwise]> {
   let summary = "-1, 0 or 1 by the sign of x (the derivative of |x|)";
 }
 
@@ -146,7 +150,8 @@ def NN_SignOp : NN_UnaryOp<"sign"> {
 //===----------------------------------------------------------------------===//
 
 class NN_ActivationOp<string mnemonic, dag params = (ins)>
-    : NN_UnaryOp<mnemonic, [DeclareOpInterfaceMethods<ActivationOpInterface>]> {
+    : NN_UnaryOp<mnemonic, [DeclareOpInterfaceMethods<ActivationOpInterface>,
+                            NN_Elementwise]> {
   let arguments = !con((ins NN_Tensor:$input), params);
 }
 
@@ -187,7 +192,7 @@ def NN_SoftmaxOp : NN_UnaryOp<"softmax"> {
 //===----------------------------------------------------------------------===//
 
 def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>,
-    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+    NN_Differentiable]> {
   let summary = "Zeroes elements with probability p, scales the rest by 1/(1-p)";
   let description = [{
     The mask comes from Philox4x32-10 keyed by `seed`, with the counter
@@ -204,7 +209,7 @@ def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>,
   let hasVerifier = 1;
 }
 
-def NN_BatchNormOp : NN_Op<"batch_norm", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_BatchNormOp : NN_Op<"batch_norm", [Pure, NN_Differentiable]> {
   let summary = "Batch normalization over the batch axis of [B, F]";
   let description = [{
     In training mode the batch's mean and biased variance normalize `x`,
@@ -225,7 +230,7 @@ def NN_BatchNormOp : NN_Op<"batch_norm", [Pure, DeclareOpInterfaceMethods<Differ
   let hasVerifier = 1;
 }
 
-def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, NN_Differentiable]> {
   let summary = "Layer normalization over the feature axis of [B, F]";
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma, NN_Tensor:$beta,
                        F64Attr:$eps);
@@ -241,7 +246,7 @@ def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, DeclareOpInterfaceMethods<Differ
 //===----------------------------------------------------------------------===//
 
 class NN_LossOp<string mnemonic, dag attrs = (ins)>
-    : NN_Op<mnemonic, [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+    : NN_Op<mnemonic, [Pure, NN_Differentiable]> {
   let arguments = !con((ins NN_Tensor:$prediction, NN_Tensor:$target), attrs);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
@@ -280,14 +285,14 @@ def NN_HuberOp : NN_LossOp<"huber", (ins F64Attr:$delta)> {
 // Reductions and broadcasts
 //===----------------------------------------------------------------------===//
 
-def NN_MeanOp : NN_Op<"mean", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_MeanOp : NN_Op<"mean", [Pure, NN_Differentiable]> {
   let summary = "Mean of all elements";
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Scalar:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
-def NN_SumToOp : NN_Op<"sum_to", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_SumToOp : NN_Op<"sum_to", [Pure, NN_Differentiable]> {
   let summary = "Sums a tensor down to a shape it was broadcast from";
   let description = [{
     The adjoint of broadcasting: sums over the leading dimensions that the
@@ -300,7 +305,7 @@ def NN_SumToOp : NN_Op<"sum_to", [Pure, DeclareOpInterfaceMethods<Differentiable
   let hasFolder = 1;
 }
 
-def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure, DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure, NN_Differentiable]> {
   let summary = "Broadcasts a tensor to a larger shape, NumPy style";
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Tensor:$result);
@@ -314,7 +319,7 @@ def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure, DeclareOpInterfaceMethods<Di
 //===----------------------------------------------------------------------===//
 
 def NN_ActivationGradOp : NN_Op<"activation_grad", [Pure,
-    AllTypesMatch<["input", "result_grad", "result"]>]> {
+    AllTypesMatch<["input", "result_grad", "result"]>, NN_Elementwise]> {
   let summary = "dy * act'(x): the gradient through an activation";
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$result_grad,
                        NN_ActivationAttr:$activation);
@@ -382,5 +387,46 @@ def NN_BCEGradOp : NN_LossGradOp<"bce_grad",
 def NN_MSEGradOp : NN_LossGradOp<"mse_grad">;
 def NN_MAEGradOp : NN_LossGradOp<"mae_grad">;
 def NN_HuberGradOp : NN_LossGradOp<"huber_grad", (ins F64Attr:$delta)>;
+
+//===----------------------------------------------------------------------===//
+// Fused elementwise kernels
+//===----------------------------------------------------------------------===//
+
+def NN_ElementwiseOp : NN_Op<"elementwise", [Pure, IsolatedFromAbove,
+    SingleBlockImplicitTerminator<"YieldOp">]> {
+  let summary = "Several elementwise computations as one kernel";
+  let description = [{
+    Computes every result element by element from the inputs, broadcast
+    NumPy-style to the results' common shape, with the scalar body of its
+    region: one pass over memory instead of one per op it replaces. The
+    fusion passes form it; it lowers to one linalg.generic.
+
+    ```mlir
+    %w2, %m2 = nn.elementwise ins(%w, %g, %m, %lr : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<f32>) {
+    ^bb0(%a: f32, %b: f32, %c: f32, %d: f32):
+      ...
+      nn.yield %x, %y : f32, f32
+    } -> tensor<4xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<NN_Tensor>:$inputs);
+  let results = (outs Variadic<NN_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    (`ins` `(` $inputs^ `:` type($inputs) `)`)? $body attr-dict
+    `->` type($results)
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+}
+
+def NN_YieldOp : NN_Op<"yield", [Pure, Terminator, HasParent<"ElementwiseOp">]> {
+  let summary = "The elements that an nn.elementwise body computes";
+  let arguments = (ins Variadic<F32>:$values);
+  let assemblyFormat = "$values attr-dict `:` type($values)";
+  let builders = [OpBuilder<(ins), [{
+    build($_builder, $_state, ::mlir::ValueRange());
+  }]>];
+}
 
 #endif // KILN_NN_OPS

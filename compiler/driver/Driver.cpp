@@ -142,6 +142,14 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
         cleanup(pm);
       })))
     return failure();
+  if (stage == Stage::Train)
+    return success();
+  if (failed(run([&](OpPassManager &pm) {
+        if (options.fuseOptimizer)
+          pm.addPass(createFuseOptimizer());
+        cleanup(pm);
+      })))
+    return failure();
   if (stage <= Stage::Predict)
     return success();
 

@@ -54,4 +54,19 @@ def LowerOptimizer : Pass<"nn-lower-optimizer", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FuseOptimizer : Pass<"nn-fuse-optimizer", "::mlir::ModuleOp"> {
+  let summary = "Makes each parameter's update one elementwise kernel";
+  let description = [{
+    In `@train_step`, gathers the elementwise ops that compute the new
+    values of a parameter and of its optimizer state (weight decay, state
+    updates, bias correction, the update itself) into one `nn.elementwise`
+    whose body applies them element by element: one pass over memory per
+    parameter instead of one per term of the formula. An op joins only if
+    its every use is in the kernel or stores a state, so nothing else needs
+    an intermediate that the kernel no longer writes.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES

@@ -56,6 +56,11 @@ cl::opt<bool> noVectorizeMatmul(
     cl::desc("Leave matmuls to plain loops (for comparison)"),
     cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 
+cl::opt<bool> noFuseOptimizer(
+    "no-fuse-optimizer",
+    cl::desc("Update parameters with one kernel per formula term"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+
 int fail(const Twine &message) {
   WithColor::error(errs(), "kiln") << message << "\n";
   return 1;
@@ -67,6 +72,7 @@ kiln::DriverOptions driverOptions() {
   options.target.features = targetFeatures;
   options.printIRAfterAll = printIRAfterAll;
   options.vectorizeMatmul = !noVectorizeMatmul;
+  options.fuseOptimizer = !noFuseOptimizer;
   return options;
 }
 
