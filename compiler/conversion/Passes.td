@@ -76,6 +76,24 @@ def VectorizeMatmul : Pass<"kiln-vectorize-matmul", "::mlir::func::FuncOp"> {
   ];
 }
 
+def VectorizeElementwise : Pass<"kiln-vectorize-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Vectorizes elementwise and reduction kernels along their last dimension";
+  let description = [{
+    Tiles each linalg.generic and linalg.fill on buffers by 1 x ... x lanes,
+    peels the last dimension where it does not divide, and vectorizes the
+    tiles. LLVM's loop vectorizer would have to prove that the kernel's
+    many buffers do not overlap and gives up; here the question never
+    arises.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "8", "floats per vector">
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::affine::AffineDialect"
+  ];
+}
+
 def StripModelMetadata : Pass<"kiln-strip-model-metadata", "::mlir::ModuleOp"> {
   let summary = "Removes the nn state declarations and model attributes";
   let description = [{

@@ -15,6 +15,7 @@ using namespace mlir;
 
 kiln::LoweringOptions kiln::LoweringOptions::forVectorWidth(unsigned bits) {
   LoweringOptions options;
+  options.lanes = bits / 32;
   if (bits >= 512) {
     options.tileM = 8;
     options.tileN = 32;
@@ -48,6 +49,9 @@ void kiln::addBufferizePipeline(OpPassManager &pm,
   if (options.vectorizeMatmul)
     pm.addNestedPass<func::FuncOp>(
         createVectorizeMatmul({options.tileM, options.tileN}));
+  if (options.vectorizeElementwise)
+    pm.addNestedPass<func::FuncOp>(
+        createVectorizeElementwise({options.lanes}));
   pm.addPass(createPlanMemory());
   pm.addPass(createCSEPass());
 }

@@ -11,6 +11,10 @@ struct LoweringOptions {
   /// Tile and vectorize matmuls into a register-blocked kernel; off, they
   /// become plain loops that LLVM vectorizes as it can.
   bool vectorizeMatmul = true;
+  /// Vectorize the elementwise and reduction kernels along their last
+  /// dimension, `lanes` floats at a time.
+  bool vectorizeElementwise = true;
+  int64_t lanes = 8;
   /// The kernel's register tile, rows x columns of the output.
   int64_t tileM = 8;
   int64_t tileN = 32;
