@@ -169,69 +169,110 @@ struct FusedElementwiseLowering : OpRewritePattern<nn::ElementwiseOp> {
   }
 };
 
-/// dx = y (dy - sum(dy y)) along the last axis of [B, N].
+/// Softmax and its gradient work along the last axis of any rank: the
+/// reductions drop that axis, and the per-row values broadcast back along
+/// it.
+struct LastAxis {
+  const LinalgBuilder &lb;
+  ArrayRef<int64_t> shape;
+
+  MLIRContext *ctx() const { return lb.builder().getContext(); }
+  AffineMap full() const {
+    return AffineMap::getMultiDimIdentityMap(shape.size(), ctx());
+  }
+  /// The map of a per-row value: every dim but the last.
+  AffineMap row() const {
+    SmallVector<AffineExpr> dims;
+    for (unsigned i = 0; i + 1 < shape.size(); ++i)
+      dims.push_back(getAffineDimExpr(i, ctx()));
+    return AffineMap::get(shape.size(), 0, dims, ctx());
+  }
+  SmallVector<utils::IteratorType> iterators(bool reduce) const {
+    SmallVector<utils::IteratorType> it(shape.size(),
+                                        utils::IteratorType::parallel);
+    if (reduce)
+      it.back() = utils::IteratorType::reduction;
+    return it;
+  }
+  /// Reduces `inputs` (full shape) and `rows` (per row) along the last axis;
+  /// `fn` gets their scalars and the accumulator.
+  Value reduce(ValueRange inputs, ValueRange rows, double init,
+               ScalarFn fn) const {
+    SmallVector<Value> operands(inputs);
+    operands.append(rows.begin(), rows.end());
+    SmallVector<AffineMap> maps(inputs.size(), full());
+    maps.append(rows.size(), row());
+    return lb
+        .generic(operands, maps, lb.filled(shape.drop_back(), init), row(),
+                 iterators(true),
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   return SmallVector<Value>{fn(b, l, a)};
+                 })
+        .front();
+  }
+  /// Maps `inputs` (full shape) and `rows` to a full-shape result.
+  Value map(ValueRange inputs, ValueRange rows, ScalarFn fn) const {
+    SmallVector<Value> operands(inputs);
+    operands.append(rows.begin(), rows.end());
+    SmallVector<AffineMap> maps(inputs.size(), full());
+    maps.append(rows.size(), row());
+    return lb
+        .generic(operands, maps, lb.empty(shape), full(), iterators(false),
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   return SmallVector<Value>{fn(b, l, a.drop_back())};
+                 })
+        .front();
+  }
+};
+
+/// dx = y (dy - sum(dy y)) along the last axis.
 struct SoftmaxGradLowering : OpRewritePattern<nn::SoftmaxGradOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::SoftmaxGradOp op,
                                 PatternRewriter &rewriter) const override {
     Value y = op.getOutput(), dy = op.getResultGrad();
-    if (shapeOf(y).size() != 2)
-      return rewriter.notifyMatchFailure(op, "softmax lowers on rank 2");
     LinalgBuilder lb(rewriter, op.getLoc());
-    Value dot = lb.reduce2D({y, dy}, {}, /*overRows=*/false, 0.0,
+    LastAxis axis{lb, shapeOf(y)};
+    Value dot = axis.reduce({y, dy}, {}, 0.0,
                             [](OpBuilder &b, Location loc, ValueRange a) {
                               return b.create<arith::AddFOp>(
                                   loc, a[2],
                                   b.create<arith::MulFOp>(loc, a[0], a[1]));
                             });
-    AffineMap id = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
-    Value result =
-        lb.generic({y, dy, dot}, {id, id, lb.rowMap()}, lb.empty(shapeOf(y)),
-                   id,
-                   {utils::IteratorType::parallel, utils::IteratorType::parallel},
-                   [](OpBuilder &b, Location loc, ValueRange a) {
-                     Value d = b.create<arith::SubFOp>(loc, a[1], a[2]);
-                     return SmallVector<Value>{
-                         b.create<arith::MulFOp>(loc, a[0], d)};
-                   })
-            .front();
+    Value result = axis.map({y, dy}, dot,
+                            [](OpBuilder &b, Location loc, ValueRange a) {
+                              Value d = b.create<arith::SubFOp>(loc, a[1], a[2]);
+                              return b.create<arith::MulFOp>(loc, a[0], d);
+                            });
     rewriter.replaceOp(op, result);
     return success();
   }
 };
 
-/// exp(x - max) / sum(exp(x - max)) over the last axis of [B, N].
+/// exp(x - max) / sum(exp(x - max)) along the last axis.
 struct SoftmaxLowering : OpRewritePattern<nn::SoftmaxOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::SoftmaxOp op,
                                 PatternRewriter &rewriter) const override {
     Value x = op.getInput();
-    if (shapeOf(x).size() != 2)
-      return rewriter.notifyMatchFailure(op, "softmax lowers on rank 2");
     LinalgBuilder lb(rewriter, op.getLoc());
-    Value max = lb.reduce2D(
-        x, {}, /*overRows=*/false, -INFINITY,
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          return b.create<arith::MaximumFOp>(loc, args[0], args[1]);
+    LastAxis axis{lb, shapeOf(x)};
+    Value max = axis.reduce(
+        x, {}, -INFINITY, [](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          return b.create<arith::MaximumFOp>(loc, a[0], a[1]);
         });
-    Value sum = lb.reduce2D(
-        x, max, false, 0.0, [](OpBuilder &b, Location loc, ValueRange args) {
-          Value e = b.create<math::ExpOp>(
-              loc, b.create<arith::SubFOp>(loc, args[0], args[1]));
-          return b.create<arith::AddFOp>(loc, args[2], e);
-        });
-    AffineMap id = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
-    Value result =
-        lb.generic({x, max, sum}, {id, lb.rowMap(), lb.rowMap()},
-                   lb.empty(shapeOf(x)), id,
-                   {utils::IteratorType::parallel, utils::IteratorType::parallel},
-                   [](OpBuilder &b, Location loc, ValueRange args) {
-                     Value e = b.create<math::ExpOp>(
-                         loc, b.create<arith::SubFOp>(loc, args[0], args[1]));
-                     return SmallVector<Value>{
-                         b.create<arith::DivFOp>(loc, e, args[2])};
-                   })
-            .front();
+    Value sum = axis.reduce(x, max, 0.0,
+                            [](OpBuilder &b, Location loc, ValueRange a) {
+                              Value e = b.create<math::ExpOp>(
+                                  loc, b.create<arith::SubFOp>(loc, a[0], a[1]));
+                              return b.create<arith::AddFOp>(loc, a[2], e);
+                            });
+    Value result = axis.map(x, {max, sum},
+                            [](OpBuilder &b, Location loc, ValueRange a) {
+                              Value e = b.create<math::ExpOp>(
+                                  loc, b.create<arith::SubFOp>(loc, a[0], a[1]));
+                              return b.create<arith::DivFOp>(loc, e, a[2]);
+                            });
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
@@ -31,8 +32,41 @@ using namespace mlir;
 
 namespace {
 
+/// The buffer a view is a view of.
+Value baseOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether an op between `from` and `to` (exclusive, same block) may write
+/// the buffer under `v`. Distinct allocations and distinct arguments (the
+/// ABI's buffers never overlap) do not alias.
+bool writtenBetween(Value v, Operation *from, Operation *to) {
+  Value base = baseOf(v);
+  for (Operation *op = from->getNextNode(); op && op != to;
+       op = op->getNextNode()) {
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects)
+      return true; // unknown: assume the worst
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    for (auto &e : instances) {
+      if (!isa<MemoryEffects::Write>(e.getEffect()))
+        continue;
+      if (!e.getValue() || baseOf(e.getValue()) == base)
+        return true;
+    }
+    if (op->getNumRegions() > 0 &&
+        !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+      return true;
+  }
+  return false;
+}
+
 /// The buffer `b` when it only holds W^T for this matmul: written by a
-/// linalg.transpose of W and read by nothing else. Returns W then.
+/// linalg.transpose of W, read by nothing else, with W unchanged until the
+/// matmul. Returns W then.
 Value transposedSource(Value b, Operation *matmul) {
   linalg::TransposeOp transpose;
   for (Operation *user : b.getUsers()) {
@@ -44,7 +78,8 @@ Value transposedSource(Value b, Operation *matmul) {
     transpose = t;
   }
   if (!transpose || transpose->getBlock() != matmul->getBlock() ||
-      transpose.getPermutation() != ArrayRef<int64_t>{1, 0})
+      transpose.getPermutation() != ArrayRef<int64_t>{1, 0} ||
+      writtenBetween(transpose.getInput(), transpose, matmul))
     return {};
   return transpose.getInput();
 }

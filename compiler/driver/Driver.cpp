@@ -116,7 +116,8 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   auto run = [&](llvm::function_ref<void(OpPassManager &)> build) {
     PassManager pm(&context);
     if (options.printIRAfterAll)
-      pm.enableIRPrinting();
+      pm.enableIRPrinting(
+          /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; });
     build(pm);
     return pm.run(module);
   };

@@ -1,5 +1,4 @@
 // RUN: kiln-opt %s -kiln-convert-nn-to-linalg | FileCheck %s
-// XFAIL: *
 // BUG: nn.softmax and nn.softmax_grad lower only on rank 2 ("softmax lowers
 // on rank 2"), but the dialect and the language ("softmax: same shape, over
 // the last axis") accept any rank, and the frontend lets a rank-1 param

@@ -1,5 +1,4 @@
 // RUN: kiln-opt %s -pass-pipeline='builtin.module(func.func(kiln-vectorize-matmul))' | FileCheck %s
-// XFAIL: *
 // BUG: packRightHandSide reads the weight W directly in place of its
 // transposed copy W^T (and erases the linalg.transpose) without checking
 // that W is not written between the transpose and the matmul. Here W is
