@@ -86,8 +86,8 @@ func.func @unary(%a: tensor<4x3xf32>) -> tensor<4x3xf32> {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
 // CHECK-DAG:       %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
-// CHECK:           %[[ISZ:.*]] = arith.cmpf oeq, %[[X]], %[[ZERO]] : f32
-// CHECK:           %[[CS:.*]] = math.copysign %[[ONE]], %[[X]] : f32
+// CHECK-DAG:       %[[ISZ:.*]] = arith.cmpf oeq, %[[X]], %[[ZERO]] : f32
+// CHECK-DAG:       %[[CS:.*]] = math.copysign %[[ONE]], %[[X]] : f32
 // CHECK:           %[[R:.*]] = arith.select %[[ISZ]], %[[ZERO]], %[[CS]] : f32
 // CHECK-NEXT:      linalg.yield %[[R]]
 // CHECK:         return %[[SIGN]]
