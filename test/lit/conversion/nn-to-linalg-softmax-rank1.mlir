@@ -1,11 +1,10 @@
 // RUN: kiln-opt %s -kiln-convert-nn-to-linalg | FileCheck %s
-// BUG: nn.softmax and nn.softmax_grad lower only on rank 2 ("softmax lowers
-// on rank 2"), but the dialect and the language ("softmax: same shape, over
-// the last axis") accept any rank, and the frontend lets a rank-1 param
-// through: `param p: [4]` ... `p -> softmax` passes every check and then
-// `kiln emit --stage=linalg` fails with "failed to legalize operation
-// 'nn.softmax' that was explicitly marked illegal", an internal error for a
-// valid spec. A rank-1 softmax is a softmax over its only axis.
+// Regression test (fixed in 52c2ff3): nn.softmax and nn.softmax_grad used
+// to lower only on rank 2, while the dialect and the language ("softmax:
+// same shape, over the last axis") accept any rank and the frontend lets a
+// rank-1 param through (`p -> softmax`), so a valid spec failed with "failed
+// to legalize operation 'nn.softmax'". A rank-1 softmax is a softmax over
+// its only axis.
 
 func.func @softmax1(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = nn.softmax %x : tensor<4xf32>

@@ -1,10 +1,9 @@
 // RUN: kiln-opt %s -pass-pipeline='builtin.module(func.func(kiln-vectorize-matmul))' | FileCheck %s
-// BUG: packRightHandSide reads the weight W directly in place of its
-// transposed copy W^T (and erases the linalg.transpose) without checking
-// that W is not written between the transpose and the matmul. Here W is
-// zero-filled in between: the matmul must still multiply by the old W^T, but
-// the pack reads the zeros, so C = x W_old^T becomes C = 0. (The lowering
-// does not produce such code today: state stores come after the matmuls.)
+// Regression test (fixed in 52c2ff3): the B packing used to read the weight
+// W directly in place of its transposed copy W^T (erasing the
+// linalg.transpose) without checking that nothing writes W between the
+// transpose and the matmul. Here W is zero-filled in between: the matmul
+// must still multiply by the old W^T, not by the zeros.
 
 func.func @weight_written(%x: memref<16x9xf32>, %w: memref<32x9xf32>, %c: memref<16x32xf32>) {
   %wt = memref.alloc() : memref<9x32xf32>
