@@ -106,6 +106,19 @@ struct MatMulLowering : OpRewritePattern<nn::MatMulOp> {
       result = rewriter.create<linalg::MatmulOp>(loc, ValueRange{lhs, rhs}, init)
                    .getResult(0);
     }
+    if (nn::ActivationAttr act = op.getEpilogueAttr()) {
+      // The fused activation gradient: one elementwise pass right after the
+      // product, which the matmul kernel then folds into its register tile.
+      bool fromOutput = op.getEpilogueFromOutput();
+      result = lb.map(shapeOf(result), {result, op.getEpilogueInput()},
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value d = fromOutput
+                                      ? emitActivationDerivativeFromOutput(
+                                            b, l, act, a[1])
+                                      : emitActivationDerivative(b, l, act, a[1]);
+                        return b.create<arith::MulFOp>(l, a[0], d);
+                      });
+    }
     rewriter.replaceOp(op, result);
     return success();
   }

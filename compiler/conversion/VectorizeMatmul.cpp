@@ -11,6 +11,8 @@
 
 #include "kiln/Conversion/Passes.h"
 
+#include "MatmulEpilogue.h"
+
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -29,6 +31,7 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using namespace kiln;
 
 namespace {
 
@@ -158,8 +161,9 @@ private:
 /// thrashes the caches once N is large. When B is a transposed copy of a
 /// weight W, the pack reads W directly and the transpose goes away. A
 /// small M does not repay the copy.
-void packRightHandSide(IRRewriter &rewriter, linalg::LinalgOp op,
-                       int64_t tileM, int64_t tileN) {
+void packRightHandSide(
+    IRRewriter &rewriter, linalg::LinalgOp op, int64_t tileM, int64_t tileN,
+    llvm::DenseMap<Operation *, linalg::GenericOp> &epilogues) {
   Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
   Value c = op.getDpsInits()[0];
   auto bType = cast<MemRefType>(b.getType());
@@ -169,6 +173,7 @@ void packRightHandSide(IRRewriter &rewriter, linalg::LinalgOp op,
     return;
   Value w = transposedSource(b, op);
   Value source = w ? w : b;
+  linalg::GenericOp epilogue = epilogues.lookup(op);
   int64_t panels = llvm::divideCeil(n, tileN), full = n / tileN;
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
@@ -184,7 +189,11 @@ void packRightHandSide(IRRewriter &rewriter, linalg::LinalgOp op,
                                   rewriter.getIndexAttr(0)},
                            {1, k, width}, 2);
     Value cp = packer.view(c, {rewriter.getIndexAttr(0), col}, {m, width}, 2);
-    rewriter.clone(*op.getOperation())->setOperands(ValueRange{a, pp, cp});
+    Operation *panelOp = rewriter.clone(*op.getOperation());
+    panelOp->setOperands(ValueRange{a, pp, cp});
+    if (epilogue)
+      epilogues[panelOp] =
+          sliceEpilogue(rewriter, epilogue, c, cp, col, width);
   };
   if (full > 0) {
     auto loop = rewriter.create<scf::ForOp>(loc, packer.index(0),
@@ -200,6 +209,10 @@ void packRightHandSide(IRRewriter &rewriter, linalg::LinalgOp op,
     Operation *transpose = *llvm::find_if(
         b.getUsers(), [&](Operation *u) { return u != op.getOperation(); });
     rewriter.eraseOp(transpose);
+  }
+  if (epilogue) {
+    epilogues.erase(op);
+    rewriter.eraseOp(epilogue);
   }
   rewriter.eraseOp(op);
 }
@@ -219,14 +232,21 @@ struct VectorizeMatmulPass
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
 
-    // 0. Pack B into column panels where the matmul is big enough.
+    // 0. Find each matmul's elementwise epilogue, and pack B into column
+    //    panels where the matmul is big enough.
+    llvm::DenseMap<Operation *, linalg::GenericOp> epilogues;
     SmallVector<Operation *> candidates;
     func.walk([&](Operation *op) {
-      if (isKernelMatmul(op))
-        candidates.push_back(op);
+      if (!isKernelMatmul(op))
+        return;
+      candidates.push_back(op);
+      if (linalg::GenericOp epilogue =
+              findEpilogue(cast<linalg::LinalgOp>(op)))
+        epilogues[op] = epilogue;
     });
     for (Operation *op : candidates)
-      packRightHandSide(rewriter, cast<linalg::LinalgOp>(op), tileM, tileN);
+      packRightHandSide(rewriter, cast<linalg::LinalgOp>(op), tileM, tileN,
+                        epilogues);
 
     // 1. Tile M x N x K by tileM x tileN x 1, then peel the M and N loops
     //    whose trip does not divide, innermost first, so that every tile is
@@ -249,6 +269,15 @@ struct VectorizeMatmulPass
         op->emitWarning("matmul could not be tiled; left to LLVM");
         continue;
       }
+      if (linalg::GenericOp epilogue = epilogues.lookup(op)) {
+        auto loop = [&](int i) {
+          return cast<scf::ForOp>(tiled->loops[i].getOperation());
+        };
+        tileEpilogueInto(rewriter, epilogue,
+                         cast<linalg::LinalgOp>(op).getDpsInits()[0], loop(0),
+                         loop(1), loop(2), tileM, tileN);
+        rewriter.eraseOp(epilogue);
+      }
       rewriter.eraseOp(op);
       // loops = [m, n, k]; peel n, then m.
       for (int i = 1; i >= 0; --i) {
@@ -264,7 +293,7 @@ struct VectorizeMatmulPass
     // 2. Vectorize the now static tiles.
     SmallVector<Operation *> tiles;
     func.walk([&](Operation *op) {
-      if (isKernelMatmul(op))
+      if (isKernelMatmul(op) || op->hasAttr(kEpilogueAttr))
         tiles.push_back(op);
     });
     for (Operation *op : tiles) {
@@ -294,6 +323,9 @@ struct VectorizeMatmulPass
     if (failed(canonicalize(func)))
       return signalPassFailure();
     linalg::hoistRedundantVectorTransfers(func);
+    // The epilogue reads the tile that the matmul just wrote: forward the
+    // accumulator to it and drop the write that the epilogue overwrites.
+    vector::transferOpflowOpt(rewriter, func);
 
     // 4. Contractions become outer products: per k, a row of B times each
     //    broadcast element of A, accumulated with FMAs.

@@ -128,3 +128,27 @@ Value kiln::emitActivationDerivative(OpBuilder &b, Location loc,
   }
   llvm_unreachable("unknown activation");
 }
+
+bool kiln::hasDerivativeFromOutput(ActivationKind kind) {
+  return kind == ActivationKind::relu || kind == ActivationKind::leaky_relu ||
+         kind == ActivationKind::sigmoid || kind == ActivationKind::tanh;
+}
+
+Value kiln::emitActivationDerivativeFromOutput(OpBuilder &b, Location loc,
+                                               nn::ActivationAttr act,
+                                               Value y) {
+  F32 f{b, loc, y.getType()};
+  Value zero = f.c(0.0), one = f.c(1.0);
+  switch (act.getKind()) {
+  case ActivationKind::relu: // y > 0 exactly where x > 0
+    return f.select(f.gt(y, zero), one, zero);
+  case ActivationKind::leaky_relu: // alpha >= 0: y > 0 exactly where x > 0
+    return f.select(f.gt(y, zero), one, f.c(act.getParamValue()));
+  case ActivationKind::sigmoid:
+    return f.mul(y, f.sub(one, y));
+  case ActivationKind::tanh:
+    return f.sub(one, f.mul(y, y));
+  default:
+    llvm_unreachable("the derivative needs the activation's argument");
+  }
+}

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Dialect/NN/ActivationMath.h"
 #include "kiln/Dialect/NN/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -53,7 +54,8 @@ struct Grad {
     int64_t m = transposeLhs ? a[1] : a[0];
     int64_t n = transposeRhs ? c[0] : c[1];
     auto type = RankedTensorType::get({m, n}, b.getF32Type());
-    return b.create<MatMulOp>(loc, type, lhs, rhs, transposeLhs, transposeRhs);
+    return b.create<MatMulOp>(loc, type, lhs, rhs, transposeLhs,
+                              transposeRhs);
   }
 };
 
@@ -91,6 +93,9 @@ LogicalResult DenseOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
 LogicalResult MatMulOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
                                  ArrayRef<bool> needed,
                                  SmallVectorImpl<Value> &operandGrads) {
+  if (getEpilogueAttr())
+    return emitOpError("with a fused epilogue has no derivative rule; "
+                       "differentiate before fusing");
   reset(*this, operandGrads);
   Value dc = resultGrads[0];
   if (!dc)
@@ -226,15 +231,19 @@ LogicalResult SignOp::buildVJP(OpBuilder &, ValueRange, ArrayRef<bool>,
 //===----------------------------------------------------------------------===//
 
 /// Every activation: dx = dy act'(x), one op whatever the activation.
+/// Where act' is a function of the output, the rule reads the output, so
+/// that the forward pass need not keep the activation's argument (which
+/// lets the activation fuse into the layer before it).
 template <typename OpT>
 static LogicalResult activationVJP(OpT op, OpBuilder &b, ValueRange rg,
                                    ArrayRef<bool> n,
                                    SmallVectorImpl<Value> &og) {
-  return unaryVJP(op, b, rg, n, og, [&](Grad &g, Value x, Value, Value dy) {
+  return unaryVJP(op, b, rg, n, og, [&](Grad &g, Value x, Value y, Value dy) {
+    ActivationAttr act = cast<ActivationOpInterface>(*op).getActivation();
+    bool fromOutput = kiln::hasDerivativeFromOutput(act.getKind());
     return g.b
-        .create<ActivationGradOp>(g.loc, x, dy,
-                                  cast<ActivationOpInterface>(*op)
-                                      .getActivation())
+        .create<ActivationGradOp>(g.loc, fromOutput ? y : x, dy, act,
+                                  fromOutput)
         .getResult();
   });
 }

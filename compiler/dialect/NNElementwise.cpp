@@ -73,8 +73,11 @@ KILN_ACTIVATION_SCALAR(SwishOp)
 #undef KILN_ACTIVATION_SCALAR
 
 Value ActivationGradOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
-  return b.create<arith::MulFOp>(
-      loc, x[1], emitActivationDerivative(b, loc, getActivation(), x[0]));
+  Value derivative =
+      getFromOutput()
+          ? emitActivationDerivativeFromOutput(b, loc, getActivation(), x[0])
+          : emitActivationDerivative(b, loc, getActivation(), x[0]);
+  return b.create<arith::MulFOp>(loc, x[1], derivative);
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,7 @@
 //===- NNOps.cpp - Operations of the nn dialect ---------------------------===//
 
 #include "kiln/Dialect/NN/NNOps.h"
+#include "kiln/Dialect/NN/ActivationMath.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -126,6 +127,18 @@ LogicalResult MatMulOp::verify() {
   if (ka != kb)
     return emitOpError() << "contracts " << ka << " with " << kb
                          << " elements";
+  if (static_cast<bool>(getEpilogueInput()) !=
+      static_cast<bool>(getEpilogueAttr()))
+    return emitOpError("needs both an epilogue activation and its input, "
+                       "or neither");
+  if (getEpilogueInput() &&
+      failed(checkShape(*this, getEpilogueInput(), {m, n},
+                        "an epilogue input")))
+    return failure();
+  if (getEpilogueFromOutput() && getEpilogueAttr() &&
+      !kiln::hasDerivativeFromOutput(getEpilogueAttr().getKind()))
+    return emitOpError() << stringifyActivationKind(getEpilogueAttr().getKind())
+                         << "'s derivative is no function of its output";
   return checkShape(*this, getResult(), {m, n}, "a result");
 }
 
@@ -180,6 +193,13 @@ ActivationAttr SoftplusOp::getActivation() {
 }
 ActivationAttr SwishOp::getActivation() {
   return activation(*this, ActivationKind::swish, getBeta().convertToDouble());
+}
+
+LogicalResult ActivationGradOp::verify() {
+  if (getFromOutput() && !kiln::hasDerivativeFromOutput(getActivation().getKind()))
+    return emitOpError() << stringifyActivationKind(getActivation().getKind())
+                         << "'s derivative is no function of its output";
+  return success();
 }
 
 LogicalResult SoftplusOp::verify() {

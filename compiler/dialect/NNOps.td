@@ -94,13 +94,33 @@ def NN_DenseOp : NN_Op<"dense", [Pure, NN_Differentiable]> {
 
 def NN_MatMulOp : NN_Op<"matmul", [Pure, NN_Differentiable]> {
   let summary = "Matrix product, with either operand optionally transposed";
+  let description = [{
+    With an `epilogue` activation and its `epilogue_input` (the same shape
+    as the result), the product is multiplied elementwise by the
+    activation's derivative at that input: the gradient through an
+    activation, fused by the activation fusion pass into the matmul that
+    produces the gradient it scales. With `epilogue_from_output`, the
+    input is the activation's output rather than its argument.
+  }];
   let arguments = (ins NN_Tensor:$lhs, NN_Tensor:$rhs,
+                       Optional<NN_Tensor>:$epilogue_input,
                        DefaultValuedAttr<BoolAttr, "false">:$transpose_lhs,
-                       DefaultValuedAttr<BoolAttr, "false">:$transpose_rhs);
+                       DefaultValuedAttr<BoolAttr, "false">:$transpose_rhs,
+                       OptionalAttr<NN_ActivationAttr>:$epilogue,
+                       DefaultValuedAttr<BoolAttr, "false">:$epilogue_from_output);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
-    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+    $lhs `,` $rhs (`epilogue` `(` $epilogue_input^ `)`)? attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$lhs,
+                   "::mlir::Value":$rhs, "bool":$transposeLhs,
+                   "bool":$transposeRhs), [{
+      build($_builder, $_state, result, lhs, rhs, ::mlir::Value(),
+            transposeLhs, transposeRhs, ActivationAttr(), false);
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -321,12 +341,19 @@ def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure, NN_Differentiable]> {
 def NN_ActivationGradOp : NN_Op<"activation_grad", [Pure,
     AllTypesMatch<["input", "result_grad", "result"]>, NN_Elementwise]> {
   let summary = "dy * act'(x): the gradient through an activation";
+  let description = [{
+    With `from_output`, `input` is the activation's output y = act(x)
+    rather than x; relu, leaky_relu, sigmoid and tanh have derivatives that
+    are functions of their output, which lets the forward pass forget x.
+  }];
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$result_grad,
-                       NN_ActivationAttr:$activation);
+                       NN_ActivationAttr:$activation,
+                       DefaultValuedAttr<BoolAttr, "false">:$from_output);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $result_grad attr-dict `:` type($input)
   }];
+  let hasVerifier = 1;
 }
 
 def NN_SoftmaxGradOp : NN_Op<"softmax_grad", [Pure,

@@ -146,6 +146,8 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   if (stage == Stage::Train)
     return success();
   if (failed(run([&](OpPassManager &pm) {
+        if (options.fuseActivation)
+          pm.addPass(createFuseActivation());
         if (options.fuseOptimizer)
           pm.addPass(createFuseOptimizer());
         cleanup(pm);

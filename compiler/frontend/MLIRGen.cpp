@@ -223,7 +223,7 @@ Value ModuleBuilder::emitNode(const Node &node) {
                                  nn::ActivationAttr());
   }
   case OpKind::MatMul:
-    return b.create<nn::MatMulOp>(l, type, operand(0), operand(1));
+    return b.create<nn::MatMulOp>(l, type, operand(0), operand(1), false, false);
   case OpKind::Add:
     return b.create<nn::AddOp>(l, type, operand(0), operand(1));
   case OpKind::Sub:

@@ -54,6 +54,20 @@ def LowerOptimizer : Pass<"nn-lower-optimizer", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FuseActivation : Pass<"nn-fuse-activation", "::mlir::ModuleOp"> {
+  let summary = "Fuses activations into the dense layers and matmuls around them";
+  let description = [{
+    Forward: `act(dense(x, W, b))` becomes `dense(x, W, b) {activation}`,
+    whose lowering applies bias and activation to the output tile while it
+    is in registers. Backward: `activation_grad(z, matmul(a, b))` becomes
+    `matmul(a, b) epilogue(z) {epilogue}`, so that the gradient through the
+    activation is applied to the product tile and the unscaled gradient is
+    never written out. Neither fires when the intermediate has another use
+    (its value must then exist in memory anyway).
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
+}
+
 def FuseOptimizer : Pass<"nn-fuse-optimizer", "::mlir::ModuleOp"> {
   let summary = "Makes each parameter's update one elementwise kernel";
   let description = [{

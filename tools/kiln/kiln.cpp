@@ -56,6 +56,10 @@ cl::opt<bool> noVectorizeMatmul(
     cl::desc("Leave matmuls to plain loops (for comparison)"),
     cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 
+cl::opt<bool> noFuseActivation(
+    "no-fuse-activation",
+    cl::desc("Keep activations apart from dense layers and matmuls"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 cl::opt<bool> noFuseOptimizer(
     "no-fuse-optimizer",
     cl::desc("Update parameters with one kernel per formula term"),
@@ -73,6 +77,7 @@ kiln::DriverOptions driverOptions() {
   options.printIRAfterAll = printIRAfterAll;
   options.vectorizeMatmul = !noVectorizeMatmul;
   options.fuseOptimizer = !noFuseOptimizer;
+  options.fuseActivation = !noFuseActivation;
   return options;
 }
 

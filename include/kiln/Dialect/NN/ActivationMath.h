@@ -25,6 +25,16 @@ mlir::Value emitActivation(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value emitActivationDerivative(mlir::OpBuilder &b, mlir::Location loc,
                                      nn::ActivationAttr act, mlir::Value x);
 
+/// Whether act'(x) is a function of y = act(x): true for relu, leaky_relu,
+/// sigmoid and tanh.
+bool hasDerivativeFromOutput(nn::ActivationKind kind);
+
+/// act'(x) from y = act(x), for the kinds of hasDerivativeFromOutput.
+mlir::Value emitActivationDerivativeFromOutput(mlir::OpBuilder &b,
+                                               mlir::Location loc,
+                                               nn::ActivationAttr act,
+                                               mlir::Value y);
+
 /// 1 / (1 + e^-x).
 mlir::Value emitSigmoid(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
