@@ -23,6 +23,11 @@ CSV format (see README.md):
     repr of the float64 ("0.07871", "-0.0018820165277906047", "5e-05"), so
     parsing with strtod/float() gives back the identical float64.
 
+It also writes digits_multilabel_train.csv and digits_multilabel_test.csv:
+the rows of the digits split (same rows, same order) with three 0/1 target
+columns derived from the digit instead of the label -- is_even, is_large
+(digit >= 5) and is_prime (2, 3, 5 or 7) -- for kiln's multilabel examples.
+
 The output is deterministic: running the script twice produces byte-identical
 files.
 """
@@ -95,6 +100,49 @@ def write_csv(path, header, X, y, formatters):
     return len(data)
 
 
+# Multi-label targets derived from the digit label, as (column, predicate).
+MULTILABEL_TARGETS = [
+    ("is_even", lambda d: d % 2 == 0),
+    ("is_large", lambda d: d >= 5),
+    ("is_prime", lambda d: d in (2, 3, 5, 7)),
+]
+
+
+def write_multilabel_csv(path, header, X, digits):
+    """Pixels as in digits_*.csv, then one 0/1 column per MULTILABEL_TARGETS."""
+    lines = [",".join(header)]
+    for row, d in zip(X, digits):
+        vals = [fmt_int(v) for v in row]
+        vals += ["1" if pred(int(d)) else "0" for _, pred in MULTILABEL_TARGETS]
+        lines.append(",".join(vals))
+    data = ("\n".join(lines) + "\n").encode("ascii")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return len(data)
+
+
+def export_digits_multilabel():
+    """digits_multilabel_{train,test}.csv: the digits split, 3 label columns."""
+    bunch = datasets.load_digits()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    y = np.asarray(bunch.target).astype(np.int64)
+    assert all(is_integral(X[:, j]) for j in range(X.shape[1]))
+    header = ([column_name(f) for f in bunch.feature_names]
+              + [name for name, _ in MULTILABEL_TARGETS])
+    # The same call as export("digits", ...), so the rows are the same.
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=TEST_SIZE, random_state=RANDOM_STATE, stratify=y)
+    for split, Xs, ys in (("train", X_tr, y_tr), ("test", X_te, y_te)):
+        path = os.path.join(OUT_DIR, "digits_multilabel_%s.csv" % split)
+        nbytes = write_multilabel_csv(path, header, Xs, ys)
+        positives = " ".join(
+            "%s:%d" % (name, sum(1 for d in ys if pred(int(d))))
+            for name, pred in MULTILABEL_TARGETS)
+        print("%-26s %4d rows x %2d features  %7d bytes  %s"
+              % (os.path.basename(path), Xs.shape[0], Xs.shape[1], nbytes,
+                 positives))
+
+
 def export(name, loader, stratify):
     bunch = loader()
     X = np.asarray(bunch.data, dtype=np.float64)
@@ -135,6 +183,7 @@ def export(name, loader, stratify):
 def main():
     for name, loader, stratify in DATASETS:
         export(name, loader, stratify)
+    export_digits_multilabel()
     return 0
 
 
