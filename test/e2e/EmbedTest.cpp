@@ -1,0 +1,137 @@
+//===- EmbedTest.cpp - The embedding example builds, runs and agrees ------===//
+//
+// examples/embed/ as its README says to use it: `kiln build --emit=lib`,
+// main.c compiled and linked with the object and libkiln_rt.a by the C
+// compiler, run on a checkpoint; its printed probabilities are compared
+// with the float64 reference on the same weights.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestUtil.h"
+
+#include <sstream>
+
+using namespace kiln;
+using namespace kiln::e2e;
+
+namespace {
+
+std::string embedSpec() {
+  return std::string(KILN_SOURCE_DIR) + "/examples/embed/model.kiln";
+}
+
+/// The example's program, built once: main.c against the library build of
+/// model.kiln (warnings are errors: the example should be clean C).
+const std::string &demo() {
+  static std::string exe;
+  if (exe.empty()) {
+    const CompiledModel &cm = CompiledModel::get(embedSpec());
+    std::string out = makeScratchDir("embed") + "/iris_demo";
+    CommandResult r = runCommand(
+        {KILN_CC, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-I",
+         cm.libDir(), std::string(KILN_SOURCE_DIR) + "/examples/embed/main.c",
+         cm.libDir() + "/iris.o", cm.libDir() + "/libkiln_rt.a", "-lm",
+         "-lpthread", "-o", out});
+    if (r.signaled || r.exitCode != 0)
+      throw std::runtime_error("building the example failed:\n" +
+                               r.describe());
+    exe = out;
+  }
+  return exe;
+}
+
+/// One printed line: "x 5.1 3.5 1.4 0.2  p 0.1 0.2 0.7  virginica".
+struct Line {
+  std::vector<double> x;
+  std::vector<float> p;
+  std::string species;
+};
+
+std::vector<Line> parseOutput(const std::string &out) {
+  std::vector<Line> lines;
+  for (const std::string &text : splitLines(out)) {
+    std::istringstream in(text);
+    std::string word;
+    Line line;
+    in >> word;
+    if (word != "x")
+      throw std::runtime_error("unexpected line: " + text);
+    double v;
+    for (int k = 0; k < 4 && in >> v; ++k)
+      line.x.push_back((float)v); // the program's float inputs
+    in >> word;
+    for (int k = 0; k < 3 && in >> v; ++k)
+      line.p.push_back((float)v);
+    in >> line.species;
+    if (word != "p" || line.x.size() != 4 || line.p.size() != 3 || !in)
+      throw std::runtime_error("unexpected line: " + text);
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+/// Runs the example on a checkpoint and checks every printed probability
+/// against the reference on the same weights; returns the species.
+std::vector<std::string> runAndCompare(const std::string &weights) {
+  const CompiledModel &cm = CompiledModel::get(embedSpec());
+  CommandResult r = runCommand({demo(), weights});
+  EXPECT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
+  std::vector<Line> lines = parseOutput(r.out);
+  EXPECT_EQ(lines.size(), 3u) << r.out;
+  std::vector<double> x;
+  std::vector<float> probs;
+  for (const Line &l : lines) {
+    x.insert(x.end(), l.x.begin(), l.x.end());
+    probs.insert(probs.end(), l.p.begin(), l.p.end());
+  }
+  RefStates states = cm.toRef(cm.loadCheckpoint(weights));
+  std::vector<double> ref =
+      cm.reference().predictRows(states, x, (int64_t)lines.size());
+  // Printed with 6 decimals: 5e-7 of rounding below the forward tolerance.
+  EXPECT_TRUE(allClose(probs, ref, 1e-4)) << r.out;
+  const char *names[] = {"setosa", "versicolor", "virginica"};
+  std::vector<std::string> species;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const double *p = &ref[i * 3];
+    EXPECT_EQ(lines[i].species, names[std::max_element(p, p + 3) - p]);
+    species.push_back(lines[i].species);
+  }
+  return species;
+}
+
+TEST(Embed, FreshWeightsGiveTheReferenceProbabilities) {
+  const CompiledModel &cm = CompiledModel::get(embedSpec());
+  std::string weights = makeScratchDir("embed-init") + "/iris.safetensors";
+  kiln_ctx *ctx = nullptr;
+  kiln_error err;
+  ASSERT_EQ(kiln_ctx_create(&cm.abi(), &ctx, &err), KILN_OK) << err.message;
+  EXPECT_EQ(kiln_ctx_init(ctx, 4), KILN_OK) << kiln_ctx_last_error(ctx);
+  EXPECT_EQ(kiln_ctx_save(ctx, weights.c_str()), KILN_OK)
+      << kiln_ctx_last_error(ctx);
+  kiln_ctx_destroy(ctx);
+  runAndCompare(weights);
+}
+
+// The README's whole flow: the standalone executable of the same spec
+// trains on examples/data (paths from the spec's data section), and the
+// application classifies three textbook flowers with those weights.
+TEST(Embed, TrainedWeightsClassifyTheThreeFlowers) {
+  std::string dir = makeScratchDir("embed-train");
+  CommandResult r = runCommand({buildExecutable(embedSpec()), "train",
+                                "--quiet", "--save", "iris.safetensors"},
+                               dir);
+  ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
+  EXPECT_EQ(runAndCompare(dir + "/iris.safetensors"),
+            (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+}
+
+TEST(Embed, MissingWeightsFileIsAMessageNotACrash) {
+  std::string missing = scratchDir() + "/no-such-weights.safetensors";
+  CommandResult r = runCommand({demo(), missing});
+  EXPECT_FALSE(r.signaled) << r.describe();
+  EXPECT_EQ(r.exitCode, 1) << r.describe();
+  EXPECT_NE(r.err.find("error: " + missing), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+} // namespace
