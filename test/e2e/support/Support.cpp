@@ -3,12 +3,14 @@
 #include "Support.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,10 @@
 using namespace kiln::e2e;
 
 namespace {
+
+constexpr rlim_t kCommandCPUSeconds = 120;
+constexpr rlim_t kCommandMemoryBytes = rlim_t(8) << 30;
+constexpr unsigned kCommandWallSeconds = 300;
 
 std::string &scratchPath() {
   static std::string path;
@@ -76,8 +82,14 @@ bool kiln::e2e::fileExists(const std::string &path) {
 
 std::string CommandResult::describe() const {
   std::string s = "$ " + command + "\n";
-  s += signaled ? "killed by a signal\n"
-                : "exit status " + std::to_string(exitCode) + "\n";
+  if (signaled)
+    s += "killed by signal " + std::to_string(signal) + " (" +
+         strsignal(signal) + ")" +
+         (signal == SIGXCPU || signal == SIGALRM || signal == SIGKILL
+              ? ": over the time or memory limit of runCommand\n"
+              : "\n");
+  else
+    s += "exit status " + std::to_string(exitCode) + "\n";
   return s + "--- stdout:\n" + out + "--- stderr:\n" + err;
 }
 
@@ -101,6 +113,13 @@ CommandResult kiln::e2e::runCommand(const std::vector<std::string> &argv,
       _exit(126);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0)
       _exit(126);
+    // A compiler that loops or balloons must fail this test, not take the
+    // shared machine down: bounded CPU time, address space and wall time.
+    struct rlimit cpu = {kCommandCPUSeconds, kCommandCPUSeconds};
+    struct rlimit mem = {kCommandMemoryBytes, kCommandMemoryBytes};
+    setrlimit(RLIMIT_CPU, &cpu);
+    setrlimit(RLIMIT_AS, &mem);
+    alarm(kCommandWallSeconds);
     std::vector<char *> args;
     for (const std::string &a : argv)
       args.push_back(const_cast<char *>(a.c_str()));
@@ -113,6 +132,7 @@ CommandResult kiln::e2e::runCommand(const std::vector<std::string> &argv,
     if (errno != EINTR)
       throw std::runtime_error("waitpid: " + std::string(strerror(errno)));
   result.signaled = WIFSIGNALED(status);
+  result.signal = result.signaled ? WTERMSIG(status) : 0;
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = readFile(outPath);
   result.err = readFile(errPath);

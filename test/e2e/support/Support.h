@@ -56,7 +56,8 @@ bool fileExists(const std::string &path);
 
 struct CommandResult {
   int exitCode = -1;     // valid when !signaled
-  bool signaled = false; // killed by a signal (abort, segfault)
+  bool signaled = false; // killed by a signal (abort, segfault, a limit)
+  int signal = 0;
   std::string out, err;
   /// For failure messages: the command, its status and its output.
   std::string describe() const;
@@ -64,7 +65,8 @@ struct CommandResult {
 };
 
 /// Runs argv (no shell interpretation of the arguments) in `cwd`, capturing
-/// stdout and stderr.
+/// stdout and stderr, under limits far above what any command of the tests
+/// needs (120 s of CPU, 8 GiB of address space, 300 s of wall time).
 CommandResult runCommand(const std::vector<std::string> &argv,
                          const std::string &cwd = "");
 
