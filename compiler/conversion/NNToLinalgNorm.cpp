@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "kiln/Dialect/NN/ActivationMath.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -78,23 +79,180 @@ struct NormAxis {
     });
   }
 
-  /// gamma (x - mean) invStd + beta.
-  Value normalize(Value x, Value mean, Value invStd, Value gamma,
-                  Value beta) const {
+  /// mean and 1 / sqrt(var + eps) in one pass over x: sums of x - K and of
+  /// its square, with K the first element along the axis (so that the
+  /// difference of the two sums does not cancel when |mean| >> std).
+  /// Returns mean, the biased variance and 1 / sqrt(var + eps).
+  std::tuple<Value, Value, Value> fusedStats(Value x, double eps) const {
+    OpBuilder &b = lb.builder();
+    MLIRContext *ctx = b.getContext();
+    int64_t stats = shapeOf(x)[overRows ? 1 : 0];
+    AffineExpr zero = b.getAffineConstantExpr(0);
+    // K read from the 2-D iteration space and from the 1-D statistics one.
+    AffineMap shift2D =
+        overRows ? AffineMap::get(2, 0, {zero, b.getAffineDimExpr(1)}, ctx)
+                 : AffineMap::get(2, 0, {b.getAffineDimExpr(0), zero}, ctx);
+    AffineMap shift1D =
+        overRows ? AffineMap::get(1, 0, {zero, b.getAffineDimExpr(0)}, ctx)
+                 : AffineMap::get(1, 0, {b.getAffineDimExpr(0), zero}, ctx);
+    auto parallel = utils::IteratorType::parallel;
+    auto reduction = utils::IteratorType::reduction;
+    SmallVector<Value> sums = lb.generic(
+        {x, x}, {identity(), shift2D},
+        {lb.filled({stats}, 0.0), lb.filled({stats}, 0.0)},
+        {statMap(), statMap()},
+        {overRows ? reduction : parallel, overRows ? parallel : reduction},
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value d = b.create<arith::SubFOp>(l, a[0], a[1]);
+          return SmallVector<Value>{
+              b.create<arith::AddFOp>(l, a[2], d),
+              b.create<arith::AddFOp>(l, a[3],
+                                      b.create<arith::MulFOp>(l, d, d))};
+        });
+    double inv = 1.0 / count(x);
+    AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+    SmallVector<Value> stat = lb.generic(
+        {sums[0], sums[1], x}, {id1, id1, shift1D},
+        {lb.empty({stats}), lb.empty({stats}), lb.empty({stats})},
+        {id1, id1, id1}, {parallel},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          auto c = [&](double v) {
+            return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(v));
+          };
+          Value m1 = b.create<arith::MulFOp>(l, a[0], c(inv));
+          Value m2 = b.create<arith::MulFOp>(l, a[1], c(inv));
+          Value var = b.create<arith::MaximumFOp>(
+              l, b.create<arith::SubFOp>(l, m2, b.create<arith::MulFOp>(l, m1, m1)),
+              c(0.0));
+          Value istd = b.create<math::RsqrtOp>(
+              l, b.create<arith::AddFOp>(l, var, c(eps)));
+          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], m1), var,
+                                    istd};
+        });
+    return {stat[0], stat[1], stat[2]};
+  }
+
+  /// act(gamma (x - mean) invStd + beta), one pass (no act: the identity).
+  Value normalizeAct(Value x, Value mean, Value invStd, Value gamma,
+                     Value beta, nn::ActivationAttr act) const {
     return lb
         .generic({x, mean, invStd, gamma, beta},
                  {identity(), statMap(), statMap(), featureMap(),
                   featureMap()},
                  lb.empty(shapeOf(x)), identity(),
                  {utils::IteratorType::parallel, utils::IteratorType::parallel},
-                 [](OpBuilder &b, Location l, ValueRange a) {
+                 [&](OpBuilder &b, Location l, ValueRange a) {
                    Value xhat = b.create<arith::MulFOp>(
                        l, b.create<arith::SubFOp>(l, a[0], a[1]), a[2]);
                    Value y = b.create<arith::AddFOp>(
                        l, b.create<arith::MulFOp>(l, a[3], xhat), a[4]);
+                   if (act)
+                     y = emitActivation(b, l, act, y);
                    return SmallVector<Value>{y};
                  })
         .front();
+  }
+
+  /// The fused gradients: statistics in one pass, the gradient of z =
+  /// gamma xhat + beta recomputed inside each pass (through the activation,
+  /// if any, from its output's gradient dy), and the same formulas as
+  /// `gradients`.
+  std::tuple<Value, Value, Value> fusedGradients(Value x, Value gamma,
+                                                 Value beta, Value dy,
+                                                 double eps,
+                                                 nn::ActivationAttr act) const {
+    auto [mu, var, istd] = fusedStats(x, eps);
+    (void)var;
+    // dz at one element: dy, or dy act'(gamma xhat + beta).
+    auto dzOf = [&](OpBuilder &b, Location l, Value xhat, Value g, Value bt,
+                    Value dyv) -> Value {
+      if (!act)
+        return dyv;
+      Value z = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, g, xhat),
+                                        bt);
+      return b.create<arith::MulFOp>(l, dyv,
+                                     emitActivationDerivative(b, l, act, z));
+    };
+    Value betaOrGamma = beta ? beta : gamma; // unused without activation
+    auto xhatOf = [](OpBuilder &b, Location l, Value xv, Value m, Value s) {
+      return b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, xv, m), s);
+    };
+    auto parallel = utils::IteratorType::parallel;
+    auto reduction = utils::IteratorType::reduction;
+    int64_t features = shapeOf(x)[1];
+    SmallVector<Value> operands = {x, dy, mu, istd, gamma, betaOrGamma};
+    SmallVector<AffineMap> maps = {identity(), identity(), statMap(),
+                                   statMap(), featureMap(), featureMap()};
+    // Per feature over rows: dgamma = sum dz xhat, dbeta = sum dz.
+    SmallVector<Value> paramGrads = lb.generic(
+        operands, maps,
+        {lb.filled({features}, 0.0), lb.filled({features}, 0.0)},
+        {lb.columnMap(), lb.columnMap()}, {reduction, parallel},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value xhat = xhatOf(b, l, a[0], a[2], a[3]);
+          Value dz = dzOf(b, l, xhat, a[4], a[5], a[1]);
+          return SmallVector<Value>{
+              b.create<arith::AddFOp>(l, a[6],
+                                      b.create<arith::MulFOp>(l, dz, xhat)),
+              b.create<arith::AddFOp>(l, a[7], dz)};
+        });
+    // Along the normalized axis: sum g and sum g xhat, g = dz gamma. For
+    // batch norm the axis is the rows and these are gamma dbeta and gamma
+    // dgamma; layer norm needs a pass of its own.
+    Value sumG, sumGX;
+    if (overRows) {
+      AffineMap id1 =
+          AffineMap::getMultiDimIdentityMap(1, lb.builder().getContext());
+      SmallVector<Value> s = lb.generic(
+          {paramGrads[0], paramGrads[1], gamma}, {id1, id1, id1},
+          {lb.empty({features}), lb.empty({features})}, {id1, id1},
+          {parallel},
+          [](OpBuilder &b, Location l, ValueRange a) {
+            return SmallVector<Value>{b.create<arith::MulFOp>(l, a[2], a[1]),
+                                      b.create<arith::MulFOp>(l, a[2], a[0])};
+          });
+      sumG = s[0];
+      sumGX = s[1];
+    } else {
+      int64_t rows = shapeOf(x)[0];
+      SmallVector<Value> s = lb.generic(
+          operands, maps, {lb.filled({rows}, 0.0), lb.filled({rows}, 0.0)},
+          {lb.rowMap(), lb.rowMap()}, {parallel, reduction},
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            Value xhat = xhatOf(b, l, a[0], a[2], a[3]);
+            Value g = b.create<arith::MulFOp>(
+                l, dzOf(b, l, xhat, a[4], a[5], a[1]), a[4]);
+            return SmallVector<Value>{
+                b.create<arith::AddFOp>(l, a[6], g),
+                b.create<arith::AddFOp>(l, a[7],
+                                        b.create<arith::MulFOp>(l, g, xhat))};
+          });
+      sumG = s[0];
+      sumGX = s[1];
+    }
+    double n = static_cast<double>(count(x));
+    operands.append({sumG, sumGX});
+    maps.append({statMap(), statMap()});
+    Value dx =
+        lb.generic(operands, maps, lb.empty(shapeOf(x)), identity(),
+                   {parallel, parallel},
+                   [&](OpBuilder &b, Location l, ValueRange a) {
+                     Value xhat = xhatOf(b, l, a[0], a[2], a[3]);
+                     Value g = b.create<arith::MulFOp>(
+                         l, dzOf(b, l, xhat, a[4], a[5], a[1]), a[4]);
+                     Value nf = b.create<arith::ConstantOp>(
+                         l, b.getF32FloatAttr(n));
+                     Value t = b.create<arith::SubFOp>(
+                         l,
+                         b.create<arith::SubFOp>(
+                             l, b.create<arith::MulFOp>(l, nf, g), a[6]),
+                         b.create<arith::MulFOp>(l, xhat, a[7]));
+                     Value k = b.create<arith::DivFOp>(l, a[3], nf);
+                     return SmallVector<Value>{
+                         b.create<arith::MulFOp>(l, k, t)};
+                   })
+            .front();
+    return {dx, paramGrads[0], paramGrads[1]};
   }
 
   /// The gradients of y = gamma xhat + beta, xhat = (x - mean) invStd,
@@ -177,17 +335,26 @@ struct BatchNormLowering : OpRewritePattern<nn::BatchNormOp> {
     NormAxis axis{lb, /*overRows=*/true};
     double eps = op.getEps().convertToDouble();
     Value x = op.getInput();
+    nn::ActivationAttr act = op.getActivationAttr();
     if (!op.getTraining()) {
       Value istd = axis.invStd(op.getRunningVar(), eps);
-      Value y = axis.normalize(x, op.getRunningMean(), istd, op.getGamma(),
-                               op.getBeta());
+      Value y = axis.normalizeAct(x, op.getRunningMean(), istd, op.getGamma(),
+                                  op.getBeta(), act);
       rewriter.replaceOp(op, {y, op.getRunningMean(), op.getRunningVar()});
       return success();
     }
-    Value mean = axis.mean(x);
-    Value var = axis.variance(x, mean);
-    Value y = axis.normalize(x, mean, axis.invStd(var, eps), op.getGamma(),
-                             op.getBeta());
+    Value mean, var, y;
+    if (op.getFused()) {
+      auto [m, v, istd] = axis.fusedStats(x, eps);
+      mean = m;
+      var = v;
+      y = axis.normalizeAct(x, mean, istd, op.getGamma(), op.getBeta(), act);
+    } else {
+      mean = axis.mean(x);
+      var = axis.variance(x, mean);
+      y = axis.normalizeAct(x, mean, axis.invStd(var, eps), op.getGamma(),
+                            op.getBeta(), act);
+    }
     // Running statistics: (1 - m) running + m batch, with the unbiased
     // variance as PyTorch keeps it.
     double m = op.getMomentum().convertToDouble();
@@ -218,11 +385,20 @@ struct LayerNormLowering : OpRewritePattern<nn::LayerNormOp> {
     LinalgBuilder lb(rewriter, op.getLoc());
     NormAxis axis{lb, /*overRows=*/false};
     Value x = op.getInput();
+    double eps = op.getEps().convertToDouble();
+    if (op.getFused()) {
+      auto [mean, var, istd] = axis.fusedStats(x, eps);
+      (void)var;
+      rewriter.replaceOp(op, axis.normalizeAct(x, mean, istd, op.getGamma(),
+                                               op.getBeta(),
+                                               op.getActivationAttr()));
+      return success();
+    }
     Value mean = axis.mean(x);
-    Value istd =
-        axis.invStd(axis.variance(x, mean), op.getEps().convertToDouble());
-    rewriter.replaceOp(
-        op, axis.normalize(x, mean, istd, op.getGamma(), op.getBeta()));
+    Value istd = axis.invStd(axis.variance(x, mean), eps);
+    rewriter.replaceOp(op, axis.normalizeAct(x, mean, istd, op.getGamma(),
+                                             op.getBeta(),
+                                             op.getActivationAttr()));
     return success();
   }
 };
@@ -234,9 +410,14 @@ struct NormGradLowering : OpRewritePattern<OpT> {
                                 PatternRewriter &rewriter) const override {
     LinalgBuilder lb(rewriter, op.getLoc());
     NormAxis axis{lb, OverRows};
+    double eps = op.getEps().convertToDouble();
     auto [dx, dgamma, dbeta] =
-        axis.gradients(op.getInput(), op.getGamma(), op.getResultGrad(),
-                       op.getEps().convertToDouble());
+        op.getFused() || op.getActivationAttr()
+            ? axis.fusedGradients(op.getInput(), op.getGamma(),
+                                            op.getBeta(), op.getResultGrad(),
+                                            eps, op.getActivationAttr())
+                      : axis.gradients(op.getInput(), op.getGamma(),
+                                       op.getResultGrad(), eps);
     rewriter.replaceOp(op, {dx, dgamma, dbeta});
     return success();
   }

@@ -189,11 +189,17 @@ void packRightHandSide(
                                   rewriter.getIndexAttr(0)},
                            {1, k, width}, 2);
     Value cp = packer.view(c, {rewriter.getIndexAttr(0), col}, {m, width}, 2);
+    // The panel's epilogue views come before its matmul, so that they
+    // dominate the tile loops that the matmul becomes.
+    linalg::GenericOp panelEpilogue =
+        epilogue ? sliceEpilogue(rewriter, epilogue, c, cp, col, width)
+                 : linalg::GenericOp();
     Operation *panelOp = rewriter.clone(*op.getOperation());
     panelOp->setOperands(ValueRange{a, pp, cp});
-    if (epilogue)
-      epilogues[panelOp] =
-          sliceEpilogue(rewriter, epilogue, c, cp, col, width);
+    if (panelEpilogue) {
+      panelEpilogue->moveAfter(panelOp);
+      epilogues[panelOp] = panelEpilogue;
+    }
   };
   if (full > 0) {
     auto loop = rewriter.create<scf::ForOp>(loc, packer.index(0),
@@ -269,7 +275,13 @@ struct VectorizeMatmulPass
         op->emitWarning("matmul could not be tiled; left to LLVM");
         continue;
       }
-      if (linalg::GenericOp epilogue = epilogues.lookup(op)) {
+      linalg::GenericOp epilogue = epilogues.lookup(op);
+      // Tiling makes no loop for a dimension that one tile covers; the
+      // epilogue then stays a pass of its own after the matmul.
+      if (epilogue && tiled->loops.size() == 3 &&
+          llvm::all_of(tiled->loops, [](LoopLikeOpInterface l) {
+            return isa<scf::ForOp>(l.getOperation());
+          })) {
         auto loop = [&](int i) {
           return cast<scf::ForOp>(tiled->loops[i].getOperation());
         };

@@ -296,10 +296,14 @@ LogicalResult BatchNormOp::buildVJP(OpBuilder &builder,
   if (!getTraining())
     return emitOpError("in inference mode is not differentiated; training "
                        "graphs use batch statistics");
+  if (getActivationAttr())
+    return emitOpError("with a fused activation has no derivative rule; "
+                       "differentiate before fusing");
   auto grads = builder.create<BatchNormGradOp>(
       getLoc(), TypeRange{getInput().getType(), getGamma().getType(),
                           getBeta().getType()},
-      getInput(), getGamma(), dy, getEpsAttr());
+      getInput(), getGamma(), dy, Value(), getEpsAttr(), ActivationAttr(),
+      UnitAttr());
   for (int i = 0; i < 3; ++i)
     if (needed[i])
       operandGrads[i] = grads->getResult(i);
@@ -314,10 +318,14 @@ LogicalResult LayerNormOp::buildVJP(OpBuilder &builder,
   Value dy = resultGrads[0];
   if (!dy || !(needed[0] || needed[1] || needed[2]))
     return success();
+  if (getActivationAttr())
+    return emitOpError("with a fused activation has no derivative rule; "
+                       "differentiate before fusing");
   auto grads = builder.create<LayerNormGradOp>(
       getLoc(), TypeRange{getInput().getType(), getGamma().getType(),
                           getBeta().getType()},
-      getInput(), getGamma(), dy, getEpsAttr());
+      getInput(), getGamma(), dy, Value(), getEpsAttr(), ActivationAttr(),
+      UnitAttr());
   for (int i = 0; i < 3; ++i)
     if (needed[i])
       operandGrads[i] = grads->getResult(i);

@@ -340,9 +340,11 @@ OpFoldResult BroadcastToOp::fold(FoldAdaptor) {
 // Gradients
 //===----------------------------------------------------------------------===//
 
-static LogicalResult verifyNormGrad(Operation *op) {
-  Value x = op->getOperand(0), gamma = op->getOperand(1),
-        dy = op->getOperand(2);
+template <typename OpT> static LogicalResult verifyNormGrad(OpT op) {
+  Value x = op.getInput(), gamma = op.getGamma(), dy = op.getResultGrad();
+  if (static_cast<bool>(op.getActivationAttr()) !=
+      static_cast<bool>(op.getBeta()))
+    return op.emitOpError("with an activation needs beta, and only then");
   if (failed(checkRank(op, x, 2, "an input")))
     return failure();
   int64_t features = shapeOf(x)[1];
@@ -351,6 +353,8 @@ static LogicalResult verifyNormGrad(Operation *op) {
       failed(checkShape(op, op->getResult(0), shapeOf(x), "an input gradient")) ||
       failed(checkShape(op, op->getResult(1), {features}, "a gamma gradient")) ||
       failed(checkShape(op, op->getResult(2), {features}, "a beta gradient")))
+    return failure();
+  if (op.getBeta() && failed(checkShape(op, op.getBeta(), {features}, "a beta")))
     return failure();
   return success();
 }

@@ -237,10 +237,16 @@ def NN_BatchNormOp : NN_Op<"batch_norm", [Pure, NN_Differentiable]> {
     `(1 - momentum) * running + momentum * batch`, with the unbiased variance
     (PyTorch's convention). In inference mode the running statistics
     normalize `x` and are returned unchanged.
+
+    The normalization fusion pass sets `fused` (the statistics in one pass
+    over the input, the normalization in a second) and may absorb the
+    following activation into `activation`.
   }];
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma, NN_Tensor:$beta,
                        NN_Tensor:$running_mean, NN_Tensor:$running_var,
-                       F64Attr:$eps, F64Attr:$momentum, BoolAttr:$training);
+                       F64Attr:$eps, F64Attr:$momentum, BoolAttr:$training,
+                       OptionalAttr<NN_ActivationAttr>:$activation,
+                       UnitAttr:$fused);
   let results = (outs NN_Tensor:$result, NN_Tensor:$new_running_mean,
                       NN_Tensor:$new_running_var);
   let assemblyFormat = [{
@@ -252,8 +258,12 @@ def NN_BatchNormOp : NN_Op<"batch_norm", [Pure, NN_Differentiable]> {
 
 def NN_LayerNormOp : NN_Op<"layer_norm", [Pure, NN_Differentiable]> {
   let summary = "Layer normalization over the feature axis of [B, F]";
+  let description = [{
+    `fused` and `activation` as for nn.batch_norm.
+  }];
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma, NN_Tensor:$beta,
-                       F64Attr:$eps);
+                       F64Attr:$eps, OptionalAttr<NN_ActivationAttr>:$activation,
+                       UnitAttr:$fused);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $gamma `,` $beta attr-dict `:` functional-type(operands, results)
@@ -368,14 +378,23 @@ def NN_SoftmaxGradOp : NN_Op<"softmax_grad", [Pure,
 
 class NN_NormGradOp<string mnemonic> : NN_Op<mnemonic, [Pure]> {
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$gamma,
-                       NN_Tensor:$result_grad, F64Attr:$eps);
+                       NN_Tensor:$result_grad, Optional<NN_Tensor>:$beta,
+                       F64Attr:$eps, OptionalAttr<NN_ActivationAttr>:$activation,
+                       UnitAttr:$fused);
   let results = (outs NN_Tensor:$input_grad, NN_Tensor:$gamma_grad,
                       NN_Tensor:$beta_grad);
   let assemblyFormat = [{
-    $input `,` $gamma `,` $result_grad attr-dict
+    $input `,` $gamma `,` $result_grad (`beta` `(` $beta^ `)`)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  string extraDescription = [{
+    With an `activation` (and `beta`), `result_grad` is the gradient of the
+    activation's output, and the kernel recomputes the normalized values
+    (gamma xhat + beta) to apply the activation's derivative itself: the
+    fused gradient of norm + activation. `fused` selects the kernel that
+    reads the input and the gradient twice instead of once per step.
+  }];
 }
 
 def NN_BatchNormGradOp : NN_NormGradOp<"batch_norm_grad"> {

@@ -146,6 +146,9 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   if (stage == Stage::Train)
     return success();
   if (failed(run([&](OpPassManager &pm) {
+        // Norms first: an activation after a norm is the norm's to fuse.
+        if (options.fuseNorm)
+          pm.addPass(createFuseNorm());
         if (options.fuseActivation)
           pm.addPass(createFuseActivation());
         if (options.fuseOptimizer)

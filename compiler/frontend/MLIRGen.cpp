@@ -267,7 +267,7 @@ Value ModuleBuilder::emitNode(const Node &node) {
     auto bn = b.create<nn::BatchNormOp>(
         l, TypeRange{type, mean.getType(), var.getType()}, operand(0), gamma,
         beta, mean, var, f64(node.eps), f64(node.momentum),
-        b.getBoolAttr(true));
+        b.getBoolAttr(true), nn::ActivationAttr(), UnitAttr());
     b.create<nn::StoreOp>(l, bn.getNewRunningMean(),
                           model.states[node.states[2]].name);
     b.create<nn::StoreOp>(l, bn.getNewRunningVar(),
@@ -277,7 +277,8 @@ Value ModuleBuilder::emitNode(const Node &node) {
   case OpKind::LayerNorm: {
     Value gamma = load(node.states[0], l), beta = load(node.states[1], l);
     return b.create<nn::LayerNormOp>(l, type, operand(0), gamma, beta,
-                                     f64(node.eps));
+                                     f64(node.eps), nn::ActivationAttr(),
+                                     UnitAttr());
   }
   }
   llvm_unreachable("unknown node kind");

@@ -68,6 +68,20 @@ def FuseActivation : Pass<"nn-fuse-activation", "::mlir::ModuleOp"> {
   let dependentDialects = ["::kiln::nn::NNDialect"];
 }
 
+def FuseNorm : Pass<"nn-fuse-norm", "::mlir::ModuleOp"> {
+  let summary = "Batch and layer norm in few passes, with their activation";
+  let description = [{
+    Marks every batch and layer norm and their gradients `fused`: the
+    statistics come from one pass over the input (shifted sums of x and
+    x^2) and the normalization from a second, instead of one pass per step
+    (mean, variance, normalize). An activation that is the norm's only user
+    moves into the norm's second pass; in the backward pass, the gradient
+    through that activation moves into the norm's gradient kernel, which
+    recomputes the normalized values instead of reading them.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
+}
+
 def FuseOptimizer : Pass<"nn-fuse-optimizer", "::mlir::ModuleOp"> {
   let summary = "Makes each parameter's update one elementwise kernel";
   let description = [{

@@ -60,6 +60,10 @@ cl::opt<bool> noFuseActivation(
     "no-fuse-activation",
     cl::desc("Keep activations apart from dense layers and matmuls"),
     cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+cl::opt<bool> noFuseNorm(
+    "no-fuse-norm",
+    cl::desc("Normalize in one pass per step, activations apart"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 cl::opt<bool> noFuseOptimizer(
     "no-fuse-optimizer",
     cl::desc("Update parameters with one kernel per formula term"),
@@ -78,6 +82,7 @@ kiln::DriverOptions driverOptions() {
   options.vectorizeMatmul = !noVectorizeMatmul;
   options.fuseOptimizer = !noFuseOptimizer;
   options.fuseActivation = !noFuseActivation;
+  options.fuseNorm = !noFuseNorm;
   return options;
 }
 
