@@ -1,21 +1,23 @@
 //===- OptimizerTest.cpp - Optimizer and schedule trajectories ------------===//
 //
-// pred = x * w with a param w: [3] and mse against real(3) targets, so the
-// gradient is known in closed form:
-//   L = 1/B sum_b 1/3 sum_k (x_bk w_k - y_bk)^2
-//   dL/dw_k = 2 / (3 B) sum_b (x_bk w_k - y_bk) x_bk.
-// For each optimizer (defaults and other hyperparameters), each schedule and
-// with weight decay, 8 train_steps on fresh random batches (epochs 0,0,1,1,
-// 2,2,3,3, so step_decay boundaries are crossed) are compared after every
-// step with a float64 trajectory computed from the formulas
-// (reference/Optimizer.cpp): w, every optimizer state tensor, and the loss.
+// pred = x * w + x @ v with params w: [K] and v: [K, K] and mse against
+// real(K) targets, so the gradient is known in closed form (r = pred - y):
+//   L = 1/(B K) sum_b sum_k r_bk^2
+//   dL/dw_k = 2/(B K) sum_b r_bk x_bk,  dL/dv_jk = 2/(B K) sum_b x_bj r_bk.
+// K = 19 gives the fused update kernels a vector body and a tail, for a
+// vector and a matrix param. For each optimizer (defaults and other
+// hyperparameters), each schedule and with weight decay, 8 train_steps on
+// fresh random batches (epochs 0,0,1,1,2,2,3,3, so step_decay boundaries
+// are crossed) are compared after every step with a float64 trajectory
+// computed from the formulas (reference/Optimizer.cpp): both params, every
+// optimizer state tensor, and the loss.
 //
-// Tolerance: |compiled - ref| <= 2e-5 * max(1, |ref|). Each step is a few
+// Tolerance: |compiled - ref| <= 1e-5 * max(1, |ref|). Each step is a few
 // float32 operations per element (relative error ~1e-7 each); over 8 steps
-// the float32 trajectory drifts from the float64 one by ~1e-6, while a
-// wrong formula (a missing bias correction, a wrong decay exponent, a
-// schedule applied to the wrong epoch) moves w by ~lr.
-//
+// the float32 trajectory drifts from the float64 one by ~1e-6 (measured:
+// every case passes at 1e-6), while a wrong formula (a missing bias
+// correction, a wrong decay exponent, a schedule applied to the wrong
+// epoch) moves w by ~lr.
 //===----------------------------------------------------------------------===//
 
 #include "TestUtil.h"
@@ -27,9 +29,9 @@ using namespace kiln::e2e;
 
 namespace {
 
-constexpr double kTrajectoryTol = 2e-5;
+constexpr double kTrajectoryTol = 1e-5;
 constexpr int kSteps = 8;
-constexpr int64_t kBatch = 2;
+constexpr int64_t kBatch = 2, K = 19;
 
 struct OptimizerCase {
   const char *name; // also the model's name
@@ -43,40 +45,55 @@ std::ostream &operator<<(std::ostream &os, const OptimizerCase &c) {
 }
 
 std::string specFor(const OptimizerCase &c) {
-  return std::string("model ") + c.name +
-         "\n"
-         "input x: [3]\n"
-         "target y: real(3)\n"
-         "param w: [3] = uniform(-1, 1)\n"
-         "loss mse(x * w, y)\n"
-         "train {\n"
-         "  optimizer = " +
+  std::string k = std::to_string(K);
+  return std::string("model ") + c.name + "\ninput x: [" + k +
+         "]\ntarget y: real(" + k + ")\nparam w: [" + k +
+         "] = uniform(-1, 1)\nparam v: [" + k + ", " + k +
+         "]\nloss mse(x * w + x @ v, y)\ntrain {\n  optimizer = " +
          c.optimizer + "\n  schedule = " + c.schedule +
          "\n  weight_decay = " + std::to_string(c.weightDecay) +
          "\n  batch_size = " + std::to_string(kBatch) + "\n}\n";
 }
 
-std::vector<double> closedFormGradient(const std::vector<double> &w,
-                                       const std::vector<double> &x,
-                                       const std::vector<double> &y) {
-  std::vector<double> g(3, 0.0);
+/// The params by name, in float64.
+struct Params {
+  std::vector<double> w, v;
+};
+
+/// The residuals r = x * w + x @ v - y of a batch, [B, K].
+std::vector<double> residuals(const Params &p, const std::vector<double> &x,
+                              const std::vector<double> &y) {
+  std::vector<double> r(kBatch * K);
   for (int64_t b = 0; b < kBatch; ++b)
-    for (int k = 0; k < 3; ++k)
-      g[k] += 2.0 / (3 * kBatch) * (x[b * 3 + k] * w[k] - y[b * 3 + k]) *
-              x[b * 3 + k];
-  return g;
+    for (int64_t k = 0; k < K; ++k) {
+      double pred = x[b * K + k] * p.w[k];
+      for (int64_t j = 0; j < K; ++j)
+        pred += x[b * K + j] * p.v[j * K + k];
+      r[b * K + k] = pred - y[b * K + k];
+    }
+  return r;
 }
 
-double closedFormLoss(const std::vector<double> &w,
-                      const std::vector<double> &x,
+double closedFormLoss(const Params &p, const std::vector<double> &x,
                       const std::vector<double> &y) {
   double l = 0;
-  for (int64_t b = 0; b < kBatch; ++b)
-    for (int k = 0; k < 3; ++k) {
-      double d = x[b * 3 + k] * w[k] - y[b * 3 + k];
-      l += d * d / (3 * kBatch);
-    }
+  for (double r : residuals(p, x, y))
+    l += r * r / (kBatch * K);
   return l;
+}
+
+Params closedFormGradient(const Params &p, const std::vector<double> &x,
+                          const std::vector<double> &y) {
+  std::vector<double> r = residuals(p, x, y);
+  Params g{std::vector<double>(K, 0.0), std::vector<double>(K * K, 0.0)};
+  const double c = 2.0 / (kBatch * K);
+  for (int64_t b = 0; b < kBatch; ++b)
+    for (int64_t k = 0; k < K; ++k) {
+      g.w[k] += c * r[b * K + k] * x[b * K + k];
+      for (int64_t j = 0; j < K; ++j)
+        g.v[j * K + k] += c * x[b * K + j] * r[b * K + k];
+    }
+  return g;
 }
 
 class Trajectory : public ::testing::TestWithParam<OptimizerCase> {};
@@ -85,10 +102,15 @@ TEST_P(Trajectory, EveryStepMatchesTheFormulas) {
   const CompiledModel &cm = CompiledModel::fromText(specFor(GetParam()));
   const Training &training = cm.model().training;
   State state = cm.initState(5);
-  std::vector<double> w = cm.read(state, "w");
-  RefOptimizer opt(training, w.size());
-  for (const auto &[suffix, values] : opt.stateTensors())
-    EXPECT_EQ(cm.tensor("w." + suffix).role, KILN_ROLE_OPTIMIZER) << suffix;
+  Params p{cm.read(state, "w"), cm.read(state, "v")};
+  RefOptimizer optW(training, p.w.size()), optV(training, p.v.size());
+  const std::pair<const char *, RefOptimizer *> opts[] = {{"w", &optW},
+                                                          {"v", &optV}};
+  for (const auto &[param, opt] : opts)
+    for (const auto &[suffix, values] : opt->stateTensors())
+      EXPECT_EQ(cm.tensor(std::string(param) + "." + suffix).role,
+                KILN_ROLE_OPTIMIZER)
+          << param << "." << suffix;
 
   std::mt19937_64 rng(77);
   for (int64_t step = 1; step <= kSteps; ++step) {
@@ -96,19 +118,26 @@ TEST_P(Trajectory, EveryStepMatchesTheFormulas) {
     SCOPED_TRACE("step " + std::to_string(step) + ", epoch " +
                  std::to_string(epoch) + ", lr " +
                  std::to_string(scheduledLR(training, epoch)));
-    std::vector<double> x = uniformVector(rng, kBatch * 3, -1.5, 1.5);
-    std::vector<double> y = uniformVector(rng, kBatch * 3, -1, 1);
+    std::vector<double> x = uniformVector(rng, kBatch * K, -1.5, 1.5);
+    std::vector<double> y = uniformVector(rng, kBatch * K, -1, 1);
     float loss = cm.trainStep(state, toFloat(x), toFloat(y), step, epoch,
                               /*seed=*/0);
-    double refLoss = closedFormLoss(w, x, y);
+    double refLoss = closedFormLoss(p, x, y);
     EXPECT_NEAR(loss, refLoss, kTrajectoryTol * std::max(1.0, refLoss));
-    opt.update(w, closedFormGradient(w, x, y), step, epoch);
-    EXPECT_TRUE(allClose(toFloat(cm.read(state, "w")), w, kTrajectoryTol))
+    Params g = closedFormGradient(p, x, y);
+    optW.update(p.w, g.w, step, epoch);
+    optV.update(p.v, g.v, step, epoch);
+    EXPECT_TRUE(allClose(toFloat(cm.read(state, "w")), p.w, kTrajectoryTol))
         << "w";
-    for (const auto &[suffix, values] : opt.stateTensors())
-      EXPECT_TRUE(allClose(toFloat(cm.read(state, "w." + suffix)), *values,
-                           kTrajectoryTol))
-          << "w." << suffix;
+    EXPECT_TRUE(allClose(toFloat(cm.read(state, "v")), p.v, kTrajectoryTol))
+        << "v";
+    for (const auto &[param, opt] : opts)
+      for (const auto &[suffix, values] : opt->stateTensors()) {
+        std::string name = std::string(param) + "." + suffix;
+        EXPECT_TRUE(allClose(toFloat(cm.read(state, name)), *values,
+                             kTrajectoryTol))
+            << name;
+      }
   }
 }
 
@@ -146,24 +175,35 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 // Adam's bias correction at t = 1: m_hat = g and v_hat = g^2, so every
-// element with a nonzero gradient moves by lr exactly (up to eps / |g|).
+// element with a nonzero gradient moves by lr |g| / (|g| + eps), i.e. lr up
+// to eps / |g|.
 TEST(Adam, BiasCorrectionMakesTheFirstStepLr) {
-  const double lr = 0.1;
+  const double lr = 0.1, eps = 1e-8;
   const CompiledModel &cm = CompiledModel::fromText(
       specFor({"adam_first_step", "adam(lr = 0.1)"}));
   State state = cm.initState(9);
-  std::vector<double> w0 = cm.read(state, "w");
-  std::vector<double> x = {0.5, -1.0, 1.5, 1.0, 0.25, -0.75};
-  std::vector<double> y = {0.3, 0.1, -0.2, -0.4, 0.9, 0.0};
-  std::vector<double> g = closedFormGradient(w0, x, y);
+  Params p0{cm.read(state, "w"), cm.read(state, "v")};
+  std::mt19937_64 rng(8);
+  std::vector<double> x = uniformVector(rng, kBatch * K, -1.5, 1.5);
+  std::vector<double> y = uniformVector(rng, kBatch * K, -1, 1);
+  Params g = closedFormGradient(p0, x, y);
   cm.trainStep(state, toFloat(x), toFloat(y), /*step=*/1, /*epoch=*/0, 0);
-  std::vector<double> w1 = cm.read(state, "w");
-  for (int k = 0; k < 3; ++k) {
-    ASSERT_GT(std::fabs(g[k]), 1e-3) << "pick inputs with a gradient";
-    // Against the float32 rounding of w - lr (|w| <= 1: ulp 1.2e-7).
-    EXPECT_NEAR(std::fabs(w1[k] - w0[k]), lr, 1e-6) << "element " << k;
-    EXPECT_EQ(w1[k] < w0[k], g[k] > 0) << "element " << k << " moves downhill";
-  }
+  Params p1{cm.read(state, "w"), cm.read(state, "v")};
+  auto check = [&](const char *name, const std::vector<double> &w0,
+                   const std::vector<double> &w1,
+                   const std::vector<double> &grad) {
+    for (size_t i = 0; i < w0.size(); ++i) {
+      ASSERT_GT(std::fabs(grad[i]), 1e-6) << "pick inputs with a gradient";
+      double expected = lr * std::fabs(grad[i]) / (std::fabs(grad[i]) + eps);
+      // Against the float32 rounding of w - lr (|w| <= 1: ulp 1.2e-7).
+      EXPECT_NEAR(std::fabs(w1[i] - w0[i]), expected, 1e-6)
+          << name << "[" << i << "]";
+      EXPECT_EQ(w1[i] < w0[i], grad[i] > 0)
+          << name << "[" << i << "] moves downhill";
+    }
+  };
+  check("w", p0.w, p1.w, g.w);
+  check("v", p0.v, p1.v, g.v);
 }
 
 } // namespace
