@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Checks.h"
 #include "TestUtil.h"
 
 #include <cstdio>
@@ -197,7 +198,7 @@ TEST(Cli, InitThenPredictMatchesTheReference) {
       probs.push_back(std::stof(f[k + 1]));
   }
   // 9 significant digits are printed, so the forward tolerance applies.
-  EXPECT_TRUE(allClose(probs, ref, 1e-4));
+  EXPECT_TRUE(allClose(probs, ref, kForwardTol));
 }
 
 TEST(Cli, EvalPrintsTheReferenceLossAndAccuracy) {
@@ -240,7 +241,8 @@ TEST(Cli, EvalPrintsTheReferenceLossAndAccuracy) {
       << r.out;
   // Printed with 4 decimals: half a unit of the last digit, plus the
   // forward tolerance.
-  EXPECT_NEAR(gotLoss, loss, 5e-5 + 1e-4 * std::max(1.0, loss)) << r.out;
+  EXPECT_NEAR(gotLoss, loss, 5e-5 + kForwardTol * std::max(1.0, loss))
+      << r.out;
   EXPECT_NEAR(gotAccuracy, accuracy, 5e-5) << r.out;
 }
 

@@ -34,6 +34,7 @@ inline std::vector<SpecCase> opFamilySpecs() {
       {"act_sigmoid.kiln"},    {"act_tanh.kiln"},
       {"act_gelu.kiln"},       {"act_gelu_approx.kiln"},
       {"act_softplus.kiln"},   {"act_swish.kiln"},
+      {"act_unfused.kiln"},    {"wide.kiln"},
       {"softmax.kiln"},        {"dropout.kiln"},
       {"batchnorm.kiln"},      {"layernorm.kiln"},
       {"loss_ce.kiln"},        {"loss_ce_smooth.kiln"},

@@ -49,9 +49,21 @@ std::string kiln::e2e::buildExecutable(const std::string &specPath) {
 
 const CompiledModel &CompiledModel::get(const std::string &path) {
   static std::map<std::string, std::unique_ptr<CompiledModel>> cache;
+  // A spec that failed to compile fails every test that uses it with the
+  // same message, without compiling it again.
+  static std::map<std::string, std::string> failures;
   std::unique_ptr<CompiledModel> &slot = cache[path];
-  if (!slot)
+  if (slot)
+    return *slot;
+  auto failure = failures.find(path);
+  if (failure != failures.end())
+    throw std::runtime_error(failure->second);
+  try {
     slot.reset(new CompiledModel(path));
+  } catch (const std::exception &e) {
+    failures[path] = e.what();
+    throw;
+  }
   return *slot;
 }
 

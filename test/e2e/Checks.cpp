@@ -1,0 +1,188 @@
+//===- Checks.cpp - Compiled model vs float64 reference checks ------------===//
+//
+// Gradient tolerance: |g - g_fd| <= 2e-4 * max(1e-2, |g_fd|) + 2e-6.
+//  - g_fd: float64 with h = 1e-6 has truncation error ~h^2 |f'''| (~1e-12)
+//    and rounding error ~1e-16 / h (~1e-10): exact for our purpose.
+//  - g: the compiled forward and backward run in float32 (relative error a
+//    few 1e-7 per op), and reading g back as w_before - w_after costs the
+//    rounding of w - g, half an ulp of |w| <= ~2, i.e. <= 1.2e-7 absolute.
+//  Measured: every spec and shape passes at 1e-5 relative + 1e-7 absolute.
+//  The bound leaves a factor of ~20 on both terms for the generated code's
+//  math approximations, while a wrong derivative rule is off by O(|g|).
+// Inputs are redrawn until no relu/leaky_relu/abs/mae/huber argument lies
+// within 1e-3 of its kink, where neither side's number is meaningful.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Checks.h"
+#include "TestUtil.h"
+
+#include <algorithm>
+#include <numeric>
+
+using namespace kiln;
+using namespace kiln::e2e;
+
+namespace {
+
+constexpr double kFDStep = 1e-6;
+constexpr double kRelTol = 2e-4, kAbsTol = 2e-6;
+constexpr double kKinkMargin = 1e-3;
+/// Tensors with more elements are checked on a random sample this large.
+constexpr size_t kMaxCheckedElements = 48;
+/// train_step's step and seed: any values; the reference uses the same.
+constexpr int64_t kStep = 3, kSeed = 11;
+
+/// The elements of a tensor to check: all of a small one, a fixed random
+/// sample of a big one.
+std::vector<size_t> elementsToCheck(size_t numel, std::mt19937_64 &rng) {
+  std::vector<size_t> idx(numel);
+  std::iota(idx.begin(), idx.end(), 0);
+  if (numel > kMaxCheckedElements) {
+    std::shuffle(idx.begin(), idx.end(), rng);
+    idx.resize(kMaxCheckedElements);
+    std::sort(idx.begin(), idx.end());
+  }
+  return idx;
+}
+
+} // namespace
+
+void kiln::e2e::checkDescriptor(const CompiledModel &cm) {
+  const kiln_model &abi = cm.abi();
+  const Reference &ref = cm.reference();
+  EXPECT_EQ(abi.name, cm.model().name);
+  EXPECT_EQ(abi.batch_size, ref.batchSize());
+  EXPECT_EQ(abi.input_dim, ref.inputDim());
+  EXPECT_EQ(abi.target_dim, ref.targetDim());
+  EXPECT_EQ(abi.output_dim, ref.outputDim());
+  EXPECT_EQ(abi.target_kind, (int32_t)cm.model().target.kind);
+  for (const StateTensor &st : cm.model().states) {
+    const kiln_tensor_info &ti = cm.tensor(st.name);
+    EXPECT_EQ(std::vector<int64_t>(ti.shape, ti.shape + ti.rank), st.shape)
+        << st.name;
+    EXPECT_EQ(ti.role, (int32_t)st.role) << st.name;
+  }
+}
+
+void kiln::e2e::checkForward(const CompiledModel &cm, double xLow,
+                             double xHigh) {
+  const Reference &ref = cm.reference();
+  std::mt19937_64 rng(1234);
+  for (int trial = 0; trial < 3; ++trial) {
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    State state = cm.randomState(100 + trial);
+    std::vector<double> x =
+        uniformVector(rng, ref.batchSize() * ref.inputDim(), xLow, xHigh);
+    std::vector<double> y = randomTargets(cm.model(), rng, ref.batchSize());
+    RefResult r = ref.run(cm.toRef(state), x, y, Mode::Inference);
+
+    std::vector<float> loss, out;
+    cm.evalStep(state, toFloat(x), toFloat(y), loss, out);
+    EXPECT_TRUE(allClose(loss, r.sampleLoss, kForwardTol)) << "eval_step loss";
+    EXPECT_TRUE(allClose(out, r.output, kForwardTol)) << "eval_step output";
+    EXPECT_TRUE(allClose(cm.predict(state, toFloat(x)), r.output, kForwardTol))
+        << "predict";
+  }
+}
+
+void kiln::e2e::checkContextPredict(const CompiledModel &cm, double xLow,
+                                    double xHigh) {
+  const Reference &ref = cm.reference();
+  State state = cm.randomState(7);
+  std::string weights = makeScratchDir("ctx") + "/w.safetensors";
+  cm.saveCheckpoint(state, weights);
+
+  kiln_ctx *ctx = nullptr;
+  kiln_error err;
+  ASSERT_EQ(kiln_ctx_create(&cm.abi(), &ctx, &err), KILN_OK) << err.message;
+  ASSERT_EQ(kiln_ctx_load(ctx, weights.c_str()), KILN_OK)
+      << kiln_ctx_last_error(ctx);
+  std::mt19937_64 rng(99);
+  int64_t rows = 2 * ref.batchSize() + ref.batchSize() / 2 + 1;
+  std::vector<double> x = uniformVector(rng, rows * ref.inputDim(), xLow, xHigh);
+  std::vector<float> out(rows * ref.outputDim());
+  kiln_status st = kiln_ctx_predict(ctx, toFloat(x).data(), rows, out.data());
+  EXPECT_EQ(st, KILN_OK) << kiln_ctx_last_error(ctx);
+  kiln_ctx_destroy(ctx);
+  EXPECT_TRUE(allClose(out, ref.predictRows(cm.toRef(state), x, rows),
+                       kForwardTol));
+}
+
+void kiln::e2e::checkGradients(const CompiledModel &cm, double xLow,
+                               double xHigh) {
+  const Model &model = cm.model();
+  const Reference &ref = cm.reference();
+  ASSERT_EQ(model.training.optimizer.kind, OptimizerKind::SGD);
+  ASSERT_EQ(model.training.optimizer.lr, 1.0);
+  ASSERT_EQ(model.training.weightDecay, 0.0);
+  ASSERT_EQ(model.training.schedule.kind, ScheduleKind::Constant);
+
+  // Weights and a batch that keep every kink at a distance.
+  std::mt19937_64 rng(4321);
+  State before;
+  std::vector<double> x, y;
+  RefResult r;
+  for (int attempt = 0;; ++attempt) {
+    ASSERT_LT(attempt, 50) << "no inputs away from the kinks";
+    before = cm.randomState(500 + attempt);
+    x = uniformVector(rng, ref.batchSize() * ref.inputDim(), xLow, xHigh);
+    y = randomTargets(model, rng, ref.batchSize());
+    r = ref.run(cm.toRef(before), x, y, Mode::Training, kSeed, kStep);
+    if (r.kinkDistance > kKinkMargin)
+      break;
+  }
+
+  State after = before;
+  float loss = cm.trainStep(after, toFloat(x), toFloat(y), kStep, 0, kSeed);
+  EXPECT_NEAR(loss, r.meanLoss,
+              kForwardTol * std::max(1.0, std::fabs(r.meanLoss)))
+      << "train_step's loss (training mode, before the update)";
+
+  RefStates states = cm.toRef(before);
+  auto lossAt = [&](RefStates &s) {
+    return ref.run(s, x, y, Mode::Training, kSeed, kStep).meanLoss;
+  };
+  for (size_t t = 0; t < model.states.size(); ++t) {
+    const StateTensor &st = model.states[t];
+    if (st.role != StateRole::Parameter)
+      continue;
+    std::vector<double> w0 = cm.read(before, st.name);
+    std::vector<double> w1 = cm.read(after, st.name);
+    int bad = 0;
+    for (size_t i : elementsToCheck(w0.size(), rng)) {
+      double saved = states[t][i];
+      states[t][i] = saved + kFDStep;
+      double up = lossAt(states);
+      states[t][i] = saved - kFDStep;
+      double down = lossAt(states);
+      states[t][i] = saved;
+      double fd = (up - down) / (2 * kFDStep), g = w0[i] - w1[i];
+      double tol = kRelTol * std::max(1e-2, std::fabs(fd)) + kAbsTol;
+      if (std::fabs(g - fd) > tol && bad++ < 6)
+        ADD_FAILURE() << st.name << "[" << i << "]: compiled gradient " << g
+                      << ", finite difference " << fd << " (error "
+                      << std::fabs(g - fd) << " > " << tol << ")";
+    }
+    EXPECT_EQ(bad, 0) << bad << " elements of " << st.name << " disagree";
+  }
+
+  // Batch norm's running statistics move towards the batch's: mean and
+  // unbiased variance, with PyTorch's momentum convention.
+  for (const BatchStats &stats : r.batchStats) {
+    const Node &n = model.nodes[stats.node];
+    const std::string &meanName = model.states[n.states[2]].name;
+    const std::string &varName = model.states[n.states[3]].name;
+    std::vector<double> m0 = cm.read(before, meanName);
+    std::vector<double> v0 = cm.read(before, varName);
+    std::vector<double> m1(m0.size()), v1(v0.size());
+    for (size_t j = 0; j < m0.size(); ++j) {
+      m1[j] = (1 - n.momentum) * m0[j] + n.momentum * stats.mean[j];
+      v1[j] = (1 - n.momentum) * v0[j] + n.momentum * stats.unbiasedVar[j];
+    }
+    EXPECT_TRUE(allClose(toFloat(cm.read(after, meanName)), m1, 1e-5))
+        << meanName;
+    EXPECT_TRUE(allClose(toFloat(cm.read(after, varName)), v1, 1e-5))
+        << varName;
+  }
+}
