@@ -104,8 +104,10 @@ typedef void (*kiln_predict_fn)(const float *pstate, uint8_t *workspace,
                                 const float *x, float *output);
 
 /* Optional: derives the prediction state (e.g. batch norm folded into the
- * preceding dense layer) once, after weights are loaded. */
-typedef void (*kiln_prepare_fn)(const float *state, float *pstate);
+ * preceding dense layer) once, after weights are loaded. The prediction
+ * state starts with a copy of the state; the derived tensors follow. */
+typedef void (*kiln_prepare_fn)(const float *state, uint8_t *workspace,
+                                float *pstate);
 
 typedef struct kiln_model {
   int32_t abi_version; /* KILN_ABI_VERSION */

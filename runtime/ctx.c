@@ -58,7 +58,7 @@ static kiln_status finish(kiln_ctx *ctx, kiln_status st) {
 /* Weights changed: derive the prediction state once, not per call. */
 static void prepare(kiln_ctx *ctx) {
   if (ctx->m->prepare)
-    ctx->m->prepare(ctx->state, ctx->pstate);
+    ctx->m->prepare(ctx->state, ctx->workspace, ctx->pstate);
   ctx->ready = 1;
 }
 

@@ -526,7 +526,7 @@ static int cmd_predict(cli *c, int argc, char **argv) {
       (st = kiln_safetensors_load(m, b.state, weights, &e)))
     goto done;
   if (m->prepare)
-    m->prepare(b.state, b.pstate);
+    m->prepare(b.state, b.workspace, b.pstate);
   if (!(pred = malloc((size_t)(d.rows * m->output_dim + 1) * sizeof *pred))) {
     st = kiln_fail(&e, KILN_ERR_MEMORY, "out of memory");
     goto done;

@@ -66,8 +66,14 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
   if (!stateSizeAttr)
     return module.emitError("the state layout has not been assigned");
   stateSize = stateSizeAttr.getInt();
+  if (auto size = module->getAttrOfType<IntegerAttr>("kiln.predict_state_size"))
+    predictStateSize = size.getInt();
   tensors.clear();
   for (auto state : module.getOps<nn::StateOp>()) {
+    // The table describes the state; prepared tensors live only in the
+    // prediction state, which @prepare fills.
+    if (state.getRole() == nn::StateRole::prepared)
+      continue;
     TensorInfo t;
     t.name = state.getSymName().str();
     t.role = roleOf(state.getRole());

@@ -22,13 +22,24 @@ struct AssignStateLayoutPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     Builder b(module.getContext());
+    // The state first; the prepared tensors after it, in the prediction
+    // state, which starts with a copy of the state.
     int64_t offset = 0;
-    for (auto state : module.getOps<nn::StateOp>()) {
-      state.setOffsetAttr(b.getI64IntegerAttr(offset));
-      int64_t size = state.getTensorType().getNumElements();
-      offset += llvm::alignTo(size, kAlignFloats);
-    }
+    auto place = [&](bool prepared) {
+      for (auto state : module.getOps<nn::StateOp>()) {
+        if ((state.getRole() == nn::StateRole::prepared) != prepared)
+          continue;
+        state.setOffsetAttr(b.getI64IntegerAttr(offset));
+        int64_t size = state.getTensorType().getNumElements();
+        offset += llvm::alignTo(size, kAlignFloats);
+      }
+    };
+    place(false);
     module->setAttr("kiln.state_size", b.getI64IntegerAttr(offset));
+    int64_t stateSize = offset;
+    place(true);
+    if (offset > stateSize)
+      module->setAttr("kiln.predict_state_size", b.getI64IntegerAttr(offset));
   }
 };
 

@@ -29,13 +29,14 @@ MemRefType bufferType(Type tensorType) {
 
 class FunctionRewriter {
 public:
-  FunctionRewriter(func::FuncOp func, Value state, OpBuilder &b)
-      : func(func), state(state), b(b) {}
+  FunctionRewriter(func::FuncOp func, OpBuilder &b) : func(func), b(b) {}
 
-  /// The view of a state tensor in the state buffer, made once per
-  /// function so that its loads and stores name the same buffer.
-  Value view(nn::StateOp s, Location loc) {
-    auto it = views.find(s);
+  /// The view of a state tensor in `state` (a buffer argument), made once
+  /// per function and buffer so that its loads and stores name the same
+  /// memory.
+  Value view(nn::StateOp s, Value state, Location loc) {
+    auto key = std::make_pair(s.getOperation(), state);
+    auto it = views.find(key);
     if (it != views.end())
       return it->second;
     OpBuilder::InsertionGuard guard(b);
@@ -50,15 +51,14 @@ public:
         MemRefType::get(type.getShape(), type.getElementType(), layout);
     Value v = b.create<memref::ReinterpretCastOp>(
         loc, viewType, state, offset, type.getShape(), strides);
-    views[s] = v;
+    views[key] = v;
     return v;
   }
 
 private:
   func::FuncOp func;
-  Value state;
   OpBuilder &b;
-  llvm::DenseMap<Operation *, Value> views;
+  llvm::DenseMap<std::pair<Operation *, Value>, Value> views;
 };
 
 struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
@@ -73,14 +73,32 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
     if (failed(config))
       return signalPassFailure();
     SymbolTable symbols(module);
-    auto stateType = MemRefType::get({std::max<int64_t>(stateSize.getInt(), 1)},
-                                     Float32Type::get(module.getContext()));
-    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>()))
-      if (failed(rewrite(func, stateType, config->name, symbols)))
+    auto buffer = [&](int64_t floats) {
+      return MemRefType::get({std::max<int64_t>(floats, 1)},
+                             Float32Type::get(module.getContext()));
+    };
+    MemRefType stateType = buffer(stateSize.getInt());
+    // With a @prepare, predict reads the prediction state, which @prepare
+    // writes from the state.
+    MemRefType predictStateType = stateType;
+    bool prepared = module.lookupSymbol<func::FuncOp>("prepare");
+    if (auto size =
+            module->getAttrOfType<IntegerAttr>("kiln.predict_state_size"))
+      predictStateType = buffer(size.getInt());
+    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      SmallVector<MemRefType> buffers = {stateType};
+      if (func.getSymName() == "prepare")
+        buffers.push_back(predictStateType);
+      else if (func.getSymName() == "predict" && prepared)
+        buffers = {predictStateType};
+      if (failed(rewrite(func, buffers, config->name, symbols)))
         return signalPassFailure();
+    }
   }
 
-  LogicalResult rewrite(func::FuncOp func, MemRefType stateType,
+  /// `buffers` are the state buffers the function takes first: loads read
+  /// the first, stores write the last.
+  LogicalResult rewrite(func::FuncOp func, ArrayRef<MemRefType> buffers,
                         StringRef model, SymbolTable &symbols) {
     if (func.isExternal())
       return success();
@@ -88,17 +106,21 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
     Block &entry = func.getBody().front();
     Location loc = func.getLoc();
 
-    // New arguments: the state first, inputs in place, outputs at the end.
+    // New arguments: the state buffers first, inputs in place, outputs at
+    // the end.
     FunctionType oldType = func.getFunctionType();
-    SmallVector<Type> inputs = {stateType};
+    SmallVector<Type> inputs(buffers.begin(), buffers.end());
     for (Type t : oldType.getInputs())
       inputs.push_back(isa<RankedTensorType>(t) ? bufferType(t) : t);
     for (Type t : oldType.getResults())
       inputs.push_back(bufferType(t));
-    Value state = entry.insertArgument(0u, stateType, loc);
+    for (auto [i, type] : llvm::enumerate(buffers))
+      entry.insertArgument(static_cast<unsigned>(i), type, loc);
+    Value source = entry.getArgument(0);
+    Value destination = entry.getArgument(buffers.size() - 1);
 
     b.setInsertionPointToStart(&entry);
-    for (BlockArgument arg : entry.getArguments().drop_front()) {
+    for (BlockArgument arg : entry.getArguments().drop_front(buffers.size())) {
       if (!isa<RankedTensorType>(arg.getType()))
         continue;
       arg.setType(bufferType(arg.getType()));
@@ -107,7 +129,7 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
       arg.replaceAllUsesExcept(tensor, tensor);
     }
 
-    FunctionRewriter views(func, state, b);
+    FunctionRewriter views(func, b);
     WalkResult walk = func.walk([&](Operation *op) -> WalkResult {
       if (auto load = dyn_cast<nn::LoadOp>(op)) {
         auto s = symbols.lookup<nn::StateOp>(load.getState());
@@ -115,7 +137,8 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
           return load.emitOpError("reads a state without a layout");
         b.setInsertionPoint(load);
         auto tensor = b.create<bufferization::ToTensorOp>(
-            load.getLoc(), views.view(s, load.getLoc()), /*restrict=*/true,
+            load.getLoc(), views.view(s, source, load.getLoc()),
+            /*restrict=*/true,
             /*writable=*/false);
         load.replaceAllUsesWith(tensor.getResult());
         load.erase();
@@ -126,7 +149,7 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
         b.setInsertionPoint(store);
         b.create<bufferization::MaterializeInDestinationOp>(
             store.getLoc(), TypeRange(), store.getValue(),
-            views.view(s, store.getLoc()), /*restrict=*/true,
+            views.view(s, destination, store.getLoc()), /*restrict=*/true,
             /*writable=*/true);
         store.erase();
       }

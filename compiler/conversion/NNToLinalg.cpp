@@ -414,6 +414,43 @@ struct SumToLowering : OpRewritePattern<nn::SumToOp> {
   }
 };
 
+/// Through a rank-1 view: collapse to one dimension, expand to the result.
+struct ReshapeLowering : OpRewritePattern<nn::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto in = cast<RankedTensorType>(op.getInput().getType());
+    auto out = cast<RankedTensorType>(op.getType());
+    auto all = [](int64_t rank) {
+      ReassociationIndices group;
+      for (int64_t i = 0; i < rank; ++i)
+        group.push_back(i);
+      return SmallVector<ReassociationIndices>(rank > 0 ? 1 : 0, group);
+    };
+    Value flat = op.getInput();
+    auto flatType =
+        RankedTensorType::get({in.getNumElements()}, in.getElementType());
+    if (in.getRank() != 1)
+      flat = in.getRank() == 0
+                 ? rewriter.create<tensor::ExpandShapeOp>(
+                       loc, flatType, flat, ArrayRef<ReassociationIndices>{})
+                       .getResult()
+                 : rewriter.create<tensor::CollapseShapeOp>(loc, flat,
+                                                            all(in.getRank()))
+                       .getResult();
+    Value result = flat;
+    if (out.getRank() == 0)
+      result = rewriter.create<tensor::CollapseShapeOp>(
+          loc, out, flat, ArrayRef<ReassociationIndices>{});
+    else if (out.getRank() != 1)
+      result = rewriter.create<tensor::ExpandShapeOp>(loc, out, flat,
+                                                      all(out.getRank()));
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct BroadcastToLowering : OpRewritePattern<nn::BroadcastToOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::BroadcastToOp op,
@@ -434,7 +471,7 @@ void kiln::populateNNToLinalgCorePatterns(RewritePatternSet &patterns) {
   patterns.add<DenseLowering, MatMulLowering, ElementwiseLowering,
                FusedElementwiseLowering, SoftmaxLowering, SoftmaxGradLowering,
                DropoutLowering, MeanLowering, SumToLowering,
-               BroadcastToLowering>(patterns.getContext());
+               ReshapeLowering, BroadcastToLowering>(patterns.getContext());
 }
 
 namespace {

@@ -411,3 +411,13 @@ LogicalResult BroadcastToOp::buildVJP(OpBuilder &builder,
         Grad{builder, getLoc()}.sumTo(resultGrads[0], getInput());
   return success();
 }
+
+LogicalResult ReshapeOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
+                                  ArrayRef<bool> needed,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  reset(*this, operandGrads);
+  if (resultGrads[0] && needed[0])
+    operandGrads[0] = builder.create<ReshapeOp>(getLoc(), getInput().getType(),
+                                                resultGrads[0]);
+  return success();
+}

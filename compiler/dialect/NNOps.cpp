@@ -361,3 +361,18 @@ template <typename OpT> static LogicalResult verifyNormGrad(OpT op) {
 
 LogicalResult BatchNormGradOp::verify() { return verifyNormGrad(*this); }
 LogicalResult LayerNormGradOp::verify() { return verifyNormGrad(*this); }
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getNumElements() == getType().getNumElements())
+    return success();
+  return emitOpError() << "cannot reshape " << formatShape(shapeOf(getInput()))
+                       << " to " << formatShape(shapeOf(getResult()));
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto dense = llvm::dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getType());
+  return {};
+}

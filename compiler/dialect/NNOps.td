@@ -30,6 +30,9 @@ def NN_StateOp : NN_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     name is the checkpoint name. `fan_in` and `fan_out` feed the Xavier and
     He initializers; `init_a` and `init_b` are normal's mean and std or
     uniform's bounds. `offset` (in floats) is set by the state layout pass.
+    A `prepared` tensor is derived from the others by `@prepare` (e.g. a
+    dense layer with batch norm folded in) and lives in the prediction
+    state only, after a copy of the state.
 
     ```mlir
     nn.state @l1.weight : tensor<128x64xf32> {role = #nn.role<param>,
@@ -328,6 +331,15 @@ def NN_SumToOp : NN_Op<"sum_to", [Pure, NN_Differentiable]> {
     The adjoint of broadcasting: sums over the leading dimensions that the
     result lacks and over the dimensions where the result has size 1.
   }];
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def NN_ReshapeOp : NN_Op<"reshape", [Pure, NN_Differentiable]> {
+  let summary = "The same elements in row-major order, in another shape";
   let arguments = (ins NN_Tensor:$input);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";

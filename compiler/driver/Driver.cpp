@@ -156,7 +156,15 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
         cleanup(pm);
       })))
     return failure();
-  if (stage <= Stage::Predict)
+  if (stage == Stage::Fused)
+    return success();
+  if (failed(run([&](OpPassManager &pm) {
+        if (options.fold)
+          pm.addPass(createFoldInference());
+        cleanup(pm);
+      })))
+    return failure();
+  if (stage == Stage::Predict)
     return success();
 
   FailureOr<ModelInfo> nnInfo = ModelInfo::fromNN(module);

@@ -97,4 +97,20 @@ def FuseOptimizer : Pass<"nn-fuse-optimizer", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FoldInference : Pass<"nn-fold-inference", "::mlir::ModuleOp"> {
+  let summary = "Folds batch norm into the dense layer before it, for predict";
+  let description = [{
+    In `@predict` (already in inference mode: no dropout, batch norm on
+    running statistics), a dense layer whose only user is a batch norm
+    becomes one dense layer with W' = W s and b' = (b - mean) s + beta,
+    s = gamma / sqrt(var + eps), keeping the norm's activation. W' and b'
+    are `prepared` states that a new `@prepare` function computes once from
+    the state, when weights are loaded, never per call; `@prepare` also
+    copies every other state that predict reads, so that predict reads the
+    prediction state alone.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES

@@ -64,6 +64,10 @@ cl::opt<bool> noFuseNorm(
     "no-fuse-norm",
     cl::desc("Normalize in one pass per step, activations apart"),
     cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+cl::opt<bool> noFold(
+    "no-fold",
+    cl::desc("Predict with batch norm as it is, not folded into dense layers"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 cl::opt<bool> noFuseOptimizer(
     "no-fuse-optimizer",
     cl::desc("Update parameters with one kernel per formula term"),
@@ -83,6 +87,7 @@ kiln::DriverOptions driverOptions() {
   options.fuseOptimizer = !noFuseOptimizer;
   options.fuseActivation = !noFuseActivation;
   options.fuseNorm = !noFuseNorm;
+  options.fold = !noFold;
   return options;
 }
 

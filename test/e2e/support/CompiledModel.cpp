@@ -177,6 +177,10 @@ void CompiledModel::saveCheckpoint(const State &state,
                              err.message);
 }
 
+void CompiledModel::poisonWorkspace(uint8_t byte) const {
+  std::fill(workspace.begin(), workspace.end(), byte);
+}
+
 float CompiledModel::trainStep(State &state, const std::vector<float> &x,
                                const std::vector<float> &y, int64_t step,
                                int64_t epoch, int64_t seed) const {
@@ -203,7 +207,7 @@ std::vector<float> CompiledModel::predict(const State &state,
   State prepared;
   if (descriptor->prepare) {
     prepared.assign(descriptor->predict_state_size, 0.0f);
-    descriptor->prepare(state.data(), prepared.data());
+    descriptor->prepare(state.data(), workspace.data(), prepared.data());
     pstate = prepared.data();
   }
   descriptor->predict(pstate, workspace.data(), x.data(), out.data());

@@ -13,11 +13,12 @@ func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i6
   return %m : tensor<f32>
 }
 
-// sigmoid: dx = activation_grad(x, dy), read at the input x.
+// sigmoid: dx = activation_grad(y, dy), read at the output y = sigmoid(x): its derivative is a function of y.
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[A:.*]] = nn.load @a
+// CHECK:         %[[Y:.*]] = nn.sigmoid %[[A]]
 // CHECK:         %[[DY:.*]] = nn.broadcast_to
-// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[A]], %[[DY]] {activation = #nn.act<sigmoid>} : tensor<4x3xf32>
+// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[Y]], %[[DY]] {activation = #nn.act<sigmoid>, from_output = true} : tensor<4x3xf32>
 // CHECK-NEXT:    return %{{.*}}, %[[DA]]
 
 // -----
@@ -30,11 +31,12 @@ func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i6
   return %m : tensor<f32>
 }
 
-// tanh: dx = activation_grad(x, dy), read at the input x.
+// tanh: dx = activation_grad(y, dy), read at the output y = tanh(x): its derivative is a function of y.
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[A:.*]] = nn.load @a
+// CHECK:         %[[Y:.*]] = nn.tanh %[[A]]
 // CHECK:         %[[DY:.*]] = nn.broadcast_to
-// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[A]], %[[DY]] {activation = #nn.act<tanh>} : tensor<4x3xf32>
+// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[Y]], %[[DY]] {activation = #nn.act<tanh>, from_output = true} : tensor<4x3xf32>
 // CHECK-NEXT:    return %{{.*}}, %[[DA]]
 
 // -----
@@ -47,11 +49,12 @@ func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i6
   return %m : tensor<f32>
 }
 
-// relu: dx = activation_grad(x, dy), read at the input x.
+// relu: dx = activation_grad(y, dy), read at the output y = relu(x): its derivative is a function of y.
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[A:.*]] = nn.load @a
+// CHECK:         %[[Y:.*]] = nn.relu %[[A]]
 // CHECK:         %[[DY:.*]] = nn.broadcast_to
-// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[A]], %[[DY]] {activation = #nn.act<relu>} : tensor<4x3xf32>
+// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[Y]], %[[DY]] {activation = #nn.act<relu>, from_output = true} : tensor<4x3xf32>
 // CHECK-NEXT:    return %{{.*}}, %[[DA]]
 
 // -----
@@ -67,8 +70,9 @@ func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i6
 // leaky_relu keeps its alpha: dx = activation_grad(x, dy), read at the input x.
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[A:.*]] = nn.load @a
+// CHECK:         %[[Y:.*]] = nn.leaky_relu %[[A]]
 // CHECK:         %[[DY:.*]] = nn.broadcast_to
-// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[A]], %[[DY]] {activation = #nn.act<leaky_relu, 2.000000e-01>} : tensor<4x3xf32>
+// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[Y]], %[[DY]] {activation = #nn.act<leaky_relu, 2.000000e-01>, from_output = true} : tensor<4x3xf32>
 // CHECK-NEXT:    return %{{.*}}, %[[DA]]
 
 // -----

@@ -50,8 +50,9 @@ func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i6
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[A:.*]] = nn.load @a
 // CHECK:         %[[E:.*]] = nn.exp %[[A]]
+// CHECK:         %[[T:.*]] = nn.tanh %[[A]]
 // CHECK:         %[[DY:.*]] = nn.broadcast_to
-// CHECK-NEXT:    %[[G1:.*]] = nn.activation_grad %[[A]], %[[DY]] {activation = #nn.act<tanh>}
+// CHECK-NEXT:    %[[G1:.*]] = nn.activation_grad %[[T]], %[[DY]] {activation = #nn.act<tanh>, from_output = true}
 // CHECK-NEXT:    %[[G2:.*]] = nn.mul %[[DY]], %[[E]]
 // CHECK-NEXT:    %[[DA:.*]] = nn.add %[[G1]], %[[G2]] : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<4x3xf32>
 // CHECK-NEXT:    return %{{.*}}, %[[DA]]
@@ -103,7 +104,7 @@ func.func @forward(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i6
 // CHECK:         %[[DO:.*]] = nn.cross_entropy_grad %[[O]], %[[Y]]
 // CHECK-NEXT:    %[[DR:.*]] = nn.matmul %[[DO]], %[[W2]] : (tensor<8x3xf32>, tensor<3x5xf32>) -> tensor<8x5xf32>
 // CHECK-NEXT:    %[[DW2:.*]] = nn.matmul %[[DO]], %[[R]] {transpose_lhs = true}
-// CHECK-NEXT:    %[[DH:.*]] = nn.activation_grad %[[H]], %[[DR]] {activation = #nn.act<relu>}
+// CHECK-NEXT:    %[[DH:.*]] = nn.activation_grad %[[R]], %[[DR]] {activation = #nn.act<relu>, from_output = true}
 // CHECK-NEXT:    %[[DW1:.*]] = nn.matmul %[[DH]], %[[X]] {transpose_lhs = true} : (tensor<8x5xf32>, tensor<8x4xf32>) -> tensor<5x4xf32>
 // CHECK-NEXT:    return %{{.*}}, %[[DW1]], %[[DW2]]
 

@@ -158,7 +158,8 @@ const kiln_model fake_classifier_model = {
 
 /*---- Classifier with prepare ---------------------------------------------*/
 
-static void prepared_prepare(const float *state, float *pstate) {
+static void prepared_prepare(const float *state, uint8_t *ws, float *pstate) {
+  (void)ws;
   memcpy(pstate, state, 16 * sizeof(float));
   pstate[16] = 1.0f;
 }
