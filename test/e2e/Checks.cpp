@@ -78,11 +78,15 @@ void kiln::e2e::checkForward(const CompiledModel &cm, double xLow,
     RefResult r = ref.run(cm.toRef(state), x, y, Mode::Inference);
 
     std::vector<float> loss, out;
+    const State copy = state;
+    cm.poisonWorkspace();
     cm.evalStep(state, toFloat(x), toFloat(y), loss, out);
     EXPECT_TRUE(allClose(loss, r.sampleLoss, kForwardTol)) << "eval_step loss";
     EXPECT_TRUE(allClose(out, r.output, kForwardTol)) << "eval_step output";
+    cm.poisonWorkspace();
     EXPECT_TRUE(allClose(cm.predict(state, toFloat(x)), r.output, kForwardTol))
         << "predict";
+    EXPECT_TRUE(state == copy) << "eval_step or predict wrote to the state";
   }
 }
 
@@ -134,10 +138,18 @@ void kiln::e2e::checkGradients(const CompiledModel &cm, double xLow,
   }
 
   State after = before;
+  cm.poisonWorkspace();
   float loss = cm.trainStep(after, toFloat(x), toFloat(y), kStep, 0, kSeed);
   EXPECT_NEAR(loss, r.meanLoss,
               kForwardTol * std::max(1.0, std::fabs(r.meanLoss)))
       << "train_step's loss (training mode, before the update)";
+  // The same step again, from the same state but another workspace content:
+  // bit for bit the same result (nothing depends on leftovers or timing).
+  State again = before;
+  cm.poisonWorkspace(0x00);
+  float loss2 = cm.trainStep(again, toFloat(x), toFloat(y), kStep, 0, kSeed);
+  EXPECT_EQ(loss2, loss) << "train_step is not deterministic";
+  EXPECT_TRUE(again == after) << "train_step is not deterministic";
 
   RefStates states = cm.toRef(before);
   auto lossAt = [&](RefStates &s) {

@@ -37,6 +37,7 @@ inline std::vector<SpecCase> opFamilySpecs() {
       {"act_unfused.kiln"},    {"wide.kiln"},
       {"softmax.kiln"},        {"dropout.kiln"},
       {"batchnorm.kiln"},      {"layernorm.kiln"},
+      {"norm_act.kiln"},
       {"loss_ce.kiln"},        {"loss_ce_smooth.kiln"},
       {"loss_bce.kiln"},       {"loss_bce_logits.kiln"},
       {"loss_mlbce.kiln"},     {"loss_mlbce_logits.kiln"},

@@ -65,6 +65,11 @@ public:
   State loadCheckpoint(const std::string &path) const;
   void saveCheckpoint(const State &state, const std::string &path) const;
 
+  /// Fills the workspace with `byte` (0xff: every float a NaN). The
+  /// compiled functions must not read what they did not write: the runtime
+  /// shares one workspace between train_step, eval_step and predict.
+  void poisonWorkspace(uint8_t byte = 0xff) const;
+
   /// The compiled functions on exactly batch_size rows.
   float trainStep(State &state, const std::vector<float> &x,
                   const std::vector<float> &y, int64_t step, int64_t epoch,
