@@ -156,6 +156,46 @@ static LogicalResult verifyBroadcast(Operation *op) {
   return checkShape(op, op->getResult(0), *shape, "a result");
 }
 
+/// Folds `lhs op rhs` of two splat constants, and `x op identity` (x + 0,
+/// x - 0, x * 1, x / 1) where x already has the result's type: the constant
+/// subgraphs that specs and the derivative rules leave (e.g. 1 * 1/n).
+template <typename OpT, typename Fn>
+static OpFoldResult foldBinary(OpT op, Attribute lhs, Attribute rhs, Fn fn,
+                               std::optional<float> rightIdentity,
+                               std::optional<float> leftIdentity) {
+  auto l = llvm::dyn_cast_if_present<SplatElementsAttr>(lhs);
+  auto r = llvm::dyn_cast_if_present<SplatElementsAttr>(rhs);
+  if (l && r)
+    return DenseElementsAttr::get(
+        op.getType(), fn(l.getSplatValue<float>(), r.getSplatValue<float>()));
+  if (r && rightIdentity && r.getSplatValue<float>() == *rightIdentity &&
+      op.getLhs().getType() == op.getType())
+    return op.getLhs();
+  if (l && leftIdentity && l.getSplatValue<float>() == *leftIdentity &&
+      op.getRhs().getType() == op.getType())
+    return op.getRhs();
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x + y; }, 0.0f, 0.0f);
+}
+OpFoldResult SubOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x - y; }, 0.0f,
+                    std::nullopt);
+}
+OpFoldResult MulOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x * y; }, 1.0f, 1.0f);
+}
+OpFoldResult DivOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getLhs(), a.getRhs(),
+                    [](float x, float y) { return x / y; }, 1.0f,
+                    std::nullopt);
+}
+
 LogicalResult AddOp::verify() { return verifyBroadcast(*this); }
 LogicalResult SubOp::verify() { return verifyBroadcast(*this); }
 LogicalResult MulOp::verify() { return verifyBroadcast(*this); }

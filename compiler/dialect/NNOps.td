@@ -144,6 +144,7 @@ class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def NN_AddOp : NN_BinaryOp<"add", [Commutative]> { let summary = "lhs + rhs"; }
