@@ -298,3 +298,30 @@ TEST(Cli, NanLossStopsTrainingAndKeepsTheCheckpoint) {
 }
 
 } // namespace
+
+namespace {
+
+// A spec that passes the frontend's checks either compiles or is refused
+// with a diagnostic at its place (`file:line:col: error: ...`, exit 1),
+// never with an internal error. Batch norm cannot normalize a batch of one
+// row in training (no variance): kiln must say so against the spec.
+TEST(KilnBuild, BatchNormOnOneRowPerBatchIsNoInternalError) {
+  std::string dir = makeScratchDir("bn1");
+  writeFile(dir + "/bn1.kiln", "model bn1\n"
+                               "input x: [3]\n"
+                               "target y: real\n"
+                               "loss mse(x -> batchnorm -> dense(1), y)\n"
+                               "train { batch_size = 1 }\n");
+  CommandResult r = runCommand({KILN_BIN, "build", "bn1.kiln", "-o", "bn1"},
+                               dir);
+  ASSERT_FALSE(r.signaled) << r.describe();
+  if (r.exitCode == 0)
+    return; // accepted: compiling it is the other valid answer
+  EXPECT_EQ(r.exitCode, 1) << r.describe();
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.rfind("bn1.kiln:", 0), 0u)
+      << "expected a diagnostic at the spec's line and column first:\n"
+      << r.err;
+}
+
+} // namespace

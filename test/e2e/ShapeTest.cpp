@@ -1,11 +1,11 @@
 //===- ShapeTest.cpp - Forward and gradients across batch and layer sizes -===//
 //
-// The matmul and elementwise kernels are tiled and vectorized (row tiles of
-// 6 or 8, column tiles of 16 or 32, vector tails, packed operands), so a
-// bug may show at one shape only. The same small network - dense, tanh,
-// dense, plus an explicit param through @ - is generated at batch and layer
-// sizes below, at and across tile boundaries, and each goes through the
-// forward and gradient checks of Checks.h.
+// The matmul, elementwise and normalization kernels are tiled and
+// vectorized (row tiles of 6 or 8, column tiles of 16 or 32, vector tails,
+// packed operands), so a bug may show at one shape only. The same small
+// network (see compile()) is generated at batch and layer sizes below, at
+// and across tile boundaries, and each goes through the forward and
+// gradient checks of Checks.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,15 +29,18 @@ std::ostream &operator<<(std::ostream &os, const Shape &s) {
   return os << shapeName(s);
 }
 
+/// dense, batch norm (which needs two rows per batch), tanh, layer norm,
+/// gelu, dense, plus x @ p.
 const CompiledModel &compile(const Shape &s) {
   auto n = [](int64_t v) { return std::to_string(v); };
+  std::string norm = s.batch > 1 ? " -> batchnorm" : "";
   return CompiledModel::fromText(
       "model shape_" + shapeName(s) + "\ninput x: [" + n(s.in) +
       "]\ntarget y: real(" + n(s.out) + ")\nparam p: [" + n(s.in) + ", " +
       n(s.out) + "] = normal(std = 0.3)\nh = x -> dense(" + n(s.hidden) +
-      ") -> tanh\nloss mse((h -> dense(" + n(s.out) +
-      ")) + x @ p, y)\ntrain { optimizer = sgd(lr = 1.0); batch_size = " +
-      n(s.batch) + " }\n");
+      ")" + norm + " -> tanh -> layernorm -> gelu\nloss mse((h -> dense(" +
+      n(s.out) + ")) + x @ p, y)\ntrain { optimizer = sgd(lr = 1.0); " +
+      "batch_size = " + n(s.batch) + " }\n");
 }
 
 class Shapes : public ::testing::TestWithParam<Shape> {};

@@ -35,6 +35,7 @@ inline std::vector<SpecCase> opFamilySpecs() {
       {"act_gelu.kiln"},       {"act_gelu_approx.kiln"},
       {"act_softplus.kiln"},   {"act_swish.kiln"},
       {"act_unfused.kiln"},    {"wide.kiln"},
+      {"large_values.kiln", -60, 60}, {"large_logits.kiln", -60, 60},
       {"softmax.kiln"},        {"dropout.kiln"},
       {"batchnorm.kiln"},      {"layernorm.kiln"},
       {"norm_act.kiln"},
