@@ -127,6 +127,88 @@ TEST(Embed, TrainedWeightsClassifyTheThreeFlowers) {
             (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
 }
 
+// The generated header is usable from C++ (extern "C", no C-only
+// constructs): main.c compiled as C++ links against the C object.
+TEST(Embed, TheHeaderWorksFromCpp) {
+  const CompiledModel &cm = CompiledModel::get(embedSpec());
+  std::string exe = makeScratchDir("embed-cxx") + "/iris_demo_cxx";
+  CommandResult r = runCommand(
+      {KILN_CXX, "-std=c++17", "-Wall", "-Wextra", "-Werror", "-I",
+       cm.libDir(), "-x", "c++",
+       std::string(KILN_SOURCE_DIR) + "/examples/embed/main.c", "-x", "none",
+       cm.libDir() + "/iris.o", cm.libDir() + "/libkiln_rt.a", "-lm",
+       "-lpthread", "-o", exe});
+  ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
+  r = runCommand({exe, scratchDir() + "/missing.safetensors"});
+  EXPECT_EQ(r.exitCode, 1) << r.describe();
+}
+
+// Two compiled models in one program: their symbols are prefixed by the
+// model's name and share one runtime, so they link side by side and each
+// predicts what the reference says with kiln_ctx_init's weights.
+TEST(Embed, TwoModelsLinkIntoOneProgram) {
+  const CompiledModel &iris = CompiledModel::get(embedSpec());
+  const CompiledModel &other = CompiledModel::get(specPath("dropout.kiln"));
+  std::string dir = makeScratchDir("two-models");
+  writeFile(dir + "/two.c", R"(#include "dropout.h"
+#include "iris.h"
+
+#include <stdio.h>
+
+int main(void) {
+  const kiln_model *models[] = {&dropout_model, &iris_model};
+  const float x[8] = {0.5f, -0.25f, 1.0f, 0.75f, -1.0f, 0.125f, 0, 0};
+  for (int i = 0; i < 2; ++i) {
+    kiln_ctx *ctx = NULL;
+    kiln_error err;
+    float y[8];
+    if (kiln_ctx_create(models[i], &ctx, &err) != KILN_OK ||
+        kiln_ctx_init(ctx, 1) != KILN_OK ||
+        kiln_ctx_predict(ctx, x, 1, y) != KILN_OK) {
+      fprintf(stderr, "error: %s\n",
+              ctx ? kiln_ctx_last_error(ctx) : err.message);
+      return 1;
+    }
+    printf("%s", models[i]->name);
+    for (int k = 0; k < models[i]->output_dim; ++k)
+      printf(" %.9g", y[k]);
+    printf("\n");
+    kiln_ctx_destroy(ctx);
+  }
+  return 0;
+}
+)");
+  CommandResult r = runCommand(
+      {KILN_CC, "-std=c11", "-Wall", "-Werror", "-I", iris.libDir(), "-I",
+       other.libDir(), dir + "/two.c", other.libDir() + "/dropout.o",
+       iris.libDir() + "/iris.o", iris.libDir() + "/libkiln_rt.a", "-lm",
+       "-lpthread", "-o", dir + "/two"});
+  ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
+  r = runCommand({dir + "/two"});
+  ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
+
+  std::vector<std::string> lines = splitLines(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  const double x[] = {0.5, -0.25, 1.0, 0.75, -1.0, 0.125};
+  const CompiledModel *models[] = {&other, &iris};
+  for (int i = 0; i < 2; ++i) {
+    const CompiledModel &cm = *models[i];
+    std::istringstream in(lines[i]);
+    std::string name;
+    in >> name;
+    EXPECT_EQ(name, cm.model().name);
+    std::vector<float> got;
+    for (double v; in >> v;)
+      got.push_back((float)v);
+    std::vector<double> row(x, x + cm.reference().inputDim());
+    EXPECT_TRUE(allClose(got,
+                         cm.reference().predictRows(
+                             cm.toRef(cm.initState(1)), row, 1),
+                         kForwardTol))
+        << lines[i];
+  }
+}
+
 TEST(Embed, MissingWeightsFileIsAMessageNotACrash) {
   std::string missing = scratchDir() + "/no-such-weights.safetensors";
   CommandResult r = runCommand({demo(), missing});

@@ -44,6 +44,7 @@ inline std::vector<SpecCase> opFamilySpecs() {
       {"loss_mlbce.kiln"},     {"loss_mlbce_logits.kiln"},
       {"loss_mse.kiln"},       {"loss_mae.kiln"},
       {"loss_huber.kiln"},     {"reuse.kiln"},
+      {"shared_param.kiln"},
       {"regressor.kiln"},      {"classifier.kiln"},
   };
 }
