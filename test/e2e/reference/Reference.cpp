@@ -356,3 +356,33 @@ std::vector<double> Reference::predictRows(const RefStates &states,
   }
   return out;
 }
+
+std::vector<double> kiln::e2e::finiteDifferences(
+    const Reference &ref, RefStates &states, size_t t,
+    const std::vector<size_t> &elements, const std::vector<double> &x,
+    const std::vector<double> &y, uint64_t seed, int64_t step, double h) {
+  std::vector<double> g;
+  for (size_t i : elements) {
+    double saved = states[t][i];
+    states[t][i] = saved + h;
+    double up = ref.run(states, x, y, Mode::Training, seed, step).meanLoss;
+    states[t][i] = saved - h;
+    double down = ref.run(states, x, y, Mode::Training, seed, step).meanLoss;
+    states[t][i] = saved;
+    g.push_back((up - down) / (2 * h));
+  }
+  return g;
+}
+
+void kiln::e2e::updateRunningStats(const Model &model, const RefResult &r,
+                                   RefStates &states) {
+  for (const BatchStats &stats : r.batchStats) {
+    const Node &n = model.nodes[stats.node];
+    std::vector<double> &mean = states[n.states[2]];
+    std::vector<double> &var = states[n.states[3]];
+    for (size_t j = 0; j < mean.size(); ++j) {
+      mean[j] = (1 - n.momentum) * mean[j] + n.momentum * stats.mean[j];
+      var[j] = (1 - n.momentum) * var[j] + n.momentum * stats.unbiasedVar[j];
+    }
+  }
+}

@@ -83,6 +83,23 @@ private:
   const Model &model;
 };
 
+/// Batch norm's running statistics after a training step that gave `r`:
+/// running = (1 - momentum) running + momentum batch, with the batch mean
+/// and the unbiased batch variance (PyTorch's convention).
+void updateRunningStats(const Model &model, const RefResult &r,
+                        RefStates &states);
+
+/// Central finite differences of the mean training-mode loss with respect
+/// to the given elements of state `t`: (L(w + h) - L(w - h)) / 2h, with the
+/// dropout masks of (seed, step). `states` is restored before returning.
+std::vector<double> finiteDifferences(const Reference &ref, RefStates &states,
+                                      size_t t,
+                                      const std::vector<size_t> &elements,
+                                      const std::vector<double> &x,
+                                      const std::vector<double> &y,
+                                      uint64_t seed, int64_t step,
+                                      double h = 1e-6);
+
 } // namespace kiln::e2e
 
 #endif // KILN_TEST_E2E_REFERENCE_H
