@@ -28,24 +28,45 @@ inline std::ostream &operator<<(std::ostream &os, const SpecCase &c) {
 /// every op, activation, normalization, loss and output kind.
 inline std::vector<SpecCase> opFamilySpecs() {
   return {
-      {"dense.kiln"},          {"matmul.kiln"},
-      {"broadcast.kiln"},      {"unary.kiln", 0.5, 1.5}, // log and sqrt
-      {"act_relu.kiln"},       {"act_leaky_relu.kiln"},
-      {"act_sigmoid.kiln"},    {"act_tanh.kiln"},
-      {"act_gelu.kiln"},       {"act_gelu_approx.kiln"},
-      {"act_softplus.kiln"},   {"act_swish.kiln"},
-      {"act_unfused.kiln"},    {"wide.kiln"},
-      {"large_values.kiln", -60, 60}, {"large_logits.kiln", -60, 60},
-      {"softmax.kiln"},        {"dropout.kiln"},
-      {"batchnorm.kiln"},      {"layernorm.kiln"},
-      {"norm_act.kiln"},
-      {"loss_ce.kiln"},        {"loss_ce_smooth.kiln"},
-      {"loss_bce.kiln"},       {"loss_bce_logits.kiln"},
-      {"loss_mlbce.kiln"},     {"loss_mlbce_logits.kiln"},
-      {"loss_mse.kiln"},       {"loss_mae.kiln"},
-      {"loss_huber.kiln"},     {"reuse.kiln"},
+      // Ops.
+      {"dense.kiln"},
+      {"matmul.kiln"},
+      {"broadcast.kiln"},
+      {"unary.kiln", 0.5, 1.5}, // log and sqrt need x * w > 0
       {"shared_param.kiln"},
-      {"regressor.kiln"},      {"classifier.kiln"},
+      {"reuse.kiln"},
+      {"wide.kiln"},
+      // Activations: after a dense layer, unfused, far from zero.
+      {"act_relu.kiln"},
+      {"act_leaky_relu.kiln"},
+      {"act_sigmoid.kiln"},
+      {"act_tanh.kiln"},
+      {"act_gelu.kiln"},
+      {"act_gelu_approx.kiln"},
+      {"act_softplus.kiln"},
+      {"act_swish.kiln"},
+      {"act_unfused.kiln"},
+      {"softmax.kiln"},
+      {"large_values.kiln", -60, 60},
+      {"large_logits.kiln", -60, 60},
+      // Dropout and normalization.
+      {"dropout.kiln"},
+      {"batchnorm.kiln"},
+      {"layernorm.kiln"},
+      {"norm_act.kiln"},
+      // Losses and their outputs.
+      {"loss_ce.kiln"},
+      {"loss_ce_smooth.kiln"},
+      {"loss_bce.kiln"},
+      {"loss_bce_logits.kiln"},
+      {"loss_mlbce.kiln"},
+      {"loss_mlbce_logits.kiln"},
+      {"loss_mse.kiln"},
+      {"loss_mae.kiln"},
+      {"loss_huber.kiln"},
+      // Whole networks.
+      {"regressor.kiln"},
+      {"classifier.kiln"},
   };
 }
 
