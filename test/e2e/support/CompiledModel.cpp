@@ -47,43 +47,56 @@ std::string kiln::e2e::buildExecutable(const std::string &specPath) {
   return cache[specPath] = exe;
 }
 
-const CompiledModel &CompiledModel::get(const std::string &path) {
-  static std::map<std::string, std::unique_ptr<CompiledModel>> cache;
+const CompiledModel &CompiledModel::get(const std::string &path,
+                                        const std::vector<std::string> &flags) {
+  // Keyed by the spec and the extra flags.
+  static std::map<std::pair<std::string, std::vector<std::string>>,
+                  std::unique_ptr<CompiledModel>>
+      cache;
   // A spec that failed to compile fails every test that uses it with the
   // same message, without compiling it again.
-  static std::map<std::string, std::string> failures;
-  std::unique_ptr<CompiledModel> &slot = cache[path];
+  static std::map<std::pair<std::string, std::vector<std::string>>,
+                  std::string>
+      failures;
+  auto key = std::make_pair(path, flags);
+  std::unique_ptr<CompiledModel> &slot = cache[key];
   if (slot)
     return *slot;
-  auto failure = failures.find(path);
+  auto failure = failures.find(key);
   if (failure != failures.end())
     throw std::runtime_error(failure->second);
   try {
-    slot.reset(new CompiledModel(path));
+    slot.reset(new CompiledModel(path, flags));
   } catch (const std::exception &e) {
-    failures[path] = e.what();
+    failures[key] = e.what();
     throw;
   }
   return *slot;
 }
 
-const CompiledModel &CompiledModel::fromText(const std::string &text) {
+const CompiledModel &
+CompiledModel::fromText(const std::string &text,
+                        const std::vector<std::string> &flags) {
   static std::map<std::string, std::string> files;
   std::string &file = files[text];
   if (file.empty()) {
     file = makeScratchDir("spec") + "/spec.kiln";
     writeFile(file, text);
   }
-  return get(file);
+  return get(file, flags);
 }
 
-CompiledModel::CompiledModel(const std::string &specFile) : path(specFile) {
+CompiledModel::CompiledModel(const std::string &specFile,
+                             const std::vector<std::string> &buildFlags)
+    : path(specFile), flags(buildFlags) {
   checked = loadModel(path);
   ref = std::make_unique<Reference>(*checked);
   const std::string &name = checked->name;
   dir = makeScratchDir(name);
-  CommandResult r =
-      runCommand({KILN_BIN, "build", "--emit=lib", path, "-o", dir});
+  std::vector<std::string> argv = {KILN_BIN, "build", "--emit=lib"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.insert(argv.end(), {path, "-o", dir});
+  CommandResult r = runCommand(argv);
   if (r.signaled || r.exitCode != 0)
     throw std::runtime_error("kiln build --emit=lib failed:\n" + r.describe());
   std::string so = dir + "/" + name + ".so";

@@ -36,10 +36,16 @@ std::string buildExecutable(const std::string &specPath);
 
 class CompiledModel {
 public:
-  /// The spec file at `path`, compiled once per test run.
-  static const CompiledModel &get(const std::string &path);
-  /// A spec given as text (written to the scratch folder), compiled once.
-  static const CompiledModel &fromText(const std::string &text);
+  /// The spec file at `path`, compiled once per test run. `flags` are extra
+  /// `kiln build` options (e.g. {"--no-fold"}); each set of flags is its own
+  /// compiled model.
+  static const CompiledModel &get(const std::string &path,
+                                  const std::vector<std::string> &flags = {});
+  /// A spec given as text (written to the scratch folder), compiled once
+  /// (per set of flags).
+  static const CompiledModel &
+  fromText(const std::string &text,
+           const std::vector<std::string> &flags = {});
 
   const kiln_model &abi() const { return *descriptor; }
   const Model &model() const { return *checked; }
@@ -47,6 +53,8 @@ public:
   /// The folder with <name>.o, <name>.h, libkiln_rt.a and kiln_rt.h.
   const std::string &libDir() const { return dir; }
   const std::string &spec() const { return path; }
+  /// The extra `kiln build` options it was compiled with.
+  const std::vector<std::string> &buildFlags() const { return flags; }
 
   /// The table entry named `name`; throws if there is none.
   const kiln_tensor_info &tensor(const std::string &name) const;
@@ -89,9 +97,10 @@ public:
              const std::vector<double> &values) const;
 
 private:
-  CompiledModel(const std::string &path);
+  CompiledModel(const std::string &path, const std::vector<std::string> &flags);
 
   std::string path, dir;
+  std::vector<std::string> flags;
   std::unique_ptr<Model> checked;
   std::unique_ptr<Reference> ref;
   const kiln_model *descriptor = nullptr;
