@@ -104,8 +104,9 @@ typedef void (*kiln_predict_fn)(const float *pstate, uint8_t *workspace,
                                 const float *x, float *output);
 
 /* Optional: derives the prediction state (e.g. batch norm folded into the
- * preceding dense layer) once, after weights are loaded. The prediction
- * state starts with a copy of the state; the derived tensors follow. */
+ * preceding dense layer) once, after weights are loaded. In the prediction
+ * state, the tensors predict reads unchanged sit at their offsets in the
+ * state; the derived tensors follow the state's size. */
 typedef void (*kiln_prepare_fn)(const float *state, uint8_t *workspace,
                                 float *pstate);
 

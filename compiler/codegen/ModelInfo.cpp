@@ -16,8 +16,8 @@ int64_t numElements(Value v) {
 
 /// Forward FLOPs of one batch: 2 in out + out per dense layer (multiply-add
 /// and bias), 2 M K N per matmul, and one per result element for every
-/// other op. Coarse for transcendental functions, exact for the matmuls
-/// that dominate.
+/// other op, counting a fused activation as the op it was. Coarse for
+/// transcendental functions, exact for the matmuls that dominate.
 int64_t countFlops(func::FuncOp func) {
   int64_t flops = 0;
   func.walk([&](Operation *op) {
@@ -29,6 +29,8 @@ int64_t countFlops(func::FuncOp func) {
       int64_t batch =
           cast<RankedTensorType>(dense.getInput().getType()).getDimSize(0);
       flops += batch * w.getNumElements() * 2 + numElements(dense.getResult());
+      if (dense.getActivationAttr())
+        flops += numElements(dense.getResult());
     } else if (auto matmul = dyn_cast<nn::MatMulOp>(op)) {
       auto a = cast<RankedTensorType>(matmul.getLhs().getType());
       int64_t k = matmul.getTransposeLhs() ? a.getDimSize(0) : a.getDimSize(1);
@@ -36,6 +38,8 @@ int64_t countFlops(func::FuncOp func) {
     } else {
       for (Value result : op->getResults())
         flops += numElements(result);
+      if (op->hasAttr("activation")) // a norm with a fused activation
+        flops += numElements(op->getResult(0));
     }
   });
   return flops;

@@ -143,8 +143,10 @@ void kiln::tileEpilogueInto(RewriterBase &rewriter, linalg::GenericOp epilogue,
   Location loc = epilogue.getLoc();
   auto shape = cast<MemRefType>(matmulResult.getType()).getShape();
   // min(tile, extent - iv): the tile's size, static once the loops are
-  // peeled.
+  // peeled, and from the start when the tile divides the extent.
   auto size = [&](scf::ForOp loop, int64_t tile, int64_t extent) {
+    if (extent % tile == 0)
+      return OpFoldResult(rewriter.getIndexAttr(tile));
     AffineExpr d0 = rewriter.getAffineDimExpr(0);
     AffineMap map = AffineMap::get(
         1, 0, {rewriter.getAffineConstantExpr(tile), extent - d0},

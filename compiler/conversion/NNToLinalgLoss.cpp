@@ -10,6 +10,7 @@
 
 #include "LinalgBuilder.h"
 #include "NNToLinalgPatterns.h"
+#include "kiln/Dialect/NN/FloatBuilder.h"
 #include "Philox.h"
 #include "kiln/Dialect/NN/ActivationMath.h"
 
@@ -25,32 +26,7 @@ ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
-/// Scalar helpers for the loss terms.
-struct Scalar {
-  OpBuilder &b;
-  Location l;
-  Value c(double v) { return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(v)); }
-  Value add(Value x, Value y) { return b.create<arith::AddFOp>(l, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(l, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(l, x, y); }
-  Value div(Value x, Value y) { return b.create<arith::DivFOp>(l, x, y); }
-  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(l, x, y); }
-  Value abs(Value x) { return b.create<math::AbsFOp>(l, x); }
-  Value log(Value x) { return b.create<math::LogOp>(l, x); }
-  Value exp(Value x) { return b.create<math::ExpOp>(l, x); }
-  Value log1p(Value x) { return b.create<math::Log1pOp>(l, x); }
-  Value le(Value x, Value y) {
-    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLE, x, y);
-  }
-  Value select(Value c, Value x, Value y) {
-    return b.create<arith::SelectOp>(l, c, x, y);
-  }
-  Value sign(Value x) {
-    Value zero = c(0.0);
-    Value isZero = b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, x, zero);
-    return select(isZero, zero, b.create<math::CopySignOp>(l, c(1.0), x));
-  }
-};
+using Scalar = FloatBuilder;
 
 /// A loss on [B, K] predictions and targets, described by its per-element
 /// term, the term's derivative in the prediction, and whether the sample's
@@ -72,7 +48,7 @@ ElementLoss describe(Operation *op) {
                 return s.add(s.sub(s.max(z, s.c(0)), s.mul(z, t)), softplus);
               },
               [](Scalar &s, Value z, Value t) {
-                return s.sub(emitSigmoid(s.b, s.l, z), t);
+                return s.sub(s.sigmoid(z), t);
               },
               /*mean=*/false};
     // -(t log p + (1 - t) log(1 - p)), logs clamped at -100 as in BCELoss;
@@ -132,7 +108,7 @@ struct ElementLossLowering : OpRewritePattern<OpT> {
     Value result = lb.reduce2D(
         {pred, target}, {}, /*overRows=*/false, 0.0,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Scalar s{b, l};
+          Scalar s(b, l);
           return s.add(a[2], s.mul(s.c(scale), loss.term(s, a[0], a[1])));
         });
     rewriter.replaceOp(op, result);
@@ -156,7 +132,7 @@ struct ElementLossGradLowering : OpRewritePattern<OpT> {
                    {id, id, lb.rowMap()}, lb.empty(shapeOf(pred)), id,
                    {utils::IteratorType::parallel, utils::IteratorType::parallel},
                    [&](OpBuilder &b, Location l, ValueRange a) {
-                     Scalar s{b, l};
+                     Scalar s(b, l);
                      Value d = loss.derivative(s, a[0], a[1]);
                      return SmallVector<Value>{
                          s.mul(s.mul(a[2], s.c(scale)), d)};
@@ -175,7 +151,7 @@ std::pair<Value, Value> logSumExpParts(const LinalgBuilder &lb, Value z) {
                           });
   Value sum = lb.reduce2D(z, max, false, 0.0,
                           [](OpBuilder &b, Location l, ValueRange a) {
-                            Scalar s{b, l};
+                            Scalar s(b, l);
                             return s.add(a[2], s.exp(s.sub(a[0], a[1])));
                           });
   return {max, sum};
@@ -202,7 +178,7 @@ struct CrossEntropyLowering : OpRewritePattern<nn::CrossEntropyOp> {
     // sum_j y'_j z_j, accumulated along the row.
     Value dot = lb.reduce2D(z, labels, false, 0.0,
                             [&](OpBuilder &b, Location l, ValueRange a) {
-                              Scalar s{b, l};
+                              Scalar s(b, l);
                               Value weight = s.select(isLabel(b, l, a[1]),
                                                       s.c(1 - alpha + alpha / n),
                                                       s.c(alpha / n));
@@ -210,7 +186,7 @@ struct CrossEntropyLowering : OpRewritePattern<nn::CrossEntropyOp> {
                             });
     Value loss = lb.map(shapeOf(labels), {max, sum, dot},
                         [](OpBuilder &b, Location l, ValueRange a) {
-                          Scalar s{b, l};
+                          Scalar s(b, l);
                           return s.sub(s.add(a[0], s.log(a[1])), a[2]);
                         });
     rewriter.replaceOp(op, loss);
@@ -235,7 +211,7 @@ struct CrossEntropyGradLowering : OpRewritePattern<nn::CrossEntropyGradOp> {
                    {id, row, row, row, row}, lb.empty(shapeOf(z)), id,
                    {utils::IteratorType::parallel, utils::IteratorType::parallel},
                    [&](OpBuilder &b, Location l, ValueRange a) {
-                     Scalar s{b, l};
+                     Scalar s(b, l);
                      Value p = s.div(s.exp(s.sub(a[0], a[3])), a[4]);
                      Value y = s.select(isLabel(b, l, a[1]),
                                         s.c(1 - alpha + alpha / n),

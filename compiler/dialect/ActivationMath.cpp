@@ -1,6 +1,7 @@
 //===- ActivationMath.cpp - Each activation and its derivative ------------===//
 
 #include "kiln/Dialect/NN/ActivationMath.h"
+#include "kiln/Dialect/NN/FloatBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -12,43 +13,7 @@ using namespace mlir;
 using namespace kiln;
 using nn::ActivationKind;
 
-namespace {
-
-/// f32 arithmetic that reads like the formulas it implements, on scalars
-/// or on vectors of f32 (constants take the shape of `type`).
-struct F32 {
-  OpBuilder &b;
-  Location loc;
-  Type type;
-
-  Value c(double v) {
-    if (auto vec = dyn_cast<VectorType>(type))
-      return b.create<arith::ConstantOp>(
-          loc, vec, DenseElementsAttr::get(vec, static_cast<float>(v)));
-    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
-  }
-  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
-  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
-  Value neg(Value x) { return b.create<arith::NegFOp>(loc, x); }
-  Value exp(Value x) { return b.create<math::ExpOp>(loc, x); }
-  Value log1p(Value x) { return b.create<math::Log1pOp>(loc, x); }
-  Value abs(Value x) { return b.create<math::AbsFOp>(loc, x); }
-  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(loc, x, y); }
-  Value gt(Value x, Value y) {
-    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, y);
-  }
-  Value ge(Value x, Value y) {
-    return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGE, x, y);
-  }
-  Value select(Value cond, Value x, Value y) {
-    return b.create<arith::SelectOp>(loc, cond, x, y);
-  }
-  Value sigmoid(Value x) { return div(c(1.0), add(c(1.0), exp(neg(x)))); }
-};
-
-} // namespace
+using F32 = FloatBuilder;
 
 Value kiln::emitSigmoid(OpBuilder &b, Location loc, Value x) {
   return F32{b, loc, x.getType()}.sigmoid(x);

@@ -1,6 +1,7 @@
 //===- NNElementwise.cpp - What each elementwise op computes per element --===//
 
 #include "kiln/Dialect/NN/ActivationMath.h"
+#include "kiln/Dialect/NN/FloatBuilder.h"
 #include "kiln/Dialect/NN/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -10,17 +11,6 @@ using namespace mlir;
 using namespace kiln;
 using namespace kiln::nn;
 
-namespace {
-
-/// A constant of `like`'s type: a scalar, or a splat vector.
-Value constantLike(OpBuilder &b, Location loc, Value like, double v) {
-  if (auto vec = dyn_cast<VectorType>(like.getType()))
-    return b.create<arith::ConstantOp>(
-        loc, vec, DenseElementsAttr::get(vec, static_cast<float>(v)));
-  return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
-}
-
-} // namespace
 
 Value AddOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
   return b.create<arith::AddFOp>(loc, x[0], x[1]);
@@ -50,13 +40,7 @@ Value AbsOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
   return b.create<math::AbsFOp>(loc, x[0]);
 }
 Value SignOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
-  // copysign(1, x), but 0 at 0 (as torch.sign).
-  Value zero = constantLike(b, loc, x[0], 0.0);
-  Value isZero =
-      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, x[0], zero);
-  Value sign =
-      b.create<math::CopySignOp>(loc, constantLike(b, loc, x[0], 1.0), x[0]);
-  return b.create<arith::SelectOp>(loc, isZero, zero, sign);
+  return FloatBuilder(b, loc, x[0].getType()).sign(x[0]);
 }
 
 #define KILN_ACTIVATION_SCALAR(OP)                                             \
