@@ -43,14 +43,17 @@ run_train() {
 
 # Each fusion switched off on its own, and all of them, against all on:
 # training step time, prediction latency, and kernel memory traffic.
+# Pinned to one core; the summary takes paired ratios (bench/fusion/summarize.py).
 run_fusion() {
   configs=("all on:" "no activation fusion:--no-fuse-activation"
            "no norm fusion:--no-fuse-norm" "no optimizer fusion:--no-fuse-optimizer"
            "no folding:--no-fold"
            "all off:--no-fuse-activation --no-fuse-norm --no-fuse-optimizer --no-fold")
-  for model in mlp_small mlp_large mlp_bn; do
-    echo "== $model"
-    declare -A step pred traffic_step traffic_pred
+  # model:train steps:predict reps per timed round (about a second each)
+  local models=("mlp_small:600:2000" "mlp_large:60:200" "mlp_bn:150:500") raw="$out/fusion/raw.tsv"
+  mkdir -p "$out/fusion"; : > "$raw"
+  for entry in "${models[@]}"; do
+    IFS=: read -r model steps reps <<< "$entry"
     for i in "${!configs[@]}"; do
       flags=${configs[$i]#*:}
       dir="$out/fusion/$model/$i"
@@ -63,32 +66,22 @@ run_fusion() {
         -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread
       # shellcheck disable=SC2086
       $kiln emit --stage=linalg $flags "bench/train/$model.kiln" > "$dir/linalg.mlir"
-      traffic_step[$i]=$(/usr/bin/python3 bench/fusion/traffic.py train_step < "$dir/linalg.mlir")
-      traffic_pred[$i]=$(/usr/bin/python3 bench/fusion/traffic.py predict < "$dir/linalg.mlir")
-      step[$i]=inf; pred[$i]=inf
+      same=0; cmp -s "$dir/$model.o" "$out/fusion/$model/0/$model.o" && same=1
+      printf "config\t%s\t%s\t%s\t%s\t%s\t%s\n" "$model" "$i" "${configs[$i]%%:*}" \
+        "$(/usr/bin/python3 bench/fusion/traffic.py train_step < "$dir/linalg.mlir" | tr ' ' '\t')" \
+        "$(/usr/bin/python3 bench/fusion/traffic.py predict < "$dir/linalg.mlir" | tr ' ' '\t')" \
+        "$same" >> "$raw"
     done
-    # Interleaved passes, the best of each: a load that comes and goes
-    # then hits every configuration alike.
-    for pass in 1 2 3; do
+    for pass in 1 2 3 4 5; do
       for i in "${!configs[@]}"; do
         dir="$out/fusion/$model/$i"
-        s=$("$dir/train" 300 | sed -E 's/.*\(([0-9.]+) us\/step.*/\1/')
-        p=$("$dir/predict" 1000 | sed -E 's/.*: ([0-9.]+) us.*/\1/')
-        step[$i]=$(awk -v a="${step[$i]}" -v b="$s" 'BEGIN { print (a == "inf" || b < a) ? b : a }')
-        pred[$i]=$(awk -v a="${pred[$i]}" -v b="$p" 'BEGIN { print (a == "inf" || b < a) ? b : a }')
+        s=$(taskset -c 0 "$dir/train" "$steps" | sed -E 's/.*\(([0-9.]+) us\/step.*/\1/')
+        p=$(taskset -c 0 "$dir/predict" "$reps" | sed -E 's/.*: ([0-9.]+) us.*/\1/')
+        printf "time\t%s\t%s\t%s\t%s\t%s\n" "$model" "$i" "$pass" "$s" "$p" >> "$raw"
       done
     done
-    printf "%-22s %10s %8s %12s %8s %13s %15s\n" config "us/step" "ratio" "predict us" "ratio" \
-      "step MB r+w" "predict MB r+w"
-    for i in "${!configs[@]}"; do
-      mb() { echo "$1" | awk '{printf "%.2f", ($1 + $2) / 1e6}'; }
-      printf "%-22s %10s %8s %12s %8s %13s %15s\n" "${configs[$i]%%:*}" "${step[$i]}" \
-        "$(awk -v a="${step[$i]}" -v b="${step[0]}" 'BEGIN { printf "%.2f", a / b }')" \
-        "${pred[$i]}" "$(awk -v a="${pred[$i]}" -v b="${pred[0]}" 'BEGIN { printf "%.2f", a / b }')" \
-        "$(mb "${traffic_step[$i]}")" "$(mb "${traffic_pred[$i]}")"
-    done
-    unset step pred traffic_step traffic_pred
   done
+  /usr/bin/python3 bench/fusion/summarize.py < "$raw"
 }
 
 for what in "${@:-dense train fusion}"; do
