@@ -27,7 +27,7 @@ extern "C" {
  * functions allocate nothing and keep no state of their own.
  *===----------------------------------------------------------------------===*/
 
-#define KILN_ABI_VERSION 1
+#define KILN_ABI_VERSION 2
 
 typedef enum kiln_role {
   KILN_ROLE_PARAM = 0,        /* trained; saved in checkpoints */
@@ -152,6 +152,12 @@ typedef struct kiln_model {
   int32_t num_feature_columns; /* 0: every column that is no target */
   const kiln_column *target_columns;
   const kiln_column *feature_columns;
+
+  /* Weights compiled into the model (`kiln build --weights W`), or NULL.
+   * When prepare is not NULL: the prediction state (predict_state_size
+   * floats), folded at compile time, whose first state_size floats are the
+   * state; else the state (state_size floats). OPTIMIZER tensors are 0. */
+  const float *weights;
 } kiln_model;
 
 /*===----------------------------------------------------------------------===*
@@ -203,6 +209,13 @@ const char *kiln_status_name(kiln_status status);
  * functions present, every tensor inside the state buffer, numel = product
  * of the shape). Every entry point that takes a model calls it. */
 kiln_status kiln_model_check(const kiln_model *m, kiln_error *err);
+
+/* Copies the weights compiled into the model into `state` (state_size
+ * floats) and, when the model has prepare, the prediction state folded at
+ * compile time into `pstate` (predict_state_size floats); either may be
+ * NULL. KILN_ERR_STATE when the model was compiled without weights. */
+kiln_status kiln_model_embedded_weights(const kiln_model *m, float *state,
+                                        float *pstate, kiln_error *err);
 
 /* Names as the CLI prints them: "loss", "accuracy", "mse", "mae", "r2". */
 const char *kiln_metric_name(int32_t metric);
@@ -421,7 +434,8 @@ int kiln_main(int argc, char **argv, const kiln_model *m);
 /* A model with its buffers, for applications. Never aborts; each failing
  * call returns a status and keeps the message for kiln_ctx_last_error. One
  * context must not be used by two threads at once; separate contexts are
- * independent. */
+ * independent. A context of a model compiled with weights (`kiln build
+ * --weights`) holds them from creation: it predicts without a load. */
 typedef struct kiln_ctx kiln_ctx;
 
 kiln_status kiln_ctx_create(const kiln_model *m, kiln_ctx **out,

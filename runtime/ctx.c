@@ -36,6 +36,10 @@ kiln_status kiln_ctx_create(const kiln_model *m, kiln_ctx **out,
     return kiln_fail(err, KILN_ERR_MEMORY,
                      "model \"%s\": out of memory for its buffers", m->name);
   }
+  if (m->weights) { /* folded at compile time: nothing to prepare */
+    kiln_model_embedded_weights(m, ctx->state, ctx->pstate, NULL);
+    ctx->ready = 1;
+  }
   *out = ctx;
   return KILN_OK;
 }

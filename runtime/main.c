@@ -59,12 +59,14 @@ static const command_help HELP[] = {
      "  --quiet            print only errors and the test result\n"},
     {"eval", "eval [--weights W.safetensors] [--data FILE]",
      "Prints the loss and metrics of the weights on a labelled CSV.\n"
-     "  --weights W        weights (default: <model>.safetensors)\n"
+     "  --weights W        weights (default: those compiled in, else "
+     "<model>.safetensors)\n"
      "  --data FILE        CSV with targets (default: the spec's test path)\n"},
     {"predict",
      "predict [--weights W.safetensors] --data X.csv|X.npy [--output Y.csv]",
      "Writes predictions as CSV.\n"
-     "  --weights W        weights (default: <model>.safetensors)\n"
+     "  --weights W        weights (default: those compiled in, else "
+     "<model>.safetensors)\n"
      "  --data FILE        features: CSV (target columns may be absent) or "
      ".npy\n"
      "  --output FILE      where to write (default: standard output)\n"},
@@ -235,6 +237,21 @@ static const char *default_weights(const kiln_model *m, char *buf,
                                    size_t size) {
   snprintf(buf, size, "%s.safetensors", m->name);
   return buf;
+}
+
+/* The weights of eval and predict: the checkpoint given, else those
+ * compiled into the model, else <model>.safetensors. Fills b->pstate too
+ * when it is allocated: folded at compile time, or by prepare now. */
+static kiln_status load_weights(const kiln_model *m, const char *path,
+                                buffers *b, kiln_error *e) {
+  if (!path && m->weights)
+    return kiln_model_embedded_weights(m, b->state, b->pstate, e);
+  char buf[1024];
+  kiln_status st = kiln_safetensors_load(
+      m, b->state, path ? path : default_weights(m, buf, sizeof buf), e);
+  if (!st && b->pstate && m->prepare)
+    m->prepare(b->state, b->workspace, b->pstate);
+  return st;
 }
 
 static void format_eval(char *dst, size_t size, const char *prefix,
@@ -409,9 +426,6 @@ static int cmd_eval(cli *c, int argc, char **argv) {
   int rc = parse_flags(c, argc, argv, flags, 2);
   if (rc >= 0)
     return rc;
-  char wbuf[1024];
-  if (!weights)
-    weights = default_weights(m, wbuf, sizeof wbuf);
   if (!data)
     data = m->test_path;
   if (!data)
@@ -423,7 +437,7 @@ static int cmd_eval(cli *c, int argc, char **argv) {
   kiln_status st;
   if (!(st = kiln_dataset_load_csv(m, data, 1, &d, &e)) &&
       !(st = alloc_model(m, &b, 0, &e)) &&
-      !(st = kiln_safetensors_load(m, b.state, weights, &e)) &&
+      !(st = load_weights(m, weights, &b, &e)) &&
       !(st = kiln_evaluate(m, b.state, b.workspace, &d, &r, &e))) {
     char line[256];
     format_eval(line, sizeof line, "", m, &r);
@@ -512,9 +526,6 @@ static int cmd_predict(cli *c, int argc, char **argv) {
     return rc;
   if (!data)
     return usage_error(c, "--data is required");
-  char wbuf[1024];
-  if (!weights)
-    weights = default_weights(m, wbuf, sizeof wbuf);
   kiln_error e;
   kiln_dataset d = {0};
   buffers b = {0};
@@ -523,10 +534,8 @@ static int cmd_predict(cli *c, int argc, char **argv) {
   kiln_status st;
   if ((st = load_features(m, data, &d, &e)) ||
       (st = alloc_model(m, &b, 1, &e)) ||
-      (st = kiln_safetensors_load(m, b.state, weights, &e)))
+      (st = load_weights(m, weights, &b, &e)))
     goto done;
-  if (m->prepare)
-    m->prepare(b.state, b.workspace, b.pstate);
   if (!(pred = malloc((size_t)(d.rows * m->output_dim + 1) * sizeof *pred))) {
     st = kiln_fail(&e, KILN_ERR_MEMORY, "out of memory");
     goto done;
@@ -647,6 +656,9 @@ static int cmd_info(cli *c, int argc, char **argv) {
   if (m->prepare)
     print_bytes(f, "predict state", (double)m->predict_state_size * 4);
   print_bytes(f, "workspace", (double)m->workspace_size);
+  fprintf(f, "%-18s %s\n", "weights",
+          m->weights ? (m->prepare ? "compiled in, folded" : "compiled in")
+                     : "none compiled in (load a checkpoint)");
   fprintf(f, "%-18s %lld epochs, seed %lld, val_split %g\n", "training",
           (long long)m->epochs, (long long)m->seed, m->val_split);
   if (m->early_stopping)

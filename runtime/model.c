@@ -133,3 +133,20 @@ kiln_status kiln_model_check(const kiln_model *m, kiln_error *err) {
                      m->name, (int)m->monitor);
   return KILN_OK;
 }
+
+kiln_status kiln_model_embedded_weights(const kiln_model *m, float *state,
+                                        float *pstate, kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  if (!m->weights)
+    return kiln_fail(err, KILN_ERR_STATE,
+                     "model \"%s\" was compiled without weights: give a "
+                     "checkpoint",
+                     m->name);
+  if (state)
+    memcpy(state, m->weights, (size_t)m->state_size * sizeof *state);
+  if (pstate && m->prepare)
+    memcpy(pstate, m->weights, (size_t)m->predict_state_size * sizeof *pstate);
+  return KILN_OK;
+}

@@ -8,6 +8,8 @@
 
 #include "kiln/Codegen/Codegen.h"
 
+#include "kiln_rt.h"
+
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/Support/Format.h"
@@ -16,26 +18,6 @@ using namespace llvm;
 using namespace kiln;
 
 namespace {
-
-constexpr int32_t kAbiVersion = 1; // KILN_ABI_VERSION
-
-int32_t targetKindCode(StringRef kind) {
-  return StringSwitch<int32_t>(kind)
-      .Case("class", 0)
-      .Case("binary", 1)
-      .Case("multilabel", 2)
-      .Default(3);
-}
-
-int32_t metricCode(StringRef metric) {
-  return StringSwitch<int32_t>(metric)
-      .Case("loss", 0)
-      .Case("accuracy", 1)
-      .Case("mse", 2)
-      .Case("mae", 3)
-      .Case("r2", 4)
-      .Default(0);
-}
 
 std::string describeOptimizer(const nn::OptimizerConfig &o) {
   std::string s;
@@ -96,6 +78,7 @@ private:
                               info.config.name + "." + name);
   }
   Constant *tensorTable();
+  Constant *weights();
   Constant *columns(ArrayRef<nn::ColumnConfig> cols, StringRef name);
 
   Module &m;
@@ -131,6 +114,17 @@ Constant *DescriptorBuilder::tensorTable() {
   return array(type, rows, "tensors");
 }
 
+Constant *DescriptorBuilder::weights() {
+  if (info.weights.empty())
+    return ConstantPointerNull::get(ptr);
+  Constant *init = ConstantDataArray::get(ctx, ArrayRef<float>(info.weights));
+  auto *g = new GlobalVariable(m, init->getType(), /*isConstant=*/true,
+                               GlobalValue::PrivateLinkage, init,
+                               info.config.name + ".weights");
+  g->setAlignment(Align(64)); // as the runtime aligns the buffers it allocates
+  return g;
+}
+
 Constant *DescriptorBuilder::columns(ArrayRef<nn::ColumnConfig> cols,
                                      StringRef name) {
   auto *type = StructType::get(ctx, {ptr, i64}); // kiln_column
@@ -147,10 +141,10 @@ GlobalVariable *DescriptorBuilder::build() {
   auto *type = StructType::get(
       ctx, {i32, i32, ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i32,
             i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64, i32, i32, i64, f64,
-            f64, ptr, ptr, i32, i32, ptr, ptr});
+            f64, ptr, ptr, i32, i32, ptr, ptr, ptr});
   Constant *init = ConstantStruct::get(
       type,
-      {c32(kAbiVersion), c32(targetKindCode(c.targetKind)), string(c.name),
+      {c32(KILN_ABI_VERSION), c32(info.targetKindCode()), string(c.name),
        c64(c.batchSize), c64(c.inputDim), c64(c.targetDim), c64(c.numClasses),
        c64(info.outputDim), c64(info.stateSize), c64(info.predictStateSize),
        c64(info.workspaceSize), c64(info.flopsPerSample),
@@ -158,11 +152,11 @@ GlobalVariable *DescriptorBuilder::build() {
        function(info.trainStep), function(info.evalStep),
        function(info.predict), function(info.prepare),
        string(describeOptimizer(c.optimizer)), c64(c.epochs), c64(c.seed),
-       c32(c.earlyStopping), c32(metricCode(c.monitor)), c64(c.patience),
+       c32(c.earlyStopping), c32(info.monitorCode()), c64(c.patience),
        cf(c.minDelta), cf(c.valSplit), string(c.trainPath),
        string(c.testPath), c32(c.targetColumns.size()),
        c32(c.featureColumns.size()), columns(c.targetColumns, "targets"),
-       columns(c.featureColumns, "features")});
+       columns(c.featureColumns, "features"), weights()});
   return new GlobalVariable(m, type, /*isConstant=*/true,
                             GlobalValue::ExternalLinkage, init,
                             c.name + "_model");

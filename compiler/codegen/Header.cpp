@@ -21,8 +21,13 @@ std::string kiln::generateHeader(const ModelInfo &info) {
      << " *   kiln_ctx *ctx;\n"
      << " *   kiln_error err;\n"
      << " *   if (" << n << "_create(&ctx, &err) != KILN_OK) { puts(err.message); ... }\n"
-     << " *   if (" << n << "_load(ctx, \"weights.safetensors\") != KILN_OK) { puts("
-     << n << "_last_error(ctx)); ... }\n"
+     << (info.weights.empty()
+             ? " *   if (" + n + "_load(ctx, \"weights.safetensors\") != KILN_OK) { puts(" +
+                   n + "_last_error(ctx)); ... }\n"
+             : std::string(" *   (the trained weights are compiled in") +
+                   (info.prepare.empty() ? "" : ", folded for prediction") +
+                   ":\n *   a new context predicts at once; " + n +
+                   "_load replaces them)\n")
      << " *   " << n << "_predict(ctx, x, rows, y);   // x: rows x " << upper
      << "_INPUT_DIM, y: rows x " << upper << "_OUTPUT_DIM\n"
      << " *   " << n << "_destroy(ctx);\n"
@@ -37,7 +42,9 @@ std::string kiln::generateHeader(const ModelInfo &info) {
      << "/* The model: state layout, compiled functions, defaults. */\n"
      << "extern const kiln_model " << n << "_model;\n\n"
      << "/* A context holds the weights and the scratch memory of one model\n"
-     << " * instance; use one per thread. */\n"
+     << " * instance; use one per thread."
+     << (info.weights.empty() ? "" : " It starts with the compiled-in weights.")
+     << " */\n"
      << "static inline kiln_status " << n
      << "_create(kiln_ctx **ctx, kiln_error *err) {\n"
      << "  return kiln_ctx_create(&" << n << "_model, ctx, err);\n}\n"

@@ -2,8 +2,10 @@
 
 #include "kiln/Codegen/ModelInfo.h"
 #include "kiln/Dialect/NN/NNOps.h"
+#include "kiln_rt.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 using namespace kiln;
@@ -112,4 +114,21 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
       prepare = name.str();
   }
   return success();
+}
+
+int32_t ModelInfo::targetKindCode() const {
+  return llvm::StringSwitch<int32_t>(config.targetKind)
+      .Case("class", KILN_TARGET_CLASS)
+      .Case("binary", KILN_TARGET_BINARY)
+      .Case("multilabel", KILN_TARGET_MULTILABEL)
+      .Default(KILN_TARGET_REAL);
+}
+
+int32_t ModelInfo::monitorCode() const {
+  return llvm::StringSwitch<int32_t>(config.monitor)
+      .Case("accuracy", KILN_METRIC_ACCURACY)
+      .Case("mse", KILN_METRIC_MSE)
+      .Case("mae", KILN_METRIC_MAE)
+      .Case("r2", KILN_METRIC_R2)
+      .Default(KILN_METRIC_LOSS);
 }

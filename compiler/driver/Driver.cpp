@@ -258,6 +258,13 @@ LogicalResult Driver::compileObject(StringRef specPath, StringRef objectPath,
   OwningOpRef<ModuleOp> module = load(specPath);
   if (!module || failed(lower(*module, Stage::LLVM, info)))
     return failure();
+  if (!options.weights.empty()) {
+    llvm::Expected<std::vector<float>> weights =
+        foldWeights(*module, info, options.weights);
+    if (!weights)
+      return error(llvm::toString(weights.takeError()));
+    info.weights = std::move(*weights);
+  }
   auto tm = createTargetMachine(options.target);
   if (!tm)
     return error(llvm::toString(tm.takeError()));

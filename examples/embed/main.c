@@ -4,6 +4,9 @@
  *   cc -I build main.c build/iris.o build/libkiln_rt.a -lm -lpthread -o iris_demo
  *   ./iris_demo iris.safetensors
  *
+ * or, with the trained weights compiled into iris.o (kiln build --emit=lib
+ * --weights iris.safetensors ...), without a file: ./iris_demo
+ *
  * iris.h (generated) declares the model and small wrappers around the
  * runtime's context API (kiln_rt.h): create a context, load weights,
  * predict any number of rows, destroy. No call aborts the program: each
@@ -26,8 +29,10 @@ static const char *const species[IRIS_OUTPUT_DIM] = {"setosa", "versicolor",
                                                      "virginica"};
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s WEIGHTS.safetensors\n", argv[0]);
+  if (argc > 2 || (argc < 2 && !iris_model.weights)) {
+    fprintf(stderr, "usage: %s WEIGHTS.safetensors (needed unless the weights "
+                    "are compiled in)\n",
+            argv[0]);
     return 2;
   }
 
@@ -38,7 +43,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   /* A missing or foreign checkpoint is an error message, not a crash. */
-  if (iris_load(ctx, argv[1]) != KILN_OK) {
+  if (argc == 2 && iris_load(ctx, argv[1]) != KILN_OK) {
     fprintf(stderr, "error: %s\n", iris_last_error(ctx));
     iris_destroy(ctx);
     return 1;

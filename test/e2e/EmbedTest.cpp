@@ -10,6 +10,7 @@
 #include "Checks.h"
 #include "TestUtil.h"
 
+#include <map>
 #include <sstream>
 
 using namespace kiln;
@@ -21,13 +22,16 @@ std::string embedSpec() {
   return std::string(KILN_SOURCE_DIR) + "/examples/embed/model.kiln";
 }
 
-/// The example's program, built once: main.c against the library build of
-/// model.kiln (warnings are errors: the example should be clean C).
-const std::string &demo() {
-  static std::string exe;
+/// The example's program: main.c against the library build of model.kiln
+/// with the `kiln build` options `flags`, built once per set of options
+/// (warnings are errors: the example should be clean C).
+const std::string &demo(const std::vector<std::string> &flags = {}) {
+  static std::map<std::vector<std::string>, std::string> built;
+  std::string &exe = built[flags];
   if (exe.empty()) {
-    const CompiledModel &cm = CompiledModel::get(embedSpec());
-    std::string out = makeScratchDir("embed") + "/iris_demo";
+    const CompiledModel &cm = CompiledModel::get(embedSpec(), flags);
+    std::string out = makeScratchDir("embed" + std::to_string(built.size())) +
+                      "/iris_demo";
     CommandResult r = runCommand(
         {KILN_CC, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-I",
          cm.libDir(), std::string(KILN_SOURCE_DIR) + "/examples/embed/main.c",
@@ -71,11 +75,15 @@ std::vector<Line> parseOutput(const std::string &out) {
   return lines;
 }
 
-/// Runs the example on a checkpoint and checks every printed probability
-/// against the reference on the same weights; returns the species.
-std::vector<std::string> runAndCompare(const std::string &weights) {
+/// Runs the example on a checkpoint (given on its command line, or
+/// compiled into the model with `compiledIn`) and checks every printed
+/// probability against the reference on the same weights; returns the
+/// species.
+std::vector<std::string> runAndCompare(const std::string &weights,
+                                       bool compiledIn = false) {
   const CompiledModel &cm = CompiledModel::get(embedSpec());
-  CommandResult r = runCommand({demo(), weights});
+  CommandResult r = compiledIn ? runCommand({demo({"--weights", weights})})
+                               : runCommand({demo(), weights});
   EXPECT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
   std::vector<Line> lines = parseOutput(r.out);
   EXPECT_EQ(lines.size(), 3u) << r.out;
@@ -125,6 +133,21 @@ TEST(Embed, TrainedWeightsClassifyTheThreeFlowers) {
   ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
   EXPECT_EQ(runAndCompare(dir + "/iris.safetensors"),
             (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+}
+
+// `kiln build --emit=lib --weights`: the application runs without a
+// checkpoint file and predicts what the reference predicts with it.
+TEST(Embed, CompiledInWeightsNeedNoFile) {
+  std::string dir = makeScratchDir("embed-compiled-in");
+  CommandResult r = runCommand({buildExecutable(embedSpec()), "train",
+                                "--quiet", "--save", "iris.safetensors"},
+                               dir);
+  ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
+  EXPECT_EQ(runAndCompare(dir + "/iris.safetensors", /*compiledIn=*/true),
+            (std::vector<std::string>{"setosa", "versicolor", "virginica"}));
+  r = runCommand({demo()});
+  EXPECT_EQ(r.exitCode, 2) << "no weights compiled in and none given:\n"
+                           << r.describe();
 }
 
 // The generated header is usable from C++ (extern "C", no C-only

@@ -3,6 +3,7 @@
 //   kiln emit --stage=STAGE model.kiln [-o FILE]   print one stage's IR
 //   kiln build model.kiln -o model                 a standalone executable
 //   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
+//   kiln build ... --weights W.safetensors         with trained weights inside
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +39,11 @@ cl::opt<std::string> emitKind("emit",
                                        "object, a C header and the runtime"),
                               cl::init("exe"), cl::sub(buildCommand),
                               cl::cat(category));
+
+cl::opt<std::string> weights(
+    "weights",
+    cl::desc("A checkpoint to compile into the model, folded for prediction"),
+    cl::value_desc("W.safetensors"), cl::sub(buildCommand), cl::cat(category));
 
 cl::opt<std::string> targetCPU("target-cpu",
                                cl::desc("CPU to generate code for (default: "
@@ -88,6 +94,7 @@ kiln::DriverOptions driverOptions() {
   options.fuseActivation = !noFuseActivation;
   options.fuseNorm = !noFuseNorm;
   options.fold = !noFold;
+  options.weights = weights;
   return options;
 }
 

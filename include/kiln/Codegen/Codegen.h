@@ -35,6 +35,14 @@ unsigned vectorWidthBits(llvm::TargetMachine &tm);
 void emitDescriptor(llvm::Module &module, const ModelInfo &info,
                     bool withMain);
 
+/// The weights of `checkpoint` as kiln_model::weights lays them out: the
+/// state, or the prediction state that the module's `prepare` folds from
+/// it. `module` is in the LLVM dialect; it is JIT-compiled for the host to
+/// run `prepare`. Errors name the checkpoint and the tensor.
+llvm::Expected<std::vector<float>> foldWeights(mlir::ModuleOp module,
+                                               const ModelInfo &info,
+                                               llvm::StringRef checkpoint);
+
 /// Runs LLVM's O3 pipeline for the target machine.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
 

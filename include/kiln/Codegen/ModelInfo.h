@@ -40,6 +40,13 @@ struct ModelInfo {
   std::vector<TensorInfo> tensors;
   /// Exported symbols of the compiled functions; empty when absent.
   std::string trainStep, evalStep, predict, prepare;
+  /// Weights compiled into the module (kiln_model::weights); empty when
+  /// none were given.
+  std::vector<float> weights;
+
+  /// kiln_rt.h's kiln_target_kind and kiln_metric codes of the config.
+  int32_t targetKindCode() const;
+  int32_t monitorCode() const;
 
   /// Reads the config, the predict output width and the FLOP count from
   /// the nn module (before lowering).

@@ -48,6 +48,8 @@ struct DriverOptions {
   bool vectorizeMatmul = true;
   bool printIRAfterAll = false;
   TargetOptions target;
+  /// A checkpoint to compile into the module, folded (`build --weights`).
+  std::string weights;
 };
 
 class Driver {

@@ -101,6 +101,37 @@ TEST(Ctx, PrepareRunsOnceAfterInitAndLoad) {
   EXPECT_EQ(out, out2);
 }
 
+// Weights compiled in (kiln build --weights): a new context predicts with
+// them as they are, already folded; running prepare again would break this
+// model's predict, which reads pstate[16] == 1 only from the compiled-in
+// prediction state.
+TEST(Ctx, CompiledInWeightsPredictWithoutALoad) {
+  Ctx plain(&fake_prepared_model);
+  ASSERT_EQ(kiln_ctx_init(plain.ctx, 3), KILN_OK);
+  std::vector<float> x = inputs(3), want(9), got(9);
+  ASSERT_EQ(kiln_ctx_predict(plain.ctx, x.data(), 3, want.data()), KILN_OK);
+
+  std::vector<float> weights(17);
+  kiln_error err{};
+  ASSERT_EQ(kiln_init_state(&fake_prepared_model, weights.data(), 3, &err),
+            KILN_OK);
+  weights[16] = 1.0f;
+  kiln_model m = fake_prepared_model;
+  m.weights = weights.data();
+  m.prepare = [](const float *, uint8_t *, float *pstate) { pstate[16] = 0; };
+  Ctx c(&m);
+  ASSERT_EQ(kiln_ctx_predict(c.ctx, x.data(), 3, got.data()), KILN_OK)
+      << kiln_ctx_last_error(c.ctx);
+  EXPECT_EQ(got, want);
+
+  std::vector<float> state(16, -1.0f);
+  EXPECT_EQ(kiln_model_embedded_weights(&fake_prepared_model, state.data(),
+                                        nullptr, &err),
+            KILN_ERR_STATE);
+  EXPECT_TRUE(contains(err.message, "compiled without weights")) << err.message;
+  EXPECT_EQ(state, std::vector<float>(16, -1.0f)) << "nothing written";
+}
+
 TEST(Ctx, CreateRejectsBadDescriptors) {
   kiln_model m = fake_classifier_model;
   m.abi_version = KILN_ABI_VERSION + 1;
@@ -108,7 +139,9 @@ TEST(Ctx, CreateRejectsBadDescriptors) {
   kiln_error err{};
   EXPECT_EQ(kiln_ctx_create(&m, &ctx, &err), KILN_ERR_ABI);
   EXPECT_EQ(ctx, nullptr);
-  EXPECT_TRUE(contains(err.message, "runtime ABI version 2")) << err.message;
+  EXPECT_TRUE(contains(err.message, "runtime ABI version " +
+                                        std::to_string(KILN_ABI_VERSION + 1)))
+      << err.message;
   m = fake_classifier_model;
   m.predict = nullptr;
   EXPECT_EQ(kiln_ctx_create(&m, &ctx, &err), KILN_ERR_ABI);
