@@ -72,8 +72,12 @@ run_fusion() {
         "$(/usr/bin/python3 bench/fusion/traffic.py predict < "$dir/linalg.mlir" | tr ' ' '\t')" \
         "$same" >> "$raw"
     done
+    # Each pass starts one configuration later: no configuration always
+    # runs first (or right after a particular other one).
+    local n=${#configs[@]}
     for pass in 1 2 3 4 5; do
-      for i in "${!configs[@]}"; do
+      for k in "${!configs[@]}"; do
+        i=$(( (k + pass) % n ))
         dir="$out/fusion/$model/$i"
         s=$(taskset -c 0 "$dir/train" "$steps" | sed -E 's/.*\(([0-9.]+) us\/step.*/\1/')
         p=$(taskset -c 0 "$dir/predict" "$reps" | sed -E 's/.*: ([0-9.]+) us.*/\1/')

@@ -26,7 +26,7 @@ def main():
             times[f[1]][int(f[3])][int(f[2])] = (float(f[4]), float(f[5]))
     for model, cfgs in configs.items():
         print(f"== {model} ({len(times[model])} passes)")
-        print(f"{'config':<22} {'us/step':>9} {'ratio':>6} {'predict us':>11} {'ratio':>6}"
+        print(f"{'config':<33} {'us/step':>9} {'ratio':>6} {'predict us':>11} {'ratio':>6}"
               f" {'step MB r+w':>12} {'predict MB r+w':>15}")
         passes = times[model].values()
         for i, (name, sr, sw, pr, pw, same) in sorted(cfgs.items()):
@@ -35,7 +35,7 @@ def main():
             step_ratio = statistics.median(p[i][0] / p[0][0] for p in passes)
             pred_ratio = statistics.median(p[i][1] / p[0][1] for p in passes)
             label = name + (" (same code)" if same and i else "")
-            print(f"{label:<22} {step:>9.1f} {step_ratio:>6.2f} {pred:>11.1f} {pred_ratio:>6.2f}"
+            print(f"{label:<33} {step:>9.1f} {step_ratio:>6.2f} {pred:>11.1f} {pred_ratio:>6.2f}"
                   f" {(sr + sw) / 1e6:>12.2f} {(pr + pw) / 1e6:>15.2f}")
 
 

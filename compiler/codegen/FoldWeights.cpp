@@ -45,7 +45,7 @@ Error fail(const Twine &message) {
 /// The kiln_model of the JIT-compiled functions, as the descriptor that
 /// Descriptor.cpp emits describes them.
 struct HostModel {
-  HostModel(const ModelInfo &info) {
+  explicit HostModel(const ModelInfo &info) {
     for (const TensorInfo &t : info.tensors) {
       kiln_tensor_info ti{};
       ti.name = t.name.c_str();
