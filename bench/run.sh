@@ -1,21 +1,12 @@
 #!/usr/bin/env bash
 # Runs kiln's benchmarks beside their baselines on this machine, one thread
 # each: the dense layer against OpenBLAS's sgemm, and training steps against
-# PyTorch, and each fusion pass on and off. Installs the baselines (libopenblas-dev, python3-torch) itself;
+# PyTorch, and each fusion pass on and off. Installs the baselines
+# (libopenblas-dev, python3-torch) through scripts/setup.sh;
 # the build never needs them. Usage: bench/run.sh [dense|train|fusion]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh >/dev/null
-
-need=()
-for p in libopenblas-dev python3-torch; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || need+=("$p")
-done
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null
-fi
+./scripts/setup.sh libopenblas-dev python3-torch >/dev/null
 
 out=build/bench
 mkdir -p "$out"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kiln needs on Debian 12 (as root, or with sudo), then
-# configures and builds it in build/. Both quick-start commands start here.
+# configures and builds it in build/. Both quick-start commands start here;
+# arguments are further Debian packages to install (what only the tests or
+# the benchmarks use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,7 @@ packages=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libfmt-dev libgtest-dev googletest
   python3
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do
