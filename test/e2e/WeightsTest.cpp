@@ -77,9 +77,11 @@ TEST_P(CompiledWeights, PredictWithoutALoadAsWithOne) {
                        kForwardTol));
 }
 
-// batchnorm folds (a prediction state); dense does not (the state itself).
+// batchnorm folds (a prediction state); dense does not (the state itself);
+// training folds and has optimizer state (Adam's moments, which must be 0).
 INSTANTIATE_TEST_SUITE_P(Specs, CompiledWeights,
-                         ::testing::Values("batchnorm.kiln", "dense.kiln"),
+                         ::testing::Values("batchnorm.kiln", "dense.kiln",
+                                           "training.kiln"),
                          [](const auto &info) {
                            std::string name = info.param;
                            return name.substr(0, name.find('.'));
