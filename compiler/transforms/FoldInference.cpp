@@ -28,7 +28,7 @@ public:
   Folder(ModuleOp module, func::FuncOp predict)
       : module(module), predict(predict), symbols(module) {}
 
-  LogicalResult run();
+  void run();
 
 private:
   /// A prepared state declared after `after`, and its load in predict.
@@ -40,7 +40,6 @@ private:
   func::FuncOp predict;
   SymbolTable symbols;
   func::FuncOp prepare;
-  OpBuilder::InsertPoint prepareEnd;
 };
 
 nn::StateOp Folder::declarePrepared(nn::StateOp after, StringRef name,
@@ -65,16 +64,16 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
   RankedTensorType wType = typeOf(dense.getWeight());
   auto bType = RankedTensorType::get({wType.getDimSize(0)},
                                      wType.getElementType());
-  std::string base = weightSym.getValue().drop_back(strlen(".weight")).str();
-  if (!weightSym.getValue().ends_with(".weight"))
-    base = weightSym.getValue().str();
+  StringRef base = weightSym.getValue();
+  base.consume_back(".weight");
   nn::StateOp foldedW =
-      declarePrepared(weightState, base + ".weight.folded", wType);
-  nn::StateOp foldedB = declarePrepared(foldedW, base + ".bias.folded", bType);
+      declarePrepared(weightState, (base + ".weight.folded").str(), wType);
+  nn::StateOp foldedB =
+      declarePrepared(foldedW, (base + ".bias.folded").str(), bType);
 
   // In @prepare: s = gamma / sqrt(var + eps); W' = W s (per output row);
   // b' = (b - mean) s + beta.
-  OpBuilder b(prepareEnd.getBlock(), prepareEnd.getPoint());
+  auto b = OpBuilder::atBlockTerminator(&prepare.front());
   auto load = [&](Value v) -> Value {
     auto sym = loadedFrom(v);
     return b.create<nn::LoadOp>(loc, typeOf(v), sym);
@@ -100,7 +99,6 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
       loc, bType, b.create<nn::MulOp>(loc, bType, bias, s), beta);
   b.create<nn::StoreOp>(loc, w, foldedW.getSymName());
   b.create<nn::StoreOp>(loc, newBias, foldedB.getSymName());
-  prepareEnd = b.saveInsertionPoint();
 
   // In @predict: one dense layer, with the norm's activation.
   OpBuilder p(bn);
@@ -115,11 +113,14 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
   dense.erase();
 }
 
-LogicalResult Folder::run() {
+void Folder::run() {
   SmallVector<std::pair<nn::DenseOp, nn::BatchNormOp>> pairs;
   predict.walk([&](nn::BatchNormOp bn) {
     auto dense = bn.getInput().getDefiningOp<nn::DenseOp>();
-    if (bn.getTraining() || !dense || !dense->hasOneUse() ||
+    // A norm whose updated running statistics are read is in training
+    // mode in all but name; it stays.
+    if (bn.getTraining() || !bn.getNewRunningMean().use_empty() ||
+        !bn.getNewRunningVar().use_empty() || !dense || !dense->hasOneUse() ||
         dense.getActivationAttr() || !loadedFrom(dense.getWeight()) ||
         (dense.getBias() && !loadedFrom(dense.getBias())) ||
         !loadedFrom(bn.getGamma()) || !loadedFrom(bn.getBeta()) ||
@@ -128,16 +129,13 @@ LogicalResult Folder::run() {
     pairs.push_back({dense, bn});
   });
   if (pairs.empty())
-    return success(); // nothing to fold: predict reads the state itself
+    return; // nothing to fold: predict reads the state itself
 
   OpBuilder b(predict);
   prepare = b.create<func::FuncOp>(
       predict.getLoc(), "prepare", b.getFunctionType({}, {}));
-  Block *body = prepare.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  auto ret = b.create<func::ReturnOp>(predict.getLoc());
-  b.setInsertionPoint(ret);
-  prepareEnd = b.saveInsertionPoint();
+  b.setInsertionPointToStart(prepare.addEntryBlock());
+  b.create<func::ReturnOp>(predict.getLoc());
 
   for (auto [dense, bn] : pairs)
     fold(dense, bn);
@@ -148,7 +146,7 @@ LogicalResult Folder::run() {
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(entry)))
     if (isOpTriviallyDead(&op))
       op.erase();
-  b.setInsertionPoint(prepareEnd.getBlock(), prepareEnd.getPoint());
+  b.setInsertionPoint(prepare.front().getTerminator());
   for (auto load : predict.getOps<nn::LoadOp>()) {
     auto state = symbols.lookup<nn::StateOp>(load.getStateAttr().getAttr());
     if (state.getRole() == nn::StateRole::prepared)
@@ -157,7 +155,6 @@ LogicalResult Folder::run() {
                                    load.getStateAttr());
     b.create<nn::StoreOp>(load.getLoc(), v, load.getStateAttr());
   }
-  return success();
 }
 
 struct FoldInferencePass
@@ -167,8 +164,7 @@ struct FoldInferencePass
     auto predict = module.lookupSymbol<func::FuncOp>("predict");
     if (!predict)
       return; // nothing predicts here
-    if (failed(Folder(module, predict).run()))
-      signalPassFailure();
+    Folder(module, predict).run();
   }
 };
 
