@@ -22,6 +22,13 @@ using namespace kiln;
 
 namespace {
 
+/// Whether state `s` lies inside `buffer`: a prepared state lies past the
+/// end of the state, and only the prediction state holds it.
+bool fits(nn::StateOp s, Value buffer) {
+  return *s.getOffset() + s.getTensorType().getNumElements() <=
+         cast<MemRefType>(buffer.getType()).getNumElements();
+}
+
 MemRefType bufferType(Type tensorType) {
   auto t = cast<RankedTensorType>(tensorType);
   return MemRefType::get(t.getShape(), t.getElementType());
@@ -135,6 +142,10 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
         auto s = symbols.lookup<nn::StateOp>(load.getState());
         if (!s || !s.getOffset())
           return load.emitOpError("reads a state without a layout");
+        if (!fits(s, source))
+          return load.emitOpError("reads '")
+                 << s.getSymName() << "', which lies outside the state "
+                 << "buffer of @" << func.getSymName();
         b.setInsertionPoint(load);
         auto tensor = b.create<bufferization::ToTensorOp>(
             load.getLoc(), views.view(s, source, load.getLoc()),
@@ -146,6 +157,10 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
         auto s = symbols.lookup<nn::StateOp>(store.getState());
         if (!s || !s.getOffset())
           return store.emitOpError("writes a state without a layout");
+        if (!fits(s, destination))
+          return store.emitOpError("writes '")
+                 << s.getSymName() << "', which lies outside the state "
+                 << "buffer of @" << func.getSymName();
         b.setInsertionPoint(store);
         b.create<bufferization::MaterializeInDestinationOp>(
             store.getLoc(), TypeRange(), store.getValue(),

@@ -26,12 +26,6 @@ Access accessOf(AffineMap map) {
   return Access::Other;
 }
 
-Value baseOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// A static-stride view of `source` at `offsets` with `sizes` (unit
 /// strides), of the same rank.
 Value subview(RewriterBase &rewriter, Location loc, Value source,
@@ -75,6 +69,12 @@ SmallVector<Value> blockOperands(RewriterBase &rewriter,
 }
 
 } // namespace
+
+Value kiln::baseOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
 
 linalg::GenericOp kiln::findEpilogue(linalg::LinalgOp matmul) {
   auto epilogue =

@@ -11,8 +11,6 @@
 #include "LinalgBuilder.h"
 #include "NNToLinalgPatterns.h"
 #include "kiln/Dialect/NN/FloatBuilder.h"
-#include "Philox.h"
-#include "kiln/Dialect/NN/ActivationMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

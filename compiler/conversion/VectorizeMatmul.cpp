@@ -35,13 +35,6 @@ using namespace kiln;
 
 namespace {
 
-/// The buffer a view is a view of.
-Value baseOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// Whether an op between `from` and `to` (exclusive, same block) may write
 /// the buffer under `v`. Distinct allocations and distinct arguments (the
 /// ABI's buffers never overlap) do not alias.

@@ -254,6 +254,20 @@ LogicalResult SwishOp::verify() {
   return emitOpError() << "expects beta > 0";
 }
 
+/// Softmax and its gradient work over the last axis: there must be one.
+static LogicalResult verifyLastAxis(Operation *op, Value v) {
+  if (cast<RankedTensorType>(v.getType()).getRank() >= 1)
+    return success();
+  return op->emitOpError() << "needs a tensor of rank 1 or more (it works "
+                              "over the last axis)";
+}
+
+LogicalResult SoftmaxOp::verify() { return verifyLastAxis(*this, getInput()); }
+
+LogicalResult SoftmaxGradOp::verify() {
+  return verifyLastAxis(*this, getOutput());
+}
+
 //===----------------------------------------------------------------------===//
 // Regularization and normalization
 //===----------------------------------------------------------------------===//

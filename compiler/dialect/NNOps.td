@@ -209,6 +209,7 @@ def NN_SwishOp : NN_ActivationOp<"swish",
 
 def NN_SoftmaxOp : NN_UnaryOp<"softmax"> {
   let summary = "softmax over the last axis";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -387,6 +388,7 @@ def NN_SoftmaxGradOp : NN_Op<"softmax_grad", [Pure,
   let assemblyFormat = [{
     $output `,` $result_grad attr-dict `:` type($output)
   }];
+  let hasVerifier = 1;
 }
 
 class NN_NormGradOp<string mnemonic> : NN_Op<mnemonic, [Pure]> {

@@ -41,3 +41,18 @@ module attributes {kiln.state_size = 16 : i64, nn.model = {name = "m"}} {
     return
   }
 }
+
+// -----
+
+// A prepared state lies past the end of the state: only @prepare (writing)
+// and @predict of a module with a @prepare (reading) have a buffer that
+// holds it.
+module attributes {kiln.state_size = 4 : i64, kiln.predict_state_size = 8 : i64, nn.model = {name = "m"}} {
+  nn.state @w : tensor<4xf32> {role = #nn.role<param>, init = #nn.init<zeros>, offset = 0 : i64}
+  nn.state @w.folded : tensor<4xf32> {role = #nn.role<prepared>, init = #nn.init<zeros>, offset = 4 : i64}
+  func.func @eval_step() -> tensor<4xf32> {
+    // expected-error @+1 {{'nn.load' op reads 'w.folded', which lies outside the state buffer of @eval_step}}
+    %w = nn.load @w.folded : tensor<4xf32>
+    return %w : tensor<4xf32>
+  }
+}

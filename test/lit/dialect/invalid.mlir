@@ -181,3 +181,19 @@ module attributes {nn.model = {batch_size = 4 : i64, optimizer = {kind = "adamw"
 // expected-error @+1 {{unknown key 'epoch' in nn.model}}
 module attributes {nn.model = {epoch = 4 : i64}} {
 }
+
+// -----
+
+func.func @softmax_scalar(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{needs a tensor of rank 1 or more}}
+  %y = nn.softmax %x : tensor<f32>
+  return %y : tensor<f32>
+}
+
+// -----
+
+func.func @softmax_grad_scalar(%y: tensor<f32>, %dy: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{needs a tensor of rank 1 or more}}
+  %g = nn.softmax_grad %y, %dy : tensor<f32>
+  return %g : tensor<f32>
+}
