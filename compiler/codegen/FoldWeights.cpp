@@ -15,12 +15,13 @@
 #include "kiln_rt.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 
 using namespace llvm;
 using namespace kiln;
@@ -29,56 +30,32 @@ namespace {
 
 /// A buffer from kiln_alloc_aligned, the alignment the compiled code
 /// assumes of the buffers it is given.
-struct AlignedFloats {
-  explicit AlignedFloats(int64_t n)
-      : data(static_cast<float *>(kiln_alloc_aligned(n * sizeof(float)))) {}
-  ~AlignedFloats() { std::free(data); }
-  AlignedFloats(const AlignedFloats &) = delete;
-  AlignedFloats &operator=(const AlignedFloats &) = delete;
-  float *data;
+template <typename T> struct Aligned {
+  explicit Aligned(int64_t n)
+      : data(static_cast<T *>(kiln_alloc_aligned(n * sizeof(T)))) {}
+  ~Aligned() { std::free(data); }
+  Aligned(const Aligned &) = delete;
+  Aligned &operator=(const Aligned &) = delete;
+  T *data;
 };
 
 Error fail(const Twine &message) {
   return createStringError(inconvertibleErrorCode(), message);
 }
 
-/// The kiln_model of the JIT-compiled functions, as the descriptor that
-/// Descriptor.cpp emits describes them.
-struct HostModel {
-  explicit HostModel(const ModelInfo &info) {
-    for (const TensorInfo &t : info.tensors) {
-      kiln_tensor_info ti{};
-      ti.name = t.name.c_str();
-      ti.role = t.role;
-      ti.init = t.init;
-      ti.rank = static_cast<int32_t>(t.shape.size());
-      ti.numel = 1;
-      for (size_t i = 0; i < t.shape.size() && i < 4; ++i) {
-        ti.shape[i] = t.shape[i];
-        ti.numel *= t.shape[i];
-      }
-      ti.offset = t.offset;
-      tensors.push_back(ti);
-    }
-    const nn::ModelConfig &c = info.config;
-    model.abi_version = KILN_ABI_VERSION;
-    model.target_kind = info.targetKindCode();
-    model.name = c.name.c_str();
-    model.batch_size = c.batchSize;
-    model.input_dim = c.inputDim;
-    model.target_dim = c.targetDim;
-    model.num_classes = c.numClasses;
-    model.output_dim = info.outputDim;
-    model.state_size = info.stateSize;
-    model.predict_state_size = info.predictStateSize;
-    model.workspace_size = info.workspaceSize;
-    model.num_tensors = static_cast<int32_t>(tensors.size());
-    model.tensors = tensors.data();
-    model.monitor = info.monitorCode();
+/// A checkpoint with a NaN or an infinity would make every prediction of
+/// the shipped model NaN: name the tensor.
+Error checkFinite(const kiln_model &m, const float *state,
+                  StringRef checkpoint) {
+  for (int32_t t = 0; t < m.num_tensors; ++t) {
+    const kiln_tensor_info &ti = m.tensors[t];
+    for (int64_t i = 0; i < ti.numel; ++i)
+      if (!std::isfinite(state[ti.offset + i]))
+        return fail(checkpoint + ": tensor \"" + ti.name +
+                    "\" holds a NaN or an infinity at element " + Twine(i));
   }
-  std::vector<kiln_tensor_info> tensors;
-  kiln_model model{};
-};
+  return Error::success();
+}
 
 } // namespace
 
@@ -90,58 +67,55 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
       mlir::translateModuleToLLVMIR(module, *llvmContext, info.config.name);
   if (!llvmModule)
     return fail("cannot translate the model to LLVM IR");
-  Expected<std::unique_ptr<orc::LLJIT>> jit = orc::LLJITBuilder().create();
+  // The descriptor the object will carry (without weights yet): the
+  // checkpoint is checked against it, as the executables check it.
+  emitDescriptor(*llvmModule, info, /*withMain=*/false);
+  // Lazy: only what runs (prepare) is compiled, not train_step.
+  Expected<std::unique_ptr<orc::LLLazyJIT>> jit =
+      orc::LLLazyJITBuilder().create();
   if (!jit)
     return jit.takeError();
-  const DataLayout &layout = (*jit)->getDataLayout();
-  llvmModule->setDataLayout(layout);
+  llvmModule->setDataLayout((*jit)->getDataLayout());
   llvmModule->setTargetTriple((*jit)->getTargetTriple().str());
-  // memcpy, memset and libm, which the kernels may call.
-  auto process = orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
-      layout.getGlobalPrefix());
-  if (!process)
-    return process.takeError();
-  (*jit)->getMainJITDylib().addGenerator(std::move(*process));
-  if (Error err = (*jit)->addIRModule(
+  // <model>_init calls the runtime, which kiln links but does not export.
+  if (Error err = (*jit)->getMainJITDylib().define(orc::absoluteSymbols(
+          {{(*jit)->mangleAndIntern("kiln_init_state"),
+            {orc::ExecutorAddr::fromPtr(&kiln_init_state),
+             JITSymbolFlags::Exported | JITSymbolFlags::Callable}}})))
+    return std::move(err);
+  if (Error err = (*jit)->addLazyIRModule(
           orc::ThreadSafeModule(std::move(llvmModule), std::move(llvmContext))))
     return std::move(err);
+  Expected<orc::ExecutorAddr> address =
+      (*jit)->lookup(info.config.name + "_model");
+  if (!address)
+    return address.takeError();
+  const auto &model = *address->toPtr<const kiln_model *>();
 
-  HostModel host(info);
-  auto lookup = [&](const std::string &name, auto &fn) -> Error {
-    if (name.empty())
-      return Error::success();
-    Expected<orc::ExecutorAddr> address = (*jit)->lookup(name);
-    if (!address)
-      return address.takeError();
-    fn = address->toPtr<std::remove_reference_t<decltype(fn)>>();
-    return Error::success();
-  };
-  if (Error err = joinErrors(
-          joinErrors(lookup(info.trainStep, host.model.train_step),
-                     lookup(info.evalStep, host.model.eval_step)),
-          joinErrors(lookup(info.predict, host.model.predict),
-                     lookup(info.prepare, host.model.prepare))))
-    return std::move(err);
-
-  AlignedFloats state(info.stateSize);
-  AlignedFloats workspace((info.workspaceSize + 3) / 4);
+  Aligned<float> state(info.stateSize);
+  Aligned<uint8_t> workspace(info.workspaceSize);
   if (!state.data || !workspace.data)
     return fail("out of memory for the model's buffers");
   kiln_error err;
   std::string path = checkpoint.str();
-  if (kiln_safetensors_load(&host.model, state.data, path.c_str(), &err) !=
-      KILN_OK)
+  if (kiln_safetensors_load(&model, state.data, path.c_str(), &err) != KILN_OK)
     return fail(err.message);
-  if (!host.model.prepare)
+  if (Error e = checkFinite(model, state.data, checkpoint))
+    return std::move(e);
+  if (!model.prepare)
     return std::vector<float>(state.data, state.data + info.stateSize);
   // prepare writes only what predict reads; starting from a copy of the
   // state makes the first state_size floats the state, as
   // kiln_model::weights promises (eval and save read them).
-  AlignedFloats pstate(info.predictStateSize);
+  Aligned<float> pstate(info.predictStateSize);
   if (!pstate.data)
     return fail("out of memory for the model's buffers");
   std::memcpy(pstate.data, state.data, info.stateSize * sizeof(float));
-  host.model.prepare(state.data,
-                     reinterpret_cast<uint8_t *>(workspace.data), pstate.data);
+  model.prepare(state.data, workspace.data, pstate.data);
+  for (int64_t i = info.stateSize; i < info.predictStateSize; ++i)
+    if (!std::isfinite(pstate.data[i]))
+      return fail("folding " + checkpoint +
+                  " for prediction gives a NaN or an infinity (a negative "
+                  "running variance?)");
   return std::vector<float>(pstate.data, pstate.data + info.predictStateSize);
 }

@@ -14,6 +14,8 @@
 #include "Checks.h"
 #include "TestUtil.h"
 
+#include <cmath>
+
 using namespace kiln;
 using namespace kiln::e2e;
 
@@ -99,6 +101,26 @@ TEST(CompiledWeights, ACheckpointOfAnotherModelIsRefusedByName) {
   EXPECT_NE(r.err.find("other.safetensors"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("tensor \""), std::string::npos) << r.err;
   EXPECT_FALSE(fileExists(dir + "/bn")) << "no executable on failure";
+}
+
+// A NaN in a checkpoint would make every prediction of the shipped model
+// NaN: kiln build refuses it and names the tensor.
+TEST(CompiledWeights, ANonFiniteWeightIsRefusedByName) {
+  const CompiledModel &cm = CompiledModel::get(specPath("dense.kiln"));
+  std::string dir = makeScratchDir("weights-nan");
+  State state = cm.initState(1);
+  state[cm.tensor("dense1.bias").offset + 2] = NAN;
+  cm.saveCheckpoint(state, dir + "/nan.safetensors");
+  CommandResult r = runCommand({KILN_BIN, "build", specPath("dense.kiln"),
+                                "--weights", "nan.safetensors", "-o", "m"},
+                               dir);
+  ASSERT_FALSE(r.signaled) << r.describe();
+  EXPECT_EQ(r.exitCode, 1) << r.describe();
+  EXPECT_NE(r.err.find("nan.safetensors: tensor \"dense1.bias\" holds a "
+                       "NaN or an infinity at element 2"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fileExists(dir + "/m")) << "no executable on failure";
 }
 
 } // namespace
