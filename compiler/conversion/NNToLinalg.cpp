@@ -112,11 +112,8 @@ struct MatMulLowering : OpRewritePattern<nn::MatMulOp> {
       bool fromOutput = op.getEpilogueFromOutput();
       result = lb.map(shapeOf(result), {result, op.getEpilogueInput()},
                       [&](OpBuilder &b, Location l, ValueRange a) {
-                        Value d = fromOutput
-                                      ? emitActivationDerivativeFromOutput(
-                                            b, l, act, a[1])
-                                      : emitActivationDerivative(b, l, act, a[1]);
-                        return b.create<arith::MulFOp>(l, a[0], d);
+                        return emitActivationGrad(b, l, act, fromOutput, a[1],
+                                                  a[0]);
                       });
     }
     rewriter.replaceOp(op, result);

@@ -27,6 +27,23 @@ ArrayRef<int64_t> shapeOf(Value v) {
 
 /// Statistics of [B, F] along one axis, and how to read them and the
 /// per-feature parameters from the 2-D iteration space.
+/// xhat = (x - mean) invStd, in a kernel body.
+Value xhatOf(OpBuilder &b, Location l, Value x, Value mean, Value invStd) {
+  return b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, x, mean),
+                                 invStd);
+}
+
+/// dx = invStd / n (n g - sum g - xhat sum g xhat), in a kernel body.
+Value dxOf(OpBuilder &b, Location l, Value g, Value xhat, Value invStd,
+           Value sumG, Value sumGX, double n) {
+  Value nf = b.create<arith::ConstantOp>(l, b.getF32FloatAttr(n));
+  Value t = b.create<arith::SubFOp>(
+      l, b.create<arith::SubFOp>(l, b.create<arith::MulFOp>(l, nf, g), sumG),
+      b.create<arith::MulFOp>(l, xhat, sumGX));
+  Value k = b.create<arith::DivFOp>(l, invStd, nf);
+  return b.create<arith::MulFOp>(l, k, t);
+}
+
 struct NormAxis {
   const LinalgBuilder &lb;
   bool overRows; // batch norm: reduce over rows; layer norm: over columns
@@ -170,13 +187,9 @@ struct NormAxis {
         return dyv;
       Value z = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, g, xhat),
                                         bt);
-      return b.create<arith::MulFOp>(l, dyv,
-                                     emitActivationDerivative(b, l, act, z));
+      return emitActivationGrad(b, l, act, /*fromOutput=*/false, z, dyv);
     };
     Value betaOrGamma = beta ? beta : gamma; // unused without activation
-    auto xhatOf = [](OpBuilder &b, Location l, Value xv, Value m, Value s) {
-      return b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, xv, m), s);
-    };
     auto parallel = utils::IteratorType::parallel;
     auto reduction = utils::IteratorType::reduction;
     int64_t features = shapeOf(x)[1];
@@ -240,16 +253,8 @@ struct NormAxis {
                      Value xhat = xhatOf(b, l, a[0], a[2], a[3]);
                      Value g = b.create<arith::MulFOp>(
                          l, dzOf(b, l, xhat, a[4], a[5], a[1]), a[4]);
-                     Value nf = b.create<arith::ConstantOp>(
-                         l, b.getF32FloatAttr(n));
-                     Value t = b.create<arith::SubFOp>(
-                         l,
-                         b.create<arith::SubFOp>(
-                             l, b.create<arith::MulFOp>(l, nf, g), a[6]),
-                         b.create<arith::MulFOp>(l, xhat, a[7]));
-                     Value k = b.create<arith::DivFOp>(l, a[3], nf);
                      return SmallVector<Value>{
-                         b.create<arith::MulFOp>(l, k, t)};
+                         dxOf(b, l, g, xhat, a[3], a[6], a[7], n)};
                    })
             .front();
     return {dx, paramGrads[0], paramGrads[1]};
@@ -264,9 +269,6 @@ struct NormAxis {
                                             double eps) const {
     Value mu = mean(x);
     Value istd = invStd(variance(x, mu), eps);
-    auto xhatOf = [](OpBuilder &b, Location l, Value xv, Value m, Value s) {
-      return b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, xv, m), s);
-    };
     // Per feature, over rows: dbeta and dgamma. xhat needs the statistics,
     // which are per feature (batch norm) or per row (layer norm).
     auto parallel = utils::IteratorType::parallel;
@@ -311,16 +313,8 @@ struct NormAxis {
                    [&](OpBuilder &b, Location l, ValueRange a) {
                      Value xhat = xhatOf(b, l, a[0], a[2], a[3]);
                      Value g = b.create<arith::MulFOp>(l, a[1], a[4]);
-                     Value nf = b.create<arith::ConstantOp>(
-                         l, b.getF32FloatAttr(n));
-                     Value t = b.create<arith::SubFOp>(
-                         l,
-                         b.create<arith::SubFOp>(
-                             l, b.create<arith::MulFOp>(l, nf, g), a[5]),
-                         b.create<arith::MulFOp>(l, xhat, a[6]));
-                     Value k = b.create<arith::DivFOp>(l, a[3], nf);
                      return SmallVector<Value>{
-                         b.create<arith::MulFOp>(l, k, t)};
+                         dxOf(b, l, g, xhat, a[3], a[5], a[6], n)};
                    })
             .front();
     return {dx, dgamma, dbeta};

@@ -117,3 +117,12 @@ Value kiln::emitActivationDerivativeFromOutput(OpBuilder &b, Location loc,
     llvm_unreachable("the derivative needs the activation's argument");
   }
 }
+
+Value kiln::emitActivationGrad(OpBuilder &b, Location loc,
+                               nn::ActivationAttr act, bool fromOutput,
+                               Value value, Value dy) {
+  Value derivative =
+      fromOutput ? emitActivationDerivativeFromOutput(b, loc, act, value)
+                 : emitActivationDerivative(b, loc, act, value);
+  return b.create<arith::MulFOp>(loc, dy, derivative);
+}

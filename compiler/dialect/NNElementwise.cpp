@@ -57,11 +57,8 @@ KILN_ACTIVATION_SCALAR(SwishOp)
 #undef KILN_ACTIVATION_SCALAR
 
 Value ActivationGradOp::buildScalar(OpBuilder &b, Location loc, ValueRange x) {
-  Value derivative =
-      getFromOutput()
-          ? emitActivationDerivativeFromOutput(b, loc, getActivation(), x[0])
-          : emitActivationDerivative(b, loc, getActivation(), x[0]);
-  return b.create<arith::MulFOp>(loc, x[1], derivative);
+  return emitActivationGrad(b, loc, getActivation(), getFromOutput(), x[0],
+                            x[1]);
 }
 
 //===----------------------------------------------------------------------===//

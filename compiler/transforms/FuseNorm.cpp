@@ -54,7 +54,7 @@ struct FuseActivationIntoNormGrad : OpRewritePattern<GradOpT> {
     rewriter.replaceOpWithNewOp<GradOpT>(
         grad, grad->getResultTypes(), grad.getInput(), grad.getGamma(),
         actGrad.getResultGrad(), norm->getOperand(2), grad.getEpsAttr(),
-        actGrad.getActivation(), rewriter.getUnitAttr());
+        actGrad.getActivation(), /*fused=*/UnitAttr()); // set for all below
     rewriter.eraseOp(actGrad);
     return success();
   }
@@ -70,10 +70,8 @@ struct FuseNormActivation
     if (!norm || !norm->getResult(0).hasOneUse() ||
         norm->hasAttr("activation"))
       return rewriter.notifyMatchFailure(act, "no norm of its own before");
-    rewriter.modifyOpInPlace(norm, [&] {
-      norm->setAttr("activation", act.getActivation());
-      norm->setAttr("fused", rewriter.getUnitAttr());
-    });
+    rewriter.modifyOpInPlace(
+        norm, [&] { norm->setAttr("activation", act.getActivation()); });
     rewriter.replaceOp(act, norm->getResult(0));
     return success();
   }

@@ -35,6 +35,13 @@ mlir::Value emitActivationDerivativeFromOutput(mlir::OpBuilder &b,
                                                nn::ActivationAttr act,
                                                mlir::Value y);
 
+/// dy * act'(x): the gradient through the activation, from its input x, or
+/// with `fromOutput` from its output y = act(x) (see
+/// emitActivationDerivativeFromOutput), passed as `value`.
+mlir::Value emitActivationGrad(mlir::OpBuilder &b, mlir::Location loc,
+                               nn::ActivationAttr act, bool fromOutput,
+                               mlir::Value value, mlir::Value dy);
+
 /// 1 / (1 + e^-x).
 mlir::Value emitSigmoid(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
