@@ -209,39 +209,6 @@ std::vector<VariantCase> variantCases() {
   return cases;
 }
 
-/// |a - b| <= rel * max(1, |b|) element by element; reports the largest
-/// error and the first few mismatches. With KILN_E2E_VERBOSE set, prints the
-/// largest error of every comparison (how the tolerances were measured).
-::testing::AssertionResult closeTo(const std::vector<float> &a,
-                                   const std::vector<float> &b, double rel,
-                                   const std::string &what = "") {
-  if (a.size() != b.size())
-    return ::testing::AssertionFailure()
-           << "sizes differ: " << a.size() << " vs " << b.size();
-  int bad = 0;
-  double worst = 0;
-  ::testing::AssertionResult failure = ::testing::AssertionFailure();
-  for (size_t i = 0; i < a.size(); ++i) {
-    double scale = std::max(1.0, std::fabs((double)b[i]));
-    double err = std::fabs((double)a[i] - (double)b[i]) / scale;
-    if (!(err <= rel)) { // NaN fails too
-      if (bad++ < 8)
-        failure << "\n  [" << i << "] " << a[i] << " vs " << b[i]
-                << " (relative error " << err << ")";
-    }
-    worst = std::max(worst, err);
-  }
-  if (std::getenv("KILN_E2E_VERBOSE"))
-    std::printf("  worst %.3g  %s %s\n", worst,
-                ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                what.c_str());
-  if (bad == 0)
-    return ::testing::AssertionSuccess();
-  return failure << "\n  " << bad << " of " << a.size()
-                 << " elements outside rel " << rel << " (worst " << worst
-                 << ")";
-}
-
 std::vector<float> readFloats(const CompiledModel &cm, const State &state,
                               const std::string &name) {
   const kiln_tensor_info &ti = cm.tensor(name);
@@ -309,9 +276,11 @@ TEST_P(FusionVariant, TrainStepTrajectoriesAgree) {
     float lb = b.trainStep(sb, x, y, step, epoch, /*seed=*/5);
     // Differences from earlier steps carry over (see the tolerances above).
     const double tol = kFusionTol * step;
-    EXPECT_TRUE(closeTo({la}, {lb}, tol, "loss")) << "loss";
+    EXPECT_TRUE(allClose(std::vector<float>{la}, std::vector<float>{lb}, tol,
+                         "loss"))
+        << "loss";
     for (const std::string &name : tensorNames(a))
-      EXPECT_TRUE(closeTo(readFloats(a, sa, name), readFloats(b, sb, name),
+      EXPECT_TRUE(allClose(readFloats(a, sa, name), readFloats(b, sb, name),
                           tol, "step " + std::to_string(step) + " " + name))
           << name;
   }
@@ -333,14 +302,14 @@ TEST_P(FusionVariant, EvalStepAndPredictAgree) {
     a.evalStep(sa, x, y, lossA, outA);
     b.poisonWorkspace();
     b.evalStep(sb, x, y, lossB, outB);
-    EXPECT_TRUE(closeTo(lossA, lossB, kFusionTol, "eval_step loss"))
+    EXPECT_TRUE(allClose(lossA, lossB, kFusionTol, "eval_step loss"))
         << "eval_step loss";
-    EXPECT_TRUE(closeTo(outA, outB, kFusionTol, "eval_step output"))
+    EXPECT_TRUE(allClose(outA, outB, kFusionTol, "eval_step output"))
         << "eval_step output";
     a.poisonWorkspace();
     b.poisonWorkspace();
     EXPECT_TRUE(
-        closeTo(a.predict(sa, x), b.predict(sb, x), kFusionTol, "predict"))
+        allClose(a.predict(sa, x), b.predict(sb, x), kFusionTol, "predict"))
         << "predict";
   }
 }
@@ -432,9 +401,9 @@ TEST(Folding, FoldedPredictEqualsTheUnfoldedForward) {
     folded.evalStep(state, x, y, loss, evalOut);
     RefResult r = ref.run(folded.toRef(state), xd, yd, Mode::Inference);
 
-    EXPECT_TRUE(closeTo(foldedOut, unfoldedOut, kFoldTol, "vs --no-fold"))
+    EXPECT_TRUE(allClose(foldedOut, unfoldedOut, kFoldTol, "vs --no-fold"))
         << "folded predict vs predict --no-fold";
-    EXPECT_TRUE(closeTo(foldedOut, evalOut, kFoldTol, "vs eval_step"))
+    EXPECT_TRUE(allClose(foldedOut, evalOut, kFoldTol, "vs eval_step"))
         << "folded predict vs eval_step";
     EXPECT_TRUE(allClose(foldedOut, r.output, kForwardTol))
         << "folded predict vs the float64 reference";

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -76,28 +78,40 @@ inline std::string specCaseName(const ::testing::TestParamInfo<SpecCase> &i) {
   return name.substr(0, name.find('.'));
 }
 
-/// |compiled - ref| <= rel * max(1, |ref|), element by element; reports
-/// the first few mismatches with their indices.
-inline ::testing::AssertionResult
-allClose(const std::vector<float> &compiled, const std::vector<double> &ref,
-         double rel) {
+/// |compiled - ref| <= rel * max(1, |ref|), element by element (a NaN
+/// fails); reports the largest relative error and the first few
+/// mismatches. `ref` is a float64 reference, or another compiled variant.
+/// With KILN_E2E_VERBOSE set, prints the largest error of every comparison
+/// (how the tolerances were measured), labelled with `what`.
+template <typename Ref>
+::testing::AssertionResult allClose(const std::vector<float> &compiled,
+                                    const std::vector<Ref> &ref, double rel,
+                                    const std::string &what = "") {
   if (compiled.size() != ref.size())
     return ::testing::AssertionFailure()
            << "sizes differ: " << compiled.size() << " vs " << ref.size();
   int bad = 0;
+  double worst = 0;
   ::testing::AssertionResult failure = ::testing::AssertionFailure();
   for (size_t i = 0; i < ref.size(); ++i) {
-    double err = std::fabs(compiled[i] - ref[i]);
-    if (err <= rel * std::max(1.0, std::fabs(ref[i])))
+    double r = static_cast<double>(ref[i]);
+    double err = std::fabs(compiled[i] - r) / std::max(1.0, std::fabs(r));
+    worst = std::max(worst, err);
+    if (err <= rel)
       continue;
     if (bad++ < 8)
       failure << "\n  [" << i << "] compiled " << compiled[i] << ", reference "
-              << ref[i] << " (error " << err << ")";
+              << r << " (relative error " << err << ")";
   }
+  if (std::getenv("KILN_E2E_VERBOSE"))
+    std::printf("  worst %.3g  %s %s\n", worst,
+                ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                what.c_str());
   if (bad == 0)
     return ::testing::AssertionSuccess();
   return failure << "\n  " << bad << " of " << ref.size()
-                 << " elements outside rel " << rel;
+                 << " elements outside rel " << rel << " (worst " << worst
+                 << ")";
 }
 
 } // namespace kiln::e2e

@@ -71,9 +71,7 @@ TEST_P(CompiledWeights, PredictWithoutALoadAsWithOne) {
   std::vector<float> embedded = contextPredict(m, nullptr, x, rows);
   std::vector<float> loaded =
       contextPredict(plain.abi(), weights.c_str(), x, rows);
-  EXPECT_TRUE(allClose(embedded, std::vector<double>(loaded.begin(),
-                                                     loaded.end()),
-                       kFoldTol));
+  EXPECT_TRUE(allClose(embedded, loaded, kFoldTol));
   EXPECT_TRUE(allClose(embedded,
                        ref.predictRows(plain.toRef(state), x, rows),
                        kForwardTol));
