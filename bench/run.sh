@@ -18,7 +18,7 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(n
 run_dense() {
   $kiln build --emit=lib bench/dense/dense.kiln -o "$out/dense"
   cc -O2 -march=native -o "$out/bench_dense" bench/dense/bench_dense.c -I"$out/dense" \
-    "$out/dense/dense.o" "$out/dense/libkiln_rt.a" -lopenblas -lm -lpthread
+    "$out/dense/dense.o" "$out/dense/libkiln_rt.a" -lopenblas -lm -lpthread -l:libomp.so.5
   "$out/bench_dense"
 }
 
@@ -26,7 +26,7 @@ run_train() {
   for model in mlp_small mlp_large; do
     $kiln build --emit=lib "bench/train/$model.kiln" -o "$out/$model"
     cc -O2 -o "$out/bench_$model" bench/train/bench_train.c -DMODEL="${model}_model" \
-      -I"$out/$model" "$out/$model/$model.o" "$out/$model/libkiln_rt.a" -lm -lpthread
+      -I"$out/$model" "$out/$model/$model.o" "$out/$model/libkiln_rt.a" -lm -lpthread -l:libomp.so.5
     "$out/bench_$model" 2000
     /usr/bin/python3 bench/train/torch_train.py "$model" --threads 1 --steps 2000
   done
@@ -52,9 +52,9 @@ run_fusion() {
       # shellcheck disable=SC2086
       $kiln build --emit=lib $flags "bench/train/$model.kiln" -o "$dir" >/dev/null
       cc -O2 -o "$dir/train" bench/train/bench_train.c -DMODEL="${model}_model" \
-        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread
+        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread -l:libomp.so.5
       cc -O2 -o "$dir/predict" bench/fusion/bench_predict.c -DMODEL="${model}_model" \
-        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread
+        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread -l:libomp.so.5
       # shellcheck disable=SC2086
       $kiln emit --stage=linalg $flags "bench/train/$model.kiln" > "$dir/linalg.mlir"
       same=0; cmp -s "$dir/$model.o" "$out/fusion/$model/0/$model.o" && same=1

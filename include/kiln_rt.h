@@ -422,6 +422,20 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                        const kiln_train_options *options,
                        kiln_train_result *result, kiln_error *err);
 
+/*---- Threads -------------------------------------------------------------*/
+
+/* A model compiled with threads (the default; docs/threads.md) splits its
+ * large kernels over the OpenMP runtime's threads; the team size is a
+ * setting of the thread that calls the compiled code. Results are
+ * bit-identical for any team size. */
+
+/* The cores this process may run on (its CPU affinity mask). */
+int kiln_num_cores(void);
+/* The team size for compiled-code calls made from the calling thread
+ * (threads >= 1); what a program that calls kiln_model's functions directly
+ * uses. Without the OpenMP runtime linked, it does nothing. */
+void kiln_set_threads(int threads);
+
 /*---- The command line ----------------------------------------------------*/
 
 /* The standalone executable's main: `train`, `eval`, `predict`, `init`,
@@ -447,6 +461,11 @@ kiln_status kiln_ctx_save(kiln_ctx *ctx, const char *safetensors_path);
 /* x: rows * input_dim floats; out: rows * output_dim floats. */
 kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
                              float *out);
+/* The most threads the context's calls use (>= 1), or 0 for the default:
+ * KILN_NUM_THREADS, else kiln_num_cores(). While calls of several contexts
+ * run at once on different threads, each uses at most its share of the
+ * cores, so an application's own thread pool does not oversubscribe them. */
+kiln_status kiln_ctx_set_threads(kiln_ctx *ctx, int threads);
 /* The message of the last call on ctx if it failed, "" if it succeeded. */
 const char *kiln_ctx_last_error(const kiln_ctx *ctx);
 const kiln_model *kiln_ctx_model(const kiln_ctx *ctx);

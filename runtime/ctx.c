@@ -11,6 +11,7 @@ struct kiln_ctx {
   float *pstate; /* prepared state, or NULL when the model has no prepare */
   uint8_t *workspace;
   int ready; /* weights are in (init or load succeeded) */
+  int threads; /* most threads per call */
   kiln_error err;
 };
 
@@ -26,6 +27,10 @@ kiln_status kiln_ctx_create(const kiln_model *m, kiln_ctx **out,
   if (!ctx)
     return kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
   ctx->m = m;
+  if ((st = kiln_default_threads(&ctx->threads, err))) {
+    free(ctx);
+    return st;
+  }
   ctx->state = kiln_alloc_aligned((size_t)m->state_size * sizeof(float));
   ctx->workspace = kiln_alloc_aligned((size_t)m->workspace_size);
   if (m->prepare)
@@ -59,10 +64,27 @@ static kiln_status finish(kiln_ctx *ctx, kiln_status st) {
   return st;
 }
 
+kiln_status kiln_ctx_set_threads(kiln_ctx *ctx, int threads) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  if (threads < 0 || threads > KILN_MAX_THREADS)
+    return kiln_fail(&ctx->err, KILN_ERR_ARGUMENT,
+                     "kiln_ctx_set_threads: %d threads; expected 0 (the "
+                     "default) to %d",
+                     threads, KILN_MAX_THREADS);
+  if (threads == 0)
+    return finish(ctx, kiln_default_threads(&ctx->threads, &ctx->err));
+  ctx->threads = threads;
+  return finish(ctx, KILN_OK);
+}
+
 /* Weights changed: derive the prediction state once, not per call. */
 static void prepare(kiln_ctx *ctx) {
-  if (ctx->m->prepare)
+  if (ctx->m->prepare) {
+    kiln_threads_enter(ctx->threads);
     ctx->m->prepare(ctx->state, ctx->workspace, ctx->pstate);
+    kiln_threads_leave();
+  }
   ctx->ready = 1;
 }
 
@@ -108,8 +130,11 @@ kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
     return kiln_fail(&ctx->err, KILN_ERR_STATE,
                      "no weights: call kiln_ctx_init or kiln_ctx_load first");
   const float *ps = ctx->m->prepare ? ctx->pstate : ctx->state;
-  return finish(ctx, kiln_predict_rows(ctx->m, ps, ctx->workspace, x, rows,
-                                       out, &ctx->err));
+  kiln_threads_enter(ctx->threads);
+  kiln_status st =
+      kiln_predict_rows(ctx->m, ps, ctx->workspace, x, rows, out, &ctx->err);
+  kiln_threads_leave();
+  return finish(ctx, st);
 }
 
 const char *kiln_ctx_last_error(const kiln_ctx *ctx) {

@@ -25,6 +25,11 @@ typedef struct cli {
 
 /*---- Usage ---------------------------------------------------------------*/
 
+#define THREADS_HELP                                                           \
+  "  --threads N        threads for the model's kernels (default: "             \
+  "KILN_NUM_THREADS,\n"                                                          \
+  "                     else the cores this process may run on)\n"
+
 typedef struct command_help {
   const char *name;
   const char *synopsis;
@@ -37,7 +42,7 @@ static const command_help HELP[] = {
      "            [--epochs N | --steps N] [--init-from W.safetensors]\n"
      "            [--save W.safetensors] [--seed S] [--no-shuffle]\n"
      "            [--no-early-stopping] [--patience N] [--metrics FILE]\n"
-     "            [--batch-report] [--quiet]",
+     "            [--batch-report] [--quiet] [--threads N]",
      "Trains the model and saves its weights.\n"
      "  --data FILE        training CSV (default: the spec's train path)\n"
      "  --val FILE         validation CSV\n"
@@ -56,20 +61,24 @@ static const command_help HELP[] = {
      "  --metrics FILE     write epoch,train_loss,val_loss,val_<metric>,"
      "seconds\n"
      "  --batch-report     print the loss of every step\n"
-     "  --quiet            print only errors and the test result\n"},
-    {"eval", "eval [--weights W.safetensors] [--data FILE]",
+     "  --quiet            print only errors and the test result\n"
+     THREADS_HELP},
+    {"eval", "eval [--weights W.safetensors] [--data FILE] [--threads N]",
      "Prints the loss and metrics of the weights on a labelled CSV.\n"
      "  --weights W        weights (default: those compiled in, else "
      "<model>.safetensors)\n"
-     "  --data FILE        CSV with targets (default: the spec's test path)\n"},
+     "  --data FILE        CSV with targets (default: the spec's test path)\n"
+     THREADS_HELP},
     {"predict",
-     "predict [--weights W.safetensors] --data X.csv|X.npy [--output Y.csv]",
+     "predict [--weights W.safetensors] --data X.csv|X.npy [--output Y.csv]\n"
+     "            [--threads N]",
      "Writes predictions as CSV.\n"
      "  --weights W        weights (default: those compiled in, else "
      "<model>.safetensors)\n"
      "  --data FILE        features: CSV (target columns may be absent) or "
      ".npy\n"
-     "  --output FILE      where to write (default: standard output)\n"},
+     "  --output FILE      where to write (default: standard output)\n"
+     THREADS_HELP},
     {"init", "init [--seed S] [--save W.safetensors]",
      "Writes freshly initialized weights.\n"
      "  --seed S           seed (default: the spec's)\n"
@@ -195,6 +204,22 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 1;
 }
 
+/* The team size of the compiled kernels, for the rest of the process:
+ * --threads, else KILN_NUM_THREADS, else the cores of the affinity mask.
+ * Returns -1 to go on, else an exit status. */
+static int apply_threads(cli *c, const char *flag_value) {
+  kiln_error e;
+  int n;
+  if (flag_value) {
+    if (kiln_parse_threads(flag_value, "--threads", &n, &e))
+      return usage_error(c, "%s", e.message);
+  } else if (kiln_default_threads(&n, &e)) {
+    return usage_error(c, "%s", e.message);
+  }
+  kiln_set_threads(n);
+  return -1;
+}
+
 static int parse_f64(const char *s, double *out) {
   char *end;
   errno = 0;
@@ -278,7 +303,7 @@ static int has_suffix(const char *s, const char *suffix) {
 
 typedef struct train_args {
   const char *data, *val, *val_split, *test, *epochs, *steps, *init_from,
-      *save, *seed, *patience, *metrics;
+      *save, *seed, *patience, *metrics, *threads;
   int set[16];
 } train_args;
 
@@ -299,13 +324,14 @@ static int cmd_train(cli *c, int argc, char **argv) {
       {"seed", &a.seed, &a.set[8]},
       {"patience", &a.patience, &a.set[9]},
       {"metrics", &a.metrics, &a.set[10]},
+      {"threads", &a.threads, &a.set[11]},
       {"no-shuffle", NULL, &no_shuffle},
       {"no-early-stopping", NULL, &no_es},
       {"batch-report", NULL, &batch_report},
       {"quiet", NULL, &quiet},
   };
   int rc = parse_flags(c, argc, argv, flags, sizeof flags / sizeof flags[0]);
-  if (rc >= 0)
+  if (rc >= 0 || (rc = apply_threads(c, a.threads)) >= 0)
     return rc;
 
   kiln_train_options o;
@@ -420,11 +446,13 @@ done:
 
 static int cmd_eval(cli *c, int argc, char **argv) {
   const kiln_model *m = c->m;
-  const char *weights = NULL, *data = NULL;
-  int set[2] = {0};
-  flag flags[] = {{"weights", &weights, &set[0]}, {"data", &data, &set[1]}};
-  int rc = parse_flags(c, argc, argv, flags, 2);
-  if (rc >= 0)
+  const char *weights = NULL, *data = NULL, *threads = NULL;
+  int set[3] = {0};
+  flag flags[] = {{"weights", &weights, &set[0]},
+                  {"data", &data, &set[1]},
+                  {"threads", &threads, &set[2]}};
+  int rc = parse_flags(c, argc, argv, flags, 3);
+  if (rc >= 0 || (rc = apply_threads(c, threads)) >= 0)
     return rc;
   if (!data)
     data = m->test_path;
@@ -516,13 +544,14 @@ static kiln_status load_features(const kiln_model *m, const char *path,
 
 static int cmd_predict(cli *c, int argc, char **argv) {
   const kiln_model *m = c->m;
-  const char *weights = NULL, *data = NULL, *output = NULL;
-  int set[3] = {0};
+  const char *weights = NULL, *data = NULL, *output = NULL, *threads = NULL;
+  int set[4] = {0};
   flag flags[] = {{"weights", &weights, &set[0]},
                   {"data", &data, &set[1]},
-                  {"output", &output, &set[2]}};
-  int rc = parse_flags(c, argc, argv, flags, 3);
-  if (rc >= 0)
+                  {"output", &output, &set[2]},
+                  {"threads", &threads, &set[3]}};
+  int rc = parse_flags(c, argc, argv, flags, 4);
+  if (rc >= 0 || (rc = apply_threads(c, threads)) >= 0)
     return rc;
   if (!data)
     return usage_error(c, "--data is required");

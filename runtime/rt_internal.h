@@ -209,6 +209,21 @@ void kiln_progress_line(kiln_progress *p, const char *fmt, ...)
 /* "0.4123" for losses: 4 significant digits, no exponent where avoidable. */
 void kiln_format_value(char *dst, size_t size, double v);
 
+/*---- Threads (threads.c) -------------------------------------------------*/
+
+#define KILN_MAX_THREADS 1024
+
+/* A thread count in [1, KILN_MAX_THREADS]; `what` names its source. */
+kiln_status kiln_parse_threads(const char *text, const char *what, int *out,
+                               kiln_error *err);
+/* KILN_NUM_THREADS if set (an error if malformed), else kiln_num_cores(). */
+kiln_status kiln_default_threads(int *out, kiln_error *err);
+/* Around a context's call into compiled code: sets the calling thread's
+ * team size to `wanted`, or less while other contexts' calls are in flight
+ * on other threads (their teams share the cores); returns the size set. */
+int kiln_threads_enter(int wanted);
+void kiln_threads_leave(void);
+
 /*---- CLI (main.c) --------------------------------------------------------*/
 
 /* kiln_main with its streams given, for tests. */

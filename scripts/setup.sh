@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build git
   clang-19 lld-19
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
+  libomp-19-dev
   libfmt-dev libgtest-dev googletest
   python3
   "$@"

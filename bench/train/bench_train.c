@@ -1,6 +1,7 @@
 /* Training steps per second of a compiled model on random data (no data
- * loading in the timed loop), single-threaded. Build with
- * -DMODEL=<name>_model and link the model's object and libkiln_rt.a. */
+ * loading in the timed loop). Build with -DMODEL=<name>_model and link the
+ * model's object and libkiln_rt.a (and libomp, for a model with parallel
+ * kernels). The thread count is the OpenMP runtime's: OMP_NUM_THREADS. */
 #include "kiln_rt.h"
 
 #include <math.h>
@@ -24,7 +25,8 @@ int main(int argc, char **argv) {
   float *state = aligned_alloc(64, (m->state_size * 4 + 63) / 64 * 64);
   unsigned char *ws = aligned_alloc(64, (m->workspace_size + 63) / 64 * 64);
   float *x = malloc(sizeof(float) * BATCHES * b * m->input_dim);
-  float *y = malloc(sizeof(float) * BATCHES * b);
+  int64_t ydim = m->target_dim;
+  float *y = malloc(sizeof(float) * BATCHES * b * ydim);
   kiln_error err;
   if (kiln_init_state(m, state, 1, &err) != KILN_OK) {
     fprintf(stderr, "%s\n", err.message);
@@ -32,8 +34,9 @@ int main(int argc, char **argv) {
   }
   for (int64_t i = 0; i < BATCHES * b * m->input_dim; ++i)
     x[i] = (float)rand() / RAND_MAX;
-  for (int64_t i = 0; i < BATCHES * b; ++i)
-    y[i] = (float)(rand() % m->num_classes);
+  for (int64_t i = 0; i < BATCHES * b * ydim; ++i)
+    y[i] = m->num_classes > 0 ? (float)(rand() % m->num_classes)
+                              : (float)rand() / RAND_MAX;
 
   float loss = 0;
   double best = INFINITY;
@@ -41,7 +44,7 @@ int main(int argc, char **argv) {
     double t0 = now();
     for (int s = 0; s < steps; ++s) {
       int k = s % BATCHES;
-      m->train_step(state, ws, x + k * b * m->input_dim, y + k * b,
+      m->train_step(state, ws, x + k * b * m->input_dim, y + k * b * ydim,
                     round * steps + s + 1, 0, 1, &loss);
     }
     double t = now() - t0;

@@ -15,6 +15,7 @@
 #include "kiln_rt.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
 
@@ -83,6 +84,17 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
             {orc::ExecutorAddr::fromPtr(&kiln_init_state),
              JITSymbolFlags::Exported | JITSymbolFlags::Callable}}})))
     return std::move(err);
+  // prepare's large kernels call the OpenMP runtime, which kiln itself
+  // does not link: load the library that the link flag (-l:FILE) names.
+  if (info.threads) {
+    Expected<std::unique_ptr<orc::DynamicLibrarySearchGenerator>> openmp =
+        orc::DynamicLibrarySearchGenerator::Load(
+            kOpenMPLinkFlag.drop_front(3).data(),
+            (*jit)->getDataLayout().getGlobalPrefix());
+    if (!openmp)
+      return openmp.takeError();
+    (*jit)->getMainJITDylib().addGenerator(std::move(*openmp));
+  }
   if (Error err = (*jit)->addLazyIRModule(
           orc::ThreadSafeModule(std::move(llvmModule), std::move(llvmContext))))
     return std::move(err);

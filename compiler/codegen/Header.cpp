@@ -14,7 +14,10 @@ std::string kiln::generateHeader(const ModelInfo &info) {
   llvm::raw_string_ostream os(s);
   os << "/* " << n << ".h - the " << n << " model, compiled by kiln.\n"
      << " *\n"
-     << " * Link with " << n << ".o and libkiln_rt.a (and -lm -lpthread).\n"
+     << " * Link with " << n << ".o and libkiln_rt.a (and -lm -lpthread"
+     << (info.threads ? " " + kOpenMPLinkFlag.str() +
+                            ": its kernels run on OpenMP threads" : std::string())
+     << ").\n"
      << " * Every function returns KILN_OK or an error code; on error,\n"
      << " * " << n << "_last_error() says what went wrong. None aborts.\n"
      << " *\n"

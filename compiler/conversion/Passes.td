@@ -113,4 +113,21 @@ def ApproximateMath : Pass<"kiln-approximate-math", "::mlir::func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ParallelizeLoops : Pass<"kiln-parallelize-loops", "::mlir::func::FuncOp"> {
+  let summary = "Splits the large outermost loop nests over the OpenMP threads";
+  let description = [{
+    Each outermost loop nest becomes an scf.parallel over its outermost
+    loop when that loop's iterations are independent (an scf.parallel, or
+    an scf.for marked `kiln.parallel` by a kernel generator) and the nest's
+    serial work is at least `min-work` vector operations; every other loop
+    becomes, or stays, a serial scf.for. convert-scf-to-openmp then turns
+    the scf.parallel loops into OpenMP work-sharing loops.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "16384",
+           "serial work, in vector operations, below which a nest stays serial">
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // KILN_CONVERSION_PASSES

@@ -56,10 +56,18 @@ void kiln::addBufferizePipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void kiln::addLLVMPipeline(OpPassManager &pm) {
+void kiln::addLLVMPipeline(OpPassManager &pm, const LoweringOptions &options) {
   pm.addPass(createStripModelMetadata());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  // Every loop nest either splits over the threads or becomes serial;
+  // without threads, all of them are serial.
+  ParallelizeLoopsOptions parallel;
+  parallel.minWork = options.threads ? options.minParallelWork
+                                     : std::numeric_limits<int64_t>::max();
+  pm.addNestedPass<func::FuncOp>(createParallelizeLoops(parallel));
+  if (options.threads)
+    pm.addPass(createConvertSCFToOpenMPPass());
   // n-D transfers become 1-D ones in registers, not a loop over a stack
   // temporary.
   pm.addPass(createConvertVectorToSCFPass(
@@ -80,6 +88,8 @@ void kiln::addLLVMPipeline(OpPassManager &pm) {
   funcOptions.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcOptions));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.threads)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -91,7 +101,7 @@ void kiln::registerLoweringPipelines() {
   PassPipelineRegistration<>(
       "kiln-bufferize", "linalg on tensors to planned buffers",
       [](OpPassManager &pm) { addBufferizePipeline(pm, LoweringOptions()); });
-  PassPipelineRegistration<>("kiln-lower-to-llvm",
-                             "planned buffers to the LLVM dialect",
-                             addLLVMPipeline);
+  PassPipelineRegistration<>(
+      "kiln-lower-to-llvm", "planned buffers to the LLVM dialect",
+      [](OpPassManager &pm) { addLLVMPipeline(pm, LoweringOptions()); });
 }

@@ -2,6 +2,8 @@
 
 #include "kiln/Conversion/Passes.h"
 
+#include "ParallelLoops.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -16,6 +18,7 @@ namespace kiln {
 } // namespace kiln
 
 using namespace mlir;
+using kiln::markParallel;
 
 namespace {
 
@@ -65,6 +68,16 @@ struct VectorizeElementwisePass
           scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
       if (failed(tiled))
         continue;
+      // One loop per dimension, outermost first: those over the leading
+      // parallel dimensions write disjoint outputs.
+      SmallVector<utils::IteratorType> iterators =
+          linalgOp.getIteratorTypesArray();
+      for (auto [loop, iterator] : llvm::zip(tiled->loops, iterators)) {
+        auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+        if (!forOp || iterator != utils::IteratorType::parallel)
+          break;
+        markParallel(forOp);
+      }
       rewriter.eraseOp(op);
       if (auto last = dyn_cast<scf::ForOp>(tiled->loops.back().getOperation())) {
         scf::ForOp partial;

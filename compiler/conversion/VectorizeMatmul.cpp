@@ -12,6 +12,7 @@
 #include "kiln/Conversion/Passes.h"
 
 #include "MatmulEpilogue.h"
+#include "ParallelLoops.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
@@ -198,6 +199,8 @@ void packRightHandSide(
     auto loop = rewriter.create<scf::ForOp>(loc, packer.index(0),
                                             packer.index(full),
                                             packer.index(1));
+    // Each panel packs its own slice of the pack and writes its own columns.
+    markParallel(loop);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(loop.getBody());
     panel(loop.getInductionVar(), tileN);
@@ -268,6 +271,10 @@ struct VectorizeMatmulPass
         op->emitWarning("matmul could not be tiled; left to LLVM");
         continue;
       }
+      // Every loop but the innermost, over k, writes its own output tiles.
+      for (LoopLikeOpInterface loop : ArrayRef(tiled->loops).drop_back())
+        if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+          markParallel(forOp);
       linalg::GenericOp epilogue = epilogues.lookup(op);
       // Tiling makes no loop for a dimension that one tile covers; the
       // epilogue then stays a pass of its own after the matmul.

@@ -12,6 +12,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -88,6 +89,7 @@ Driver::Driver(DriverOptions options) : options(std::move(options)) {
   registerDialects(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   context.appendDialectRegistry(registry);
   context.loadAllAvailableDialects();
   if (this->options.printIRAfterAll)
@@ -182,6 +184,9 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   LoweringOptions lowering =
       LoweringOptions::forVectorWidth(vectorWidthBits(**tm));
   lowering.vectorizeMatmul = options.vectorizeMatmul;
+  lowering.threads = options.threads;
+  lowering.minParallelWork = options.minParallelWork;
+  info.threads = options.threads;
   if (failed(run([&](OpPassManager &pm) {
         addBufferizePipeline(pm, lowering);
       })))
@@ -190,7 +195,7 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
     return failure();
   if (stage == Stage::Bufferized)
     return success();
-  return run(addLLVMPipeline);
+  return run([&](OpPassManager &pm) { addLLVMPipeline(pm, lowering); });
 }
 
 std::unique_ptr<llvm::Module>
@@ -303,6 +308,8 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
   std::string outputStr = output.str(), objectStr = std::string(object);
   SmallVector<StringRef> args = {*cc,      "-o",   outputStr, objectStr,
                                  runtime, "-lm", "-lpthread"};
+  if (info.threads)
+    args.push_back(kOpenMPLinkFlag);
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
                                          &message);

@@ -36,7 +36,7 @@ const std::string &demo(const std::vector<std::string> &flags = {}) {
         {KILN_CC, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-I",
          cm.libDir(), std::string(KILN_SOURCE_DIR) + "/examples/embed/main.c",
          cm.libDir() + "/iris.o", cm.libDir() + "/libkiln_rt.a", "-lm",
-         "-lpthread", "-o", out});
+         "-lpthread", KILN_OPENMP_LINK_FLAG, "-o", out});
     if (r.signaled || r.exitCode != 0)
       throw std::runtime_error("building the example failed:\n" +
                                r.describe());
@@ -160,7 +160,7 @@ TEST(Embed, TheHeaderWorksFromCpp) {
        cm.libDir(), "-x", "c++",
        std::string(KILN_SOURCE_DIR) + "/examples/embed/main.c", "-x", "none",
        cm.libDir() + "/iris.o", cm.libDir() + "/libkiln_rt.a", "-lm",
-       "-lpthread", "-o", exe});
+       "-lpthread", KILN_OPENMP_LINK_FLAG, "-o", exe});
   ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
   r = runCommand({exe, scratchDir() + "/missing.safetensors"});
   EXPECT_EQ(r.exitCode, 1) << r.describe();
@@ -205,7 +205,7 @@ int main(void) {
       {KILN_CC, "-std=c11", "-Wall", "-Werror", "-I", iris.libDir(), "-I",
        other.libDir(), dir + "/two.c", other.libDir() + "/dropout.o",
        iris.libDir() + "/iris.o", iris.libDir() + "/libkiln_rt.a", "-lm",
-       "-lpthread", "-o", dir + "/two"});
+       "-lpthread", KILN_OPENMP_LINK_FLAG, "-o", dir + "/two"});
   ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();
   r = runCommand({dir + "/two"});
   ASSERT_TRUE(!r.signaled && r.exitCode == 0) << r.describe();

@@ -61,6 +61,17 @@ cl::opt<bool> noVectorizeMatmul(
     "no-vectorize-matmul",
     cl::desc("Leave matmuls to plain loops (for comparison)"),
     cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+cl::opt<bool> noThreads(
+    "no-threads",
+    cl::desc("Serial code only: no kernel splits over threads, and no "
+             "OpenMP runtime to link"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+cl::opt<int64_t> minParallelWork(
+    "min-parallel-work",
+    cl::desc("Serial work (vector operations) from which a loop nest splits "
+             "over the threads; 1 splits every splittable nest (for tests)"),
+    cl::init(kiln::LoweringOptions().minParallelWork), cl::Hidden,
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 
 cl::opt<bool> noFuseActivation(
     "no-fuse-activation",
@@ -90,6 +101,8 @@ kiln::DriverOptions driverOptions() {
   options.target.features = targetFeatures;
   options.printIRAfterAll = printIRAfterAll;
   options.vectorizeMatmul = !noVectorizeMatmul;
+  options.threads = !noThreads;
+  options.minParallelWork = minParallelWork;
   options.fuseOptimizer = !noFuseOptimizer;
   options.fuseActivation = !noFuseActivation;
   options.fuseNorm = !noFuseNorm;

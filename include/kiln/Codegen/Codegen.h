@@ -29,6 +29,10 @@ createTargetMachine(const TargetOptions &options);
 /// AVX-512, 256 with AVX, 128 otherwise.
 unsigned vectorWidthBits(llvm::TargetMachine &tm);
 
+/// The linker flag that brings in the OpenMP runtime which code compiled
+/// with threads calls (docs/threads.md).
+constexpr llvm::StringLiteral kOpenMPLinkFlag = KILN_OPENMP_LINK_FLAG;
+
 /// Adds the `<model>_model` descriptor constant (kiln_rt.h's kiln_model),
 /// `<model>_init`, and with `withMain` a `main` that hands over to the
 /// runtime's kiln_main.

@@ -43,6 +43,9 @@ struct ModelInfo {
   /// Weights compiled into the module (kiln_model::weights); empty when
   /// none were given.
   std::vector<float> weights;
+  /// Whether the code may split kernels over OpenMP threads, and so needs
+  /// the OpenMP runtime linked.
+  bool threads = false;
 
   /// kiln_rt.h's kiln_target_kind and kiln_metric codes of the config.
   int32_t targetKindCode() const;

@@ -3,6 +3,8 @@
 #ifndef KILN_CONVERSION_PIPELINE_H
 #define KILN_CONVERSION_PIPELINE_H
 
+#include "kiln/Conversion/Passes.h"
+
 #include "mlir/Pass/PassManager.h"
 
 namespace kiln {
@@ -18,6 +20,12 @@ struct LoweringOptions {
   /// The kernel's register tile, rows x columns of the output.
   int64_t tileM = 8;
   int64_t tileN = 32;
+  /// Split large loop nests over OpenMP threads (kiln-parallelize-loops);
+  /// off, the code is serial and needs no OpenMP runtime.
+  bool threads = true;
+  /// The serial work, in vector operations, from which a loop nest is
+  /// split over the threads.
+  int64_t minParallelWork = ParallelizeLoopsOptions().minWork;
 
   /// The tile that fills, without spilling, the vector registers of a
   /// target whose widest vectors have `bits` bits: 8 x 32 floats in 16 of
@@ -32,8 +40,9 @@ void addLinalgPipeline(mlir::OpPassManager &pm);
 /// the workspace plan.
 void addBufferizePipeline(mlir::OpPassManager &pm,
                           const LoweringOptions &options);
-/// → the LLVM dialect: loops, and the conversions to LLVM.
-void addLLVMPipeline(mlir::OpPassManager &pm);
+/// → the LLVM dialect: loops (the large ones split over OpenMP threads),
+/// and the conversions to LLVM.
+void addLLVMPipeline(mlir::OpPassManager &pm, const LoweringOptions &options);
 
 /// kiln-lower-to-linalg, kiln-bufferize and kiln-lower-to-llvm for
 /// kiln-opt.

@@ -10,6 +10,7 @@
 #define KILN_DRIVER_DRIVER_H
 
 #include "kiln/Codegen/Codegen.h"
+#include "kiln/Conversion/Pipeline.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -46,6 +47,9 @@ struct DriverOptions {
   bool fuseOptimizer = true;
   bool fold = true;
   bool vectorizeMatmul = true;
+  /// Large kernels split over OpenMP threads; the executable links libomp.
+  bool threads = true;
+  int64_t minParallelWork = LoweringOptions().minParallelWork;
   bool printIRAfterAll = false;
   TargetOptions target;
   /// A checkpoint to compile into the module, folded (`build --weights`).

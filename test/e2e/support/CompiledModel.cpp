@@ -101,7 +101,7 @@ CompiledModel::CompiledModel(const std::string &specFile,
     throw std::runtime_error("kiln build --emit=lib failed:\n" + r.describe());
   std::string so = dir + "/" + name + ".so";
   r = runCommand({KILN_CC, "-shared", "-o", so, dir + "/" + name + ".o",
-                  dir + "/libkiln_rt.a", "-lm", "-lpthread"});
+                  dir + "/libkiln_rt.a", "-lm", "-lpthread", KILN_OPENMP_LINK_FLAG});
   if (r.signaled || r.exitCode != 0)
     throw std::runtime_error("linking the model failed:\n" + r.describe());
   // Never closed: the descriptor and its functions live until exit.
