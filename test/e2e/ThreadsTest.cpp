@@ -53,9 +53,9 @@ struct Outcome {
   std::vector<float> evalLoss, evalOut, predicted;
 };
 
-/// The first index at which two float vectors differ in any bit, or -1.
-int64_t firstDifference(const std::vector<float> &a,
-                        const std::vector<float> &b) {
+/// The first index at which two float arrays differ in any bit, or -1.
+template <typename A, typename B>
+int64_t firstDifference(const A &a, const B &b) {
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
     if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0)
       return int64_t(i);
