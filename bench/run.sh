@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs kiln's benchmarks beside their baselines on this machine, one thread
-# each: the dense layer against OpenBLAS's sgemm, and training steps against
-# PyTorch, and each fusion pass on and off. Installs the baselines
-# (libopenblas-dev, python3-torch) through scripts/setup.sh;
-# the build never needs them. Usage: bench/run.sh [dense|train|fusion]...
+# Runs kiln's benchmarks beside their baselines on this machine: the dense
+# layer against OpenBLAS's sgemm, training steps against PyTorch, each
+# fusion pass on and off (one thread each), and every core: training and
+# the matmul alone at 1 and 2 threads against PyTorch's and OpenBLAS's best
+# thread settings. Installs the baselines (libopenblas-dev, python3-torch)
+# through scripts/setup.sh; the build never needs them.
+# Usage: bench/run.sh [dense|train|fusion|threads]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh libopenblas-dev python3-torch >/dev/null
@@ -12,13 +14,15 @@ out=build/bench
 mkdir -p "$out"
 kiln=build/bin/kiln
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+# What a program links to run kiln's code (CMakeLists.txt: KILN_OPENMP_LINK_FLAG).
+link=(-lm -lpthread -l:libomp.so.5)
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc --all) cores;" \
      "vector ISA: $(grep -o -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | xargs)"
 
 run_dense() {
   $kiln build --emit=lib bench/dense/dense.kiln -o "$out/dense"
   cc -O2 -march=native -o "$out/bench_dense" bench/dense/bench_dense.c -I"$out/dense" \
-    "$out/dense/dense.o" "$out/dense/libkiln_rt.a" -lopenblas -lm -lpthread -l:libomp.so.5
+    "$out/dense/dense.o" "$out/dense/libkiln_rt.a" -lopenblas "${link[@]}"
   "$out/bench_dense"
 }
 
@@ -26,7 +30,7 @@ run_train() {
   for model in mlp_small mlp_large; do
     $kiln build --emit=lib "bench/train/$model.kiln" -o "$out/$model"
     cc -O2 -o "$out/bench_$model" bench/train/bench_train.c -DMODEL="${model}_model" \
-      -I"$out/$model" "$out/$model/$model.o" "$out/$model/libkiln_rt.a" -lm -lpthread -l:libomp.so.5
+      -I"$out/$model" "$out/$model/$model.o" "$out/$model/libkiln_rt.a" "${link[@]}"
     "$out/bench_$model" 2000
     /usr/bin/python3 bench/train/torch_train.py "$model" --threads 1 --steps 2000
   done
@@ -52,9 +56,9 @@ run_fusion() {
       # shellcheck disable=SC2086
       $kiln build --emit=lib $flags "bench/train/$model.kiln" -o "$dir" >/dev/null
       cc -O2 -o "$dir/train" bench/train/bench_train.c -DMODEL="${model}_model" \
-        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread -l:libomp.so.5
+        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" "${link[@]}"
       cc -O2 -o "$dir/predict" bench/fusion/bench_predict.c -DMODEL="${model}_model" \
-        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" -lm -lpthread -l:libomp.so.5
+        -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" "${link[@]}"
       # shellcheck disable=SC2086
       $kiln emit --stage=linalg $flags "bench/train/$model.kiln" > "$dir/linalg.mlir"
       same=0; cmp -s "$dir/$model.o" "$out/fusion/$model/0/$model.o" && same=1
@@ -79,6 +83,78 @@ run_fusion() {
   /usr/bin/python3 bench/fusion/summarize.py < "$raw"
 }
 
-for what in "${@:-dense train fusion}"; do
+# Training samples/s of the threads benchmark's models, kiln at 1 and 2
+# threads against PyTorch at each thread setting a user might pick; each
+# configuration is its own process (two spinning thread pools in one
+# process would steal each other's cores), the configurations interleaved
+# over 3 passes, best of each. Then the wide model's matmuls alone.
+run_threads() {
+  local models=("mlp_tiny:20000" "mlp_small:2000" "mlp_bn_gelu:200" "mlp_wide:8" "mlp_odd:300")
+  local raw="$out/threads/raw.tsv" cores
+  cores=$(nproc)
+  mkdir -p "$out/threads"; : > "$raw"
+  clang-19 -O2 -march=native -fopenmp bench/threads/peak.c -o "$out/threads/peak"
+  clang-19 -O2 -fopenmp bench/threads/forkjoin.c -o "$out/threads/forkjoin"
+  "$out/threads/peak"
+  for policy in ACTIVE PASSIVE; do
+    for t in 1 "$cores"; do
+      echo "OMP_WAIT_POLICY=$policy: $(OMP_WAIT_POLICY=$policy OMP_NUM_THREADS=$t "$out/threads/forkjoin")"
+    done
+  done
+  for entry in "${models[@]}"; do
+    IFS=: read -r model steps <<< "$entry"
+    local spec="bench/threads/$model.kiln" dir="$out/threads/$model"
+    [ -f "$spec" ] || spec="bench/train/$model.kiln"
+    $kiln build --emit=lib "$spec" -o "$dir" >/dev/null
+    cc -O2 -o "$dir/train" bench/train/bench_train.c -DMODEL="${model}_model" \
+      -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" "${link[@]}"
+  done
+  local torch=(/usr/bin/python3 bench/threads/torch_models.py)
+  for pass in 1 2 3; do
+    for entry in "${models[@]}"; do
+      IFS=: read -r model steps <<< "$entry"
+      local dir="$out/threads/$model" r
+      for t in 1 "$cores"; do
+        r=$("$dir/train" "$steps" "$t" | sed -E 's/.*: ([0-9]+) samples.*/\1/')
+        printf "%s\tkiln, %s thread(s)\t%s\n" "$model" "$t" "$r" >> "$raw"
+      done
+      r=$("${torch[@]}" "$model" --threads 1 | cut -d' ' -f1)
+      printf "%s\ttorch, 1 thread\t%s\n" "$model" "$r" >> "$raw"
+      r=$(OPENBLAS_NUM_THREADS=$cores OMP_NUM_THREADS=$cores "${torch[@]}" "$model" --threads "$cores" | cut -d' ' -f1)
+      printf "%s\ttorch, %s threads\t%s\n" "$model" "$cores" "$r" >> "$raw"
+      r=$(OPENBLAS_NUM_THREADS=$cores OMP_NUM_THREADS=$cores OMP_WAIT_POLICY=PASSIVE "${torch[@]}" "$model" --threads "$cores" | cut -d' ' -f1)
+      printf "%s\ttorch, %s threads, PASSIVE\t%s\n" "$model" "$cores" "$r" >> "$raw"
+      r=$(OPENBLAS_NUM_THREADS=$cores "${torch[@]}" "$model" --threads 1 | cut -d' ' -f1)
+      printf "%s\ttorch, 1 thread + %s OpenBLAS threads\t%s\n" "$model" "$cores" "$r" >> "$raw"
+    done
+  done
+  /usr/bin/python3 bench/threads/summarize.py < "$raw"
+  run_matmul
+}
+
+# The wide model's three matmul shapes (forward x Wᵀ, the input gradient
+# dY W, the weight gradient dYᵀ X) as kiln compiles them, through the
+# lowering pipelines of kiln-opt, against cblas_sgemm, each library in its
+# own process at 1 and 2 threads.
+run_matmul() {
+  local dir="$out/matmul" opt=build/bin/kiln-opt
+  mkdir -p "$dir"
+  for shape in "fwd 256 2048 1024 nt" "dx 256 1024 2048 nn" "dw 2048 1024 256 tn"; do
+    read -r name m n k kind <<< "$shape"
+    bench/threads/matmul.sh "$name" "$m" "$n" "$k" "$kind" > "$dir/$name.mlir"
+    $opt "$dir/$name.mlir" -kiln-lower-to-linalg -kiln-bufferize -kiln-lower-to-llvm |
+      mlir-translate-19 --mlir-to-llvmir -o "$dir/$name.ll"
+    clang-19 -O3 -march=native -Wno-override-module -c "$dir/$name.ll" -o "$dir/$name.o"
+  done
+  cc -O2 -o "$dir/bench_matmul" bench/threads/bench_matmul.c "$dir"/{fwd,dx,dw}.o \
+    -lopenblas "${link[@]}"
+  for t in 1 2; do
+    for lib in kiln openblas; do
+      OPENBLAS_NUM_THREADS=$t "$dir/bench_matmul" "$lib" "$t"
+    done
+  done
+}
+
+for what in "${@:-dense train fusion threads}"; do
   for w in $what; do "run_$w"; done
 done

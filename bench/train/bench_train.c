@@ -1,7 +1,7 @@
 /* Training steps per second of a compiled model on random data (no data
  * loading in the timed loop). Build with -DMODEL=<name>_model and link the
  * model's object and libkiln_rt.a (and libomp, for a model with parallel
- * kernels). The thread count is the OpenMP runtime's: OMP_NUM_THREADS. */
+ * kernels). Usage: bench_train [STEPS [THREADS]]; one thread by default. */
 #include "kiln_rt.h"
 
 #include <math.h>
@@ -20,6 +20,8 @@ static double now(void) {
 int main(int argc, char **argv) {
   const kiln_model *m = &MODEL;
   int steps = argc > 1 ? atoi(argv[1]) : 2000;
+  int threads = argc > 2 ? atoi(argv[2]) : 1;
+  kiln_set_threads(threads);
   enum { BATCHES = 16 };
   int64_t b = m->batch_size;
   float *state = aligned_alloc(64, (m->state_size * 4 + 63) / 64 * 64);
@@ -51,7 +53,9 @@ int main(int argc, char **argv) {
     if (round > 0) /* the first round warms up */
       best = fmin(best, t);
   }
-  printf("%s: %.0f samples/s (%.1f us/step, batch %lld, loss %.4f)\n", m->name,
-         steps * b / best, best / steps * 1e6, (long long)b, loss);
+  printf("%s: %.0f samples/s (%.1f us/step, batch %lld, %d thread%s, loss "
+         "%.4f)\n",
+         m->name, steps * b / best, best / steps * 1e6, (long long)b, threads,
+         threads > 1 ? "s" : "", loss);
   return isfinite(loss) ? 0 : 1;
 }
