@@ -280,8 +280,9 @@ kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
  * OPTIMIZER tensors (a loaded checkpoint starts a fresh optimizer). The
  * whole file is validated first (header, JSON, dtypes F32 or F64 - F64 is
  * converted -, shapes equal to the table's, offsets in range and
- * non-overlapping, every saved tensor present, no foreign tensor), so on
- * failure `state` is unchanged. */
+ * non-overlapping, every saved tensor present, no foreign tensor, every
+ * value finite and within float32: KILN_ERR_VALUE names the tensor and the
+ * element), so on failure `state` is unchanged. */
 kiln_status kiln_safetensors_load(const kiln_model *m, float *state,
                                   const char *path, kiln_error *err);
 

@@ -9,6 +9,7 @@
 
 #include "rt_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,6 +360,44 @@ done:
   return st;
 }
 
+/* A NaN or an infinity in a weight makes every loss and prediction NaN
+ * (an inf in a running mean gave "loss nan" and exit 0), and F64 values
+ * beyond float32 would become infinities: every load refuses them, naming
+ * the first such element. */
+static kiln_status check_finite(const kiln_tensor_info *ti,
+                                const unsigned char *src, int dtype_size,
+                                const char *path, kiln_error *err) {
+  for (int64_t i = 0; i < ti->numel; ++i) {
+    double v;
+    if (dtype_size == 4) {
+      float f;
+      memcpy(&f, src + 4 * i, 4);
+      v = f;
+    } else {
+      memcpy(&v, src + 8 * i, 8);
+    }
+    if (isfinite(v) && fabs(v) <= FLT_MAX)
+      continue;
+    int64_t index[4] = {0}, flat = i;
+    for (int32_t d = ti->rank - 1; d >= 0; --d) { /* i < numel: dims > 0 */
+      index[d] = flat % ti->shape[d];
+      flat /= ti->shape[d];
+    }
+    char where[128];
+    kiln_format_shape(where, sizeof where, index, ti->rank);
+    char value[32];
+    snprintf(value, sizeof value, "%g", v);
+    return kiln_fail(err, KILN_ERR_VALUE,
+                     "%s: tensor \"%s\": element %s is %s%s", path, ti->name,
+                     where,
+                     isnan(v)   ? "nan"
+                     : isinf(v) ? (v > 0 ? "inf" : "-inf")
+                                : value,
+                     isfinite(v) ? ", beyond float32's range" : "");
+  }
+  return KILN_OK;
+}
+
 static void copy_tensor(float *dst, const unsigned char *src, int64_t numel,
                         int dtype_size) {
   if (dtype_size == 4) {
@@ -423,8 +462,11 @@ kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
     if (!st)
       st = check_entries(m, es, n, size - 8 - hlen, path, err);
   }
+  const unsigned char *data = u + 8 + hlen;
+  for (int64_t i = 0; i < n && !st; ++i)
+    st = check_finite(&m->tensors[es[i].tensor], data + es[i].begin,
+                      es[i].dtype_size, path, err);
   if (!st) {
-    const unsigned char *data = u + 8 + hlen;
     for (int64_t i = 0; i < n; ++i) {
       const kiln_tensor_info *ti = &m->tensors[es[i].tensor];
       copy_tensor(state + ti->offset, data + es[i].begin, ti->numel,

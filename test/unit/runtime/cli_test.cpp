@@ -244,6 +244,35 @@ TEST(Cli, ErrorsExit1WithTheMessage) {
   }
 }
 
+// eval, predict and train --init-from refuse a checkpoint with an infinity
+// (it gave "loss nan" and exit 0) and name the tensor.
+TEST(Cli, NonFiniteWeightsAreRefused) {
+  TempDir dir;
+  State s(cls);
+  s.data[5] = NAN; // linear.weight[1, 1]
+  auto w = dir.path("nan.safetensors");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(cls, s.data, w.c_str(), &err), KILN_OK);
+  auto data = dir.write("d.csv", blobsCsv(12, 1));
+  auto x = dir.write("x.csv", blobsCsv(3, 2, false));
+  const std::string want =
+      "error: " + w + ": tensor \"linear.weight\": element [1, 1] is nan\n";
+  auto ev = runCli(cls, {"eval", "--weights", w, "--data", data});
+  EXPECT_EQ(ev.rc, 1);
+  EXPECT_EQ(ev.err, want);
+  EXPECT_EQ(ev.out, "");
+  auto pr = runCli(cls, {"predict", "--weights", w, "--data", x});
+  EXPECT_EQ(pr.rc, 1);
+  EXPECT_EQ(pr.err, want);
+  EXPECT_EQ(pr.out, "");
+  auto save = dir.path("out.safetensors");
+  auto tr = runCli(cls, {"train", "--data", data, "--val-split", "0.25",
+                         "--epochs", "1", "--init-from", w, "--save", save});
+  EXPECT_EQ(tr.rc, 1);
+  EXPECT_EQ(tr.err, want);
+  EXPECT_FALSE(fileExists(save));
+}
+
 // A diverging run reports the step and leaves the previous checkpoint alone.
 TEST(Cli, NanLossKeepsThePreviousCheckpoint) {
   TempDir dir;

@@ -2,6 +2,7 @@
 
 #include "test_util.h"
 
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -206,6 +207,48 @@ TEST(Safetensors, ErrorsNameTheFileAndTensor) {
   State s(reg);
   EXPECT_EQ(kiln_safetensors_load(reg, s.data, dir.path("none").c_str(), &err),
             KILN_ERR_IO);
+}
+
+// A NaN or an infinity in any tensor (or an F64 beyond float32) is refused
+// with the tensor and the element; the state stays as it was.
+TEST(Safetensors, NonFiniteWeightsAreRefusedByName) {
+  TempDir dir;
+  const std::string rest =
+      R"("b":{"dtype":"F32","shape":[2],"data_offsets":[24,32]},)"
+      R"("bn.running_mean":{"dtype":"F32","shape":[2],"data_offsets":[32,40]},)"
+      R"("bn.running_var":{"dtype":"F32","shape":[2],"data_offsets":[40,48]}})";
+  const std::string w32 =
+      R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)";
+  const float inf = INFINITY, nan = NAN;
+  struct Case {
+    std::string file, message;
+  } cases[] = {
+      {stFile(w32 + rest, bytes<float>({1, 2, 3, 4, 5, 6, 0, 0, 0, inf, 1, 1})),
+       "w.safetensors: tensor \"bn.running_mean\": element [1] is inf"},
+      {stFile(w32 + rest, bytes<float>({1, 2, 3, 4, 5, nan, 0, 0, 0, 0, 1, 1})),
+       "w.safetensors: tensor \"w\": element [1, 2] is nan"},
+      {stFile(w32 + rest, bytes<float>({1, 2, 3, 4, 5, 6, -inf, 0, 0, 0, 1, 1})),
+       "tensor \"b\": element [0] is -inf"},
+      {stFile(R"({"w":{"dtype":"F64","shape":[2,3],"data_offsets":[0,48]},)"
+              R"("b":{"dtype":"F32","shape":[2],"data_offsets":[48,56]},)"
+              R"("bn.running_mean":{"dtype":"F32","shape":[2],"data_offsets":[56,64]},)"
+              R"("bn.running_var":{"dtype":"F32","shape":[2],"data_offsets":[64,72]}})",
+              bytes<double>({1, 1e300, 0, 0, 0, 0}) + bytes<float>({0, 0, 0, 0, 1, 1})),
+       "tensor \"w\": element [0, 1] is 1e+300, beyond float32's range"},
+  };
+  for (const Case &c : cases) {
+    auto p = dir.write("w.safetensors", c.file);
+    State s(reg);
+    for (int64_t i = 0; i < s.size; ++i)
+      s.data[i] = 42;
+    kiln_error err{};
+    EXPECT_EQ(kiln_safetensors_load(reg, s.data, p.c_str(), &err), KILN_ERR_VALUE)
+        << c.message;
+    EXPECT_TRUE(contains(err.message, c.message))
+        << "want: " << c.message << "\ngot:  " << err.message;
+    for (int64_t i = 0; i < s.size; ++i)
+      ASSERT_EQ(s.data[i], 42) << "a failed load must leave the state alone";
+  }
 }
 
 // A header of 200k valid entries is checked in O(n log n): comparing every
