@@ -272,7 +272,9 @@ kiln_status kiln_npy_read(const char *path, kiln_matrix *out, kiln_error *err);
  * OPTIMIZER) under their table names and shapes, as F32 little-endian, with
  * metadata {"format":"pt","kiln_model":<name>}. Atomic: the file is written
  * to "<path>.tmp.<pid>", fsync'd and renamed over `path`, so an existing
- * checkpoint is never left half-written. */
+ * checkpoint is never left half-written. A symlink is followed (the file it
+ * names is replaced, the link stays); an existing FIFO or device is written
+ * in place. */
 kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
                                   const char *path, kiln_error *err);
 

@@ -108,16 +108,84 @@ static void sync_parent_dir(const char *path) {
   }
 }
 
+/* A target that exists and is not a regular file (a terminal, /dev/null,
+ * a FIFO, /dev/stdout on a pipe) is written in place: a rename would put a
+ * regular file in its stead, and as root replace the device itself. No
+ * fsync: devices and pipes refuse it, and there is nothing to make durable.
+ */
+static kiln_status write_in_place(const char *path, const kiln_chunk *chunks,
+                                  int count, kiln_error *err) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
+  for (int i = 0; i < count; ++i) {
+    if (write_all(fd, chunks[i].data, chunks[i].size) != 0) {
+      int saved = errno;
+      close(fd);
+      return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
+                       strerror(saved));
+    }
+  }
+  if (close(fd) != 0)
+    return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
+                     strerror(errno));
+  return KILN_OK;
+}
+
+/* The file a save to `path` must replace: the end of its symlink chain, so
+ * that the link stays a link and the temporary file is created beside the
+ * real file (a rename cannot cross filesystems). The chain may end in a
+ * file that does not exist yet. */
+static kiln_status resolve_target(const char *path, char *out, size_t size,
+                                  kiln_error *err) {
+  if (strlen(path) >= size)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
+  strcpy(out, path);
+  for (int hops = 0;; ++hops) {
+    struct stat st;
+    if (lstat(out, &st) != 0 || !S_ISLNK(st.st_mode))
+      return KILN_OK;
+    if (hops == 40)
+      return kiln_fail(err, KILN_ERR_IO, "%s: too many levels of symbolic "
+                                         "links", path);
+    char link[4096];
+    ssize_t n = readlink(out, link, sizeof link - 1);
+    if (n < 0)
+      return kiln_fail(err, KILN_ERR_IO, "%s: cannot read the link %s: %s",
+                       path, out, strerror(errno));
+    link[n] = '\0';
+    const char *slash = strrchr(out, '/');
+    size_t dir = link[0] == '/' || !slash ? 0 : (size_t)(slash - out) + 1;
+    if (dir + (size_t)n >= size)
+      return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
+    memcpy(out + dir, link, (size_t)n + 1);
+  }
+}
+
 kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err) {
+  if (!path || !*path)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "empty output path");
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    return write_in_place(path, chunks, count, err);
+  char target[4096];
+  kiln_status status = resolve_target(path, target, sizeof target, err);
+  if (status)
+    return status;
   char tmp[4096];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", target, (long)getpid());
   if (n < 0 || (size_t)n >= sizeof tmp)
     return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot create: %s", tmp,
                      strerror(errno));
+  /* The replacement keeps the permissions of the file it replaces. */
+  if (exists && S_ISREG(st.st_mode))
+    (void)fchmod(fd, st.st_mode & 07777);
   for (int i = 0; i < count; ++i) {
     if (write_all(fd, chunks[i].data, chunks[i].size) != 0) {
       int saved = errno;
@@ -138,13 +206,13 @@ kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot flush to disk: %s", tmp,
                      strerror(saved));
   }
-  if (rename(tmp, path) != 0) {
+  if (rename(tmp, target) != 0) {
     saved = errno;
     unlink(tmp);
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot rename %s over it: %s",
                      path, tmp, strerror(saved));
   }
-  sync_parent_dir(path);
+  sync_parent_dir(target);
   return KILN_OK;
 }
 

@@ -50,7 +50,9 @@ typedef struct kiln_chunk {
 
 /* Writes the chunks to "<path>.tmp.<pid>", fsyncs, renames it over `path`
  * and fsyncs the directory. On failure the temporary file is removed and
- * `path` is untouched. */
+ * `path` is untouched. A symlink is followed to its file, which is replaced
+ * (the link stays); an existing non-regular file (FIFO, device) is written
+ * in place without a rename. */
 kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err);
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include <fcntl.h>
+
 using namespace kiln_test;
 
 namespace {
@@ -154,6 +156,32 @@ TEST(Cli, TrainEvalPredict) {
     EXPECT_EQ(pn.out, "");
     EXPECT_EQ(readFile(y), pr.out);
   }
+}
+
+// --output to a FIFO (as /dev/stdout is on a pipe) writes into it; a
+// rename would have replaced it with a regular file and printed nothing.
+TEST(Cli, PredictOutputToAFifo) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--save", w}).rc, 0);
+  auto x = dir.write("x.csv", blobsCsv(4, 3, false));
+  auto want = runCli(cls, {"predict", "--weights", w, "--data", x});
+  ASSERT_EQ(want.rc, 0) << want.err;
+  auto fifo = dir.path("out");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(rd, 0);
+  auto r = runCli(cls, {"predict", "--weights", w, "--data", x, "--output", fifo});
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(rd, buf, sizeof buf)) > 0;)
+    got.append(buf, size_t(n));
+  close(rd);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(got, want.out);
+  struct stat st;
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
 TEST(Cli, PredictFormatsPerTargetKind) {

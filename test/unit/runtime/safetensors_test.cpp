@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstring>
+
+#include <fcntl.h>
 #include <random>
 
 using namespace kiln_test;
@@ -128,6 +130,103 @@ TEST(Safetensors, SaveReplacesAtomicallyAndReportsUnwritableDirs) {
   EXPECT_EQ(kiln_safetensors_save(reg, s.data, bad.c_str(), &err), KILN_ERR_IO);
   EXPECT_TRUE(contains(err.message, "w.safetensors.tmp.")) << err.message;
   EXPECT_TRUE(contains(err.message, "cannot create")) << err.message;
+}
+
+bool isSymlink(const std::string &p) {
+  struct stat st;
+  return lstat(p.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+// A save through a symlink replaces the file it points to, with the
+// temporary file beside that file; the link stays a link.
+TEST(Safetensors, SaveWritesThroughSymlinks) {
+  TempDir dir;
+  State s(reg), back(reg);
+  for (int64_t i = 0; i < 12; ++i)
+    s.data[i] = float(i);
+  kiln_error err{};
+  auto real = dir.write("w.safetensors", "old");
+  auto link = dir.path("link.safetensors");
+  ASSERT_EQ(symlink("w.safetensors", link.c_str()), 0);
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, link.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_TRUE(isSymlink(link));
+  ASSERT_EQ(kiln_safetensors_load(reg, back.data, real.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_EQ(back.data[11], 11.0f);
+  EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left";
+
+  // Into another directory, through a chain of two links, and to a link
+  // whose file does not exist yet.
+  auto sub = dir.path("sub");
+  ASSERT_EQ(mkdir(sub.c_str(), 0755), 0);
+  std::ofstream(sub + "/real.safetensors") << "old";
+  auto chain = dir.path("chain"), hop = dir.path("hop");
+  ASSERT_EQ(symlink("sub/real.safetensors", hop.c_str()), 0);
+  ASSERT_EQ(symlink(hop.c_str(), chain.c_str()), 0); // absolute
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, chain.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_TRUE(isSymlink(chain));
+  EXPECT_TRUE(isSymlink(hop));
+  ASSERT_EQ(kiln_safetensors_load(reg, back.data,
+                                  (sub + "/real.safetensors").c_str(), &err),
+            KILN_OK)
+      << err.message;
+  auto dangling = dir.path("dangling");
+  ASSERT_EQ(symlink("sub/new.safetensors", dangling.c_str()), 0);
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, dangling.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_TRUE(isSymlink(dangling));
+  EXPECT_EQ(readFile(sub + "/new.safetensors"), readFile(real));
+  EXPECT_EQ(dir.files().size(), 6u) << "w, link, sub, chain, hop, dangling";
+  int in_sub = 0;
+  if (DIR *d = opendir(sub.c_str())) {
+    while (dirent *e = readdir(d))
+      in_sub += e->d_name[0] != '.';
+    closedir(d);
+  }
+  EXPECT_EQ(in_sub, 2) << "real and new, no temporary file";
+  std::remove((sub + "/real.safetensors").c_str());
+  std::remove((sub + "/new.safetensors").c_str());
+}
+
+// A FIFO or a device is written in place: a rename would turn it into a
+// regular file (and, as root, replace /dev/null itself).
+TEST(Safetensors, SaveWritesSpecialFilesInPlace) {
+  TempDir dir;
+  State s(reg);
+  kiln_error err{};
+  auto fifo = dir.path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  // A reader must be there for the writer's open not to block; the file is
+  // far smaller than a pipe's buffer.
+  int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(rd, 0);
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, fifo.c_str(), &err), KILN_OK)
+      << err.message;
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(rd, buf, sizeof buf)) > 0;)
+    got.append(buf, size_t(n));
+  close(rd);
+  struct stat st;
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "still a FIFO";
+  State back(reg);
+  ASSERT_GT(got.size(), 8u);
+  EXPECT_EQ(kiln_safetensors_parse(reg, back.data, "fifo", got.data(), got.size(),
+                                   &err),
+            KILN_OK)
+      << err.message;
+
+  auto null = dir.path("null");
+  ASSERT_EQ(symlink("/dev/null", null.c_str()), 0);
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, null.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_TRUE(isSymlink(null));
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left";
 }
 
 TEST(Safetensors, ErrorsNameTheFileAndTensor) {
