@@ -396,7 +396,9 @@ typedef struct kiln_train_options {
   int32_t quiet;        /* 1: nothing is printed */
   int32_t tty;          /* -1: isatty(out); 0: plain lines; 1: progress bar */
   int32_t batch_report; /* 1: one line per step */
-  const char *metrics_path; /* CSV epoch,train_loss,val_loss,val_<m>,seconds */
+  const char *metrics_path; /* CSV epoch,train_loss,val_loss,val_<m>,seconds,
+                               flushed each epoch; a write error stops
+                               training with KILN_ERR_IO */
 } kiln_train_options;
 
 /* Defaults from the descriptor: epochs, seed, early stopping, shuffle on,

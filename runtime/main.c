@@ -726,6 +726,14 @@ int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
   kiln_c_locale_begin(&loc);
   int rc = dispatch(argc, argv, m, out, errout);
   kiln_c_locale_end(&loc);
+  /* Results printed to a full disk or a closed pipe must not exit 0. */
+  int flushed = fflush(out), saved = errno;
+  if (flushed != 0 || ferror(out)) {
+    fprintf(errout, "error: cannot write to standard output%s%s\n",
+            flushed ? ": " : "", flushed ? strerror(saved) : "");
+    if (rc == 0)
+      rc = EXIT_ERROR;
+  }
   return rc;
 }
 

@@ -2,6 +2,7 @@
 
 #include "rt_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,8 +237,20 @@ static int track_best(trainer *t, int64_t epoch, double value) {
   return 0;
 }
 
-static void report_epoch(trainer *t, int64_t epoch, double loss,
-                         const kiln_eval_result *val, double seconds) {
+/* A metrics file that cannot be written (a full disk) fails the run at
+ * once, naming the file: the errors of buffered writes surface only at a
+ * flush, and were ignored there. */
+static kiln_status metrics_flushed(trainer *t) {
+  int flushed = fflush(t->metrics), saved = errno;
+  if (flushed == 0 && !ferror(t->metrics))
+    return KILN_OK;
+  return kiln_fail(t->err, KILN_ERR_IO, "%s: write error%s%s",
+                   t->o->metrics_path, flushed ? ": " : "",
+                   flushed ? strerror(saved) : "");
+}
+
+static kiln_status report_epoch(trainer *t, int64_t epoch, double loss,
+                                const kiln_eval_result *val, double seconds) {
   char l[32], vl[32] = "", vm[32] = "", vals[128] = "";
   kiln_format_value(l, sizeof l, loss);
   const char *pname = kiln_metric_name(t->primary);
@@ -257,8 +270,9 @@ static void report_epoch(trainer *t, int64_t epoch, double loss,
     else
       fputc(',', t->metrics);
     fprintf(t->metrics, ",%.3f\n", seconds);
-    fflush(t->metrics);
+    return metrics_flushed(t);
   }
+  return KILN_OK;
 }
 
 static kiln_status train_loop(trainer *t) {
@@ -283,8 +297,9 @@ static kiln_status train_loop(trainer *t) {
       kiln_metrics_result(&acc, &val);
       kiln_metrics_free(&acc);
     }
-    report_epoch(t, epoch, loss, have_val ? &val : NULL,
-                 kiln_now() - epoch_start);
+    if ((st = report_epoch(t, epoch, loss, have_val ? &val : NULL,
+                           kiln_now() - epoch_start)))
+      return st;
     if (o->early_stopping &&
         track_best(t, epoch, kiln_eval_metric(&val, o->monitor)))
       break;
@@ -352,18 +367,25 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
   if (options->metrics_path) {
     t.metrics = fopen(options->metrics_path, "w");
     if (!t.metrics) {
-      st = kiln_fail(err, KILN_ERR_IO, "%s: cannot create the metrics file",
-                     options->metrics_path);
+      st = kiln_fail(err, KILN_ERR_IO, "%s: cannot create the metrics file: %s",
+                     options->metrics_path, strerror(errno));
       goto done;
     }
     fprintf(t.metrics, "epoch,train_loss,val_loss,val_%s,seconds\n",
             kiln_metric_name(t.primary));
+    if ((st = metrics_flushed(&t)))
+      goto done;
   }
   st = train_loop(&t);
 done:
-  if (t.metrics && fclose(t.metrics) != 0 && !st)
-    st = kiln_fail(err, KILN_ERR_IO, "%s: write error",
-                   options->metrics_path);
+  if (t.metrics) {
+    kiln_status flushed = st ? KILN_OK : metrics_flushed(&t);
+    if (fclose(t.metrics) != 0 && !st && !flushed)
+      flushed = kiln_fail(err, KILN_ERR_IO, "%s: write error: %s",
+                          options->metrics_path, strerror(errno));
+    if (!st)
+      st = flushed;
+  }
   free_buffers(&t.b);
   free(t.order);
   free(t.best);

@@ -301,6 +301,53 @@ TEST(Cli, NonFiniteWeightsAreRefused) {
   EXPECT_FALSE(fileExists(save));
 }
 
+// Metrics, predictions, checkpoints and results on a full disk exit 1 with
+// the path. Checkpoints and predictions go through a link to /dev/full, so
+// that a runtime which renames over its target replaces only the link.
+TEST(Cli, FullDiskIsAnError) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--save", w}).rc, 0);
+  auto data = dir.write("d.csv", blobsCsv(12, 1));
+  auto full = dir.path("full");
+  ASSERT_EQ(symlink("/dev/full", full.c_str()), 0);
+  const std::string enospc = "write error: No space left on device";
+
+  auto save = dir.path("out.safetensors");
+  auto tr = runCli(cls, {"train", "--data", data, "--val-split", "0.25",
+                         "--epochs", "2", "--metrics", "/dev/full", "--save",
+                         save, "--quiet"});
+  EXPECT_EQ(tr.rc, 1);
+  EXPECT_EQ(tr.err, "error: /dev/full: " + enospc + "\n");
+  EXPECT_FALSE(fileExists(save));
+
+  auto in = runCli(cls, {"init", "--save", full});
+  EXPECT_EQ(in.rc, 1);
+  EXPECT_EQ(in.err, "error: " + full + ": " + enospc + "\n");
+
+  auto x = dir.write("x.csv", blobsCsv(3, 2, false));
+  auto pr = runCli(cls, {"predict", "--weights", w, "--data", x, "--output", full});
+  EXPECT_EQ(pr.rc, 1);
+  EXPECT_EQ(pr.err, "error: " + full + ": " + enospc + "\n");
+
+  // Results on standard output.
+  std::vector<std::string> args = {"./prog", "eval", "--weights", w, "--data", data};
+  std::vector<char *> argv;
+  for (auto &a : args)
+    argv.push_back(&a[0]);
+  FILE *out = std::fopen("/dev/full", "w"), *err = std::tmpfile();
+  ASSERT_TRUE(out && err);
+  int rc = kiln_main_streams(int(argv.size()), argv.data(), cls, out, err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(streamText(err),
+            "error: cannot write to standard output: No space left on device\n");
+  std::fclose(out);
+  std::fclose(err);
+  struct stat st;
+  ASSERT_EQ(stat("/dev/full", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
 // A diverging run reports the step and leaves the previous checkpoint alone.
 TEST(Cli, NanLossKeepsThePreviousCheckpoint) {
   TempDir dir;

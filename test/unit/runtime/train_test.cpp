@@ -258,6 +258,22 @@ TEST(Progress, BatchReportAndMetricsFile) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 }
 
+// Write errors of the metrics file surface at a flush: a full disk fails
+// the run with the file's name instead of leaving an empty file.
+TEST(Progress, MetricsFileOnAFullDiskFails) {
+  fake_script_reset();
+  Zeros train(4);
+  State s(scr);
+  Workspace ws(scr);
+  kiln_train_options o = quietOptions(scr);
+  o.early_stopping = 0;
+  o.metrics_path = "/dev/full";
+  kiln_error err{};
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &train.d, nullptr, &o, nullptr, &err),
+            KILN_ERR_IO);
+  EXPECT_STREQ(err.message, "/dev/full: write error: No space left on device");
+}
+
 TEST(Progress, FormatsValues) {
   char buf[32];
   kiln_format_value(buf, sizeof buf, 0.41234);
