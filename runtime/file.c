@@ -2,7 +2,9 @@
 
 #include "rt_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +165,49 @@ static kiln_status resolve_target(const char *path, char *out, size_t size,
   }
 }
 
+/* A save killed between creating and renaming its temporary file (kill -9,
+ * a power cut) leaves "<target>.tmp.<pid>" behind, which no later save
+ * would reuse. Each save removes those of its target whose process is gone.
+ * Best effort: a pid reused since is taken for alive and the file stays,
+ * and processes of another host or PID namespace sharing the directory
+ * look dead (see docs/runtime.md). */
+static void remove_stale_temps(const char *target) {
+  const char *slash = strrchr(target, '/');
+  char dir[4096], prefix[512];
+  const char *base = slash ? slash + 1 : target;
+  if (!slash) {
+    strcpy(dir, ".");
+  } else {
+    size_t n = slash == target ? 1 : (size_t)(slash - target);
+    if (n >= sizeof dir)
+      return;
+    memcpy(dir, target, n);
+    dir[n] = '\0';
+  }
+  int plen = snprintf(prefix, sizeof prefix, "%s.tmp.", base);
+  if (plen < 0 || (size_t)plen >= sizeof prefix)
+    return;
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  long self = (long)getpid();
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strncmp(e->d_name, prefix, (size_t)plen) != 0)
+      continue;
+    const char *digits = e->d_name + plen;
+    long pid = 0;
+    size_t i = 0;
+    for (; digits[i] >= '0' && digits[i] <= '9' && pid < 100000000; ++i)
+      pid = pid * 10 + (digits[i] - '0');
+    /* kill(0) or kill(-1) would ask about process groups, not a pid. */
+    if (i == 0 || digits[i] || pid <= 0 || pid == self)
+      continue;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+      (void)unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
+}
+
 kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err) {
   if (!path || !*path)
@@ -175,6 +220,7 @@ kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
   kiln_status status = resolve_target(path, target, sizeof target, err);
   if (status)
     return status;
+  remove_stale_temps(target);
   char tmp[4096];
   int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", target, (long)getpid());
   if (n < 0 || (size_t)n >= sizeof tmp)

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <random>
 
 using namespace kiln_test;
@@ -188,6 +189,37 @@ TEST(Safetensors, SaveWritesThroughSymlinks) {
   EXPECT_EQ(in_sub, 2) << "real and new, no temporary file";
   std::remove((sub + "/real.safetensors").c_str());
   std::remove((sub + "/new.safetensors").c_str());
+}
+
+// A save killed before its rename leaves "<path>.tmp.<pid>"; the next save
+// of that path removes those whose process is gone, and nothing else.
+TEST(Safetensors, SaveRemovesStaleTemporaryFiles) {
+  TempDir dir;
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0)
+    _exit(0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  const std::string dead = std::to_string(child);
+  const std::string alive = std::to_string(getppid());
+  auto p = dir.path("w.safetensors");
+  dir.write("w.safetensors.tmp." + dead, "half a checkpoint");
+  dir.write("w.safetensors.tmp." + alive, "another process is saving");
+  dir.write("w.safetensors.tmp." + dead + "x", "not ours");
+  dir.write("w.safetensors.tmp.", "not ours");
+  dir.write("v.safetensors.tmp." + dead, "another target");
+  dir.write("w.safetensors.tmp.0", "not a pid");
+  State s(reg);
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(reg, s.data, p.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_FALSE(fileExists(p + ".tmp." + dead));
+  EXPECT_TRUE(fileExists(p + ".tmp." + alive));
+  EXPECT_TRUE(fileExists(p + ".tmp." + dead + "x"));
+  EXPECT_TRUE(fileExists(p + ".tmp."));
+  EXPECT_TRUE(fileExists(dir.path("v.safetensors.tmp." + dead)));
+  EXPECT_TRUE(fileExists(p + ".tmp.0"));
+  EXPECT_EQ(dir.files().size(), 6u);
 }
 
 // A FIFO or a device is written in place: a rename would turn it into a
