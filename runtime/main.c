@@ -503,12 +503,14 @@ static kiln_status load_features(const kiln_model *m, const char *path,
   if (st)
     return st;
   if (x.cols != m->input_dim) {
+    /* kiln_matrix_free zeroes the shape: report it first. */
+    st = kiln_fail(err, KILN_ERR_SHAPE,
+                   "%s: shape [%lld, %lld], the model takes %lld inputs per "
+                   "row",
+                   path, (long long)x.rows, (long long)x.cols,
+                   (long long)m->input_dim);
     kiln_matrix_free(&x);
-    return kiln_fail(err, KILN_ERR_SHAPE,
-                     "%s: shape [%lld, %lld], the model takes %lld inputs "
-                     "per row",
-                     path, (long long)x.rows, (long long)x.cols,
-                     (long long)m->input_dim);
+    return st;
   }
   *d = (kiln_dataset){x.rows, x.cols, 0, x.data, NULL};
   return KILN_OK;
