@@ -239,7 +239,8 @@ void kiln_matrix_free(kiln_matrix *mat);
  * row, every row with as many fields as the header. Comma separated; fields
  * may be double-quoted ("" is a quote inside a quoted field, which may span
  * lines); LF or CRLF line ends; a UTF-8 BOM and blank lines at the end are
- * ignored; spaces around unquoted fields are trimmed. Cells are converted
+ * ignored; spaces around unquoted fields are trimmed; a NUL byte is an
+ * error. Cells are converted
  * to numbers only when read, so columns you do not select may hold text. */
 typedef struct kiln_csv kiln_csv;
 
@@ -255,9 +256,10 @@ kiln_status kiln_csv_find_column(const kiln_csv *csv, kiln_column column,
                                  int64_t *index, kiln_error *err);
 
 /* Reads the given columns of every row, in the given order, into a
- * rows x n matrix. Cells are parsed with strtod; empty, non-numeric, NaN,
- * infinite or out-of-float-range cells are errors that name the line and
- * the column: `data.csv:17: column 3 ("petal width"): not a number: "abc"`. */
+ * rows x n matrix. Cells are decimal numbers ([+-] digits [. digits]
+ * [e [+-] digits]); empty, non-numeric, hex, NaN, infinite or
+ * out-of-float-range cells are errors that name the line and the column:
+ * `data.csv:17: column 3 ("petal width"): not a number: "abc"`. */
 kiln_status kiln_csv_read_columns(const kiln_csv *csv, const int64_t *indices,
                                   int64_t n, kiln_matrix *out, kiln_error *err);
 

@@ -65,13 +65,17 @@ static kiln_status select_columns(const kiln_model *m, const kiln_csv *csv,
       if (m->num_feature_columns > 0)
         continue; /* features are explicit: targets do not matter */
       if (col.name && col.index < 0) {
+        /* A name the header has is looked up as train and eval do, so a
+         * name given twice is refused rather than one copy becoming a
+         * feature. */
+        int present = 0;
         for (int64_t i = 0; i < ncols; ++i)
-          if (strcmp(kiln_csv_column_name(csv, i), col.name) == 0)
-            targets[k] = i;
+          present |= strcmp(kiln_csv_column_name(csv, i), col.name) == 0;
+        if (!present)
+          continue;
+      } else if (!full_layout || col.index < 0 || col.index >= ncols) {
         continue;
       }
-      if (!full_layout || col.index < 0 || col.index >= ncols)
-        continue;
     }
     kiln_status st = kiln_csv_find_column(csv, col, &targets[k], err);
     if (st)

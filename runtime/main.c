@@ -169,6 +169,10 @@ static int parse_flags(cli *c, int argc, char **argv, flag *flags, int n) {
         return usage_error(c, "--%s needs a value", f->name);
       *f->value = argv[++i];
     }
+    /* Every value is a path or a number: "--save ''" ended in a rename of
+     * ".tmp.<pid>" over "". */
+    if (!**f->value)
+      return usage_error(c, "--%s: empty value", f->name);
   }
   return -1;
 }

@@ -72,6 +72,10 @@ TEST(Cli, UsageErrorsExit2) {
       {{"predict"}, "--data is required"},
       {{"eval"}, "--data is required"},
       {{"info", "--x"}, "unknown flag '--x' for 'info'"},
+      {{"train", "--data", "d.csv", "--save", ""}, "error: --save: empty value"},
+      {{"init", "--save="}, "error: --save: empty value"},
+      {{"predict", "--data", "x.csv", "--output", ""}, "error: --output: empty value"},
+      {{"train", "--metrics="}, "error: --metrics: empty value"},
   };
   for (const Case &c : cases) {
     auto r = runCli(cls, c.args);
@@ -346,6 +350,31 @@ TEST(Cli, FullDiskIsAnError) {
   struct stat st;
   ASSERT_EQ(stat("/dev/full", &st), 0);
   EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+// predict refuses a header with the target's name twice, as train and
+// eval do (it used one copy as a feature).
+TEST(Cli, TargetNameTwiceIsRefusedByEveryCommand) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--save", w}).rc, 0);
+  auto d = dir.write("d.csv", "f0,f1,f2,label,label\n1,2,3,0,1\n");
+  const std::string want = "error: " + d +
+                           ": column name \"label\" appears twice in the "
+                           "header (columns 4 and 5)\n";
+  auto pr = runCli(cls, {"predict", "--weights", w, "--data", d});
+  EXPECT_EQ(pr.rc, 1);
+  EXPECT_EQ(pr.err, want);
+  auto ev = runCli(cls, {"eval", "--weights", w, "--data", d});
+  EXPECT_EQ(ev.rc, 1);
+  EXPECT_EQ(ev.err, want);
+  auto tr = runCli(cls, {"train", "--data", d, "--val-split", "0", "--epochs",
+                         "1", "--save", dir.path("t.safetensors")});
+  EXPECT_EQ(tr.rc, 1);
+  EXPECT_EQ(tr.err, want);
+  // Without the target the features are the four columns, as before.
+  auto x = dir.write("x.csv", "f0,f1,f2,f3\n1,2,3,4\n");
+  EXPECT_EQ(runCli(cls, {"predict", "--weights", w, "--data", x}).rc, 0);
 }
 
 // A diverging run reports the step and leaves the previous checkpoint alone.
