@@ -326,6 +326,9 @@ typedef struct kiln_dataset {
   int64_t target_dim; /* 0 when the data has no targets (predict) */
   float *x;           /* rows * input_dim */
   float *y;           /* rows * target_dim, or NULL */
+  /* For messages: the 0-based row of the file that row i came from, or
+   * NULL when row i is row i of its file. kiln_dataset_split sets it. */
+  int64_t *source_rows;
 } kiln_dataset;
 
 void kiln_dataset_free(kiln_dataset *d);
@@ -351,8 +354,8 @@ kiln_status kiln_dataset_check_targets(const kiln_model *m,
 
 /* Splits `all` with a Philox permutation seeded by `seed`: its first
  * round(val_split * rows) rows go to `val`, the others to `train`; both keep
- * the file's row order. val_split in [0, 1); 0 gives an empty `val`. Errors
- * when the training part would be empty. */
+ * the file's row order and record it in source_rows. val_split in [0, 1); 0
+ * gives an empty `val`. Errors when the training part would be empty. */
 kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
                                uint64_t seed, kiln_dataset *train,
                                kiln_dataset *val, kiln_error *err);
@@ -421,9 +424,13 @@ typedef struct kiln_train_result {
  * is filled up from the start of the epoch's order) through train_step
  * (step from 1, epoch from 0), then an evaluation on `val` (may be NULL or
  * empty), a summary line and a metrics row. Early stopping restores the
- * best epoch's state at the end. A nan/inf loss stops with
- * KILN_ERR_NUMERIC ("loss became nan at step 1234 (epoch 5)"); `state` is
- * then the diverged one and must not be saved. Writes no checkpoint. */
+ * best epoch's state at the end. A diverging run stops with
+ * KILN_ERR_NUMERIC: a nan/inf batch loss ("loss became nan at step 1234
+ * (epoch 5) on training rows 17, 20, ..."), an epoch's mean loss above
+ * 10^4 times a reference (the first step's loss or an uninformed guess's,
+ * whichever is larger; docs/runtime.md), or a nan/inf validation loss;
+ * `state` is then the diverged one and must not be saved. Writes no
+ * checkpoint. */
 kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                        const kiln_dataset *train, const kiln_dataset *val,
                        const kiln_train_options *options,

@@ -516,7 +516,7 @@ static kiln_status load_features(const kiln_model *m, const char *path,
     kiln_matrix_free(&x);
     return st;
   }
-  *d = (kiln_dataset){x.rows, x.cols, 0, x.data, NULL};
+  *d = (kiln_dataset){x.rows, x.cols, 0, x.data, NULL, NULL};
   return KILN_OK;
 }
 

@@ -400,6 +400,50 @@ TEST(Cli, NanLossKeepsThePreviousCheckpoint) {
   EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left";
 }
 
+// A run whose loss explodes without becoming NaN (adam with lr 1e6) stops
+// with an error and leaves the previous checkpoint alone, early stopping or
+// not.
+TEST(Cli, DivergedRunKeepsThePreviousCheckpoint) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  auto data = dir.write("d.csv", "x,y\n0,0\n0,0\n0,0\n0,0\n0,0\n");
+  fake_script_reset();
+  ASSERT_EQ(runCli(&fake_scripted_model, {"train", "--data", data, "--val-split",
+                                          "0.2", "--save", w, "--quiet"}).rc,
+            0);
+  std::string before = readFile(w);
+  ASSERT_FALSE(before.empty());
+  for (int i = 2; i < 8; ++i)
+    fake_script_train_loss[i] = 1e5; // from epoch 2 on; step 1's loss is 1
+  auto r = runCli(&fake_scripted_model,
+                  {"train", "--data", data, "--val-split", "0.2", "--save", w});
+  fake_script_reset();
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "error: training stopped (" + w +
+                       " was not written): training diverged: the loss of "
+                       "epoch 2, 1.0000e+05, is over 10000 times the loss of "
+                       "the first step, 1.0000 (learning rate too high?)\n");
+  EXPECT_EQ(readFile(w), before) << "checkpoint must be byte-identical";
+  EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left";
+}
+
+// A value inside float32's range that overflows the model: the message
+// names the rows of the batch, as rows of the file.
+TEST(Cli, OverflowNamesTheBatchRows) {
+  TempDir dir;
+  std::string csv = "a,b,c,t,u\n";
+  for (int r = 1; r <= 8; ++r)
+    csv += (r == 7 ? "3e38" : "1") + std::string(",2,3,4,5\n");
+  auto data = dir.write("d.csv", csv);
+  auto r = runCli(&fake_regressor_model,
+                  {"train", "--data", data, "--val-split", "0", "--no-shuffle",
+                   "--save", dir.path("w.safetensors")});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_TRUE(contains(r.err, "loss became inf at step 2 (epoch 1) on training "
+                              "rows 5, 6, 7, 8\n"))
+      << r.err;
+}
+
 TEST(Cli, EarlyStoppingFromTheDescriptor) {
   TempDir dir;
   fake_script_reset();
