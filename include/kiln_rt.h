@@ -327,7 +327,8 @@ typedef struct kiln_dataset {
   float *x;           /* rows * input_dim */
   float *y;           /* rows * target_dim, or NULL */
   /* For messages: the 0-based row of the file that row i came from, or
-   * NULL when row i is row i of its file. kiln_dataset_split sets it. */
+   * NULL when row i is row i of its file. kiln_dataset_split sets it;
+   * malloc'd like x and y, and freed with them by kiln_dataset_free. */
   int64_t *source_rows;
 } kiln_dataset;
 
