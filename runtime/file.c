@@ -110,6 +110,37 @@ static void sync_parent_dir(const char *path) {
   }
 }
 
+/* The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
+ * /proc/self/fd/N name, or -1. Such a path means "my output": reopening it
+ * would start a new file offset at 0 (overwriting what the shell wrote
+ * before us, overwritten by what it writes after), and replacing the file
+ * it leads to would unlink the one the shell holds open. */
+static int inherited_fd(const char *path) {
+  if (strcmp(path, "/dev/stdout") == 0)
+    return 1;
+  if (strcmp(path, "/dev/stderr") == 0)
+    return 2;
+  const char *n = strncmp(path, "/dev/fd/", 8) == 0           ? path + 8
+                  : strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14
+                                                              : NULL;
+  if (!n || !*n)
+    return -1;
+  long fd = 0;
+  for (; *n >= '0' && *n <= '9' && fd < 1000000; ++n)
+    fd = fd * 10 + (*n - '0');
+  return *n ? -1 : (int)fd;
+}
+
+static kiln_status write_fd(int fd, const char *path,
+                            const kiln_chunk *chunks, int count,
+                            kiln_error *err) {
+  for (int i = 0; i < count; ++i)
+    if (write_all(fd, chunks[i].data, chunks[i].size) != 0)
+      return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
+                       strerror(errno));
+  return KILN_OK;
+}
+
 /* A target that exists and is not a regular file (a terminal, /dev/null,
  * a FIFO, /dev/stdout on a pipe) is written in place: a rename would put a
  * regular file in its stead, and as root replace the device itself. No
@@ -121,13 +152,10 @@ static kiln_status write_in_place(const char *path, const kiln_chunk *chunks,
   if (fd < 0)
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot open: %s", path,
                      strerror(errno));
-  for (int i = 0; i < count; ++i) {
-    if (write_all(fd, chunks[i].data, chunks[i].size) != 0) {
-      int saved = errno;
-      close(fd);
-      return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
-                       strerror(saved));
-    }
+  kiln_status st = write_fd(fd, path, chunks, count, err);
+  if (st) {
+    close(fd);
+    return st;
   }
   if (close(fd) != 0)
     return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
@@ -212,6 +240,13 @@ kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err) {
   if (!path || !*path)
     return kiln_fail(err, KILN_ERR_ARGUMENT, "empty output path");
+  int fd = inherited_fd(path);
+  if (fd >= 0) {
+    if (fcntl(fd, F_GETFD) < 0)
+      return kiln_fail(err, KILN_ERR_IO, "%s: cannot write: %s", path,
+                       strerror(errno));
+    return write_fd(fd, path, chunks, count, err);
+  }
   struct stat st;
   int exists = stat(path, &st) == 0;
   if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
@@ -225,7 +260,7 @@ kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
   int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", target, (long)getpid());
   if (n < 0 || (size_t)n >= sizeof tmp)
     return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot create: %s", tmp,
                      strerror(errno));

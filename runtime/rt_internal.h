@@ -51,8 +51,9 @@ typedef struct kiln_chunk {
 /* Writes the chunks to "<path>.tmp.<pid>", fsyncs, renames it over `path`
  * and fsyncs the directory. On failure the temporary file is removed and
  * `path` is untouched. A symlink is followed to its file, which is replaced
- * (the link stays); an existing non-regular file (FIFO, device) is written
- * in place without a rename. */
+ * (the link stays); /dev/stdout, /dev/fd/N and the like are written to the
+ * descriptor itself, and another existing non-regular file (FIFO, device)
+ * in place, without a rename. */
 kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err);
 

@@ -191,6 +191,32 @@ TEST(Safetensors, SaveWritesThroughSymlinks) {
   std::remove((sub + "/new.safetensors").c_str());
 }
 
+// /dev/stdout, /dev/fd/N and /proc/self/fd/N name a descriptor we hold:
+// writing to it continues at its offset (a shell's "{ echo header; predict
+// --output /dev/stdout; echo footer; } > f"), where reopening would start
+// at 0 and a rename would unlink the file the descriptor writes to.
+TEST(Safetensors, SaveToAnInheritedDescriptorUsesIt) {
+  TempDir dir;
+  auto p = dir.path("out.txt");
+  for (std::string prefix : {"/dev/fd/", "/proc/self/fd/"}) {
+    int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "header\n", 7), 7);
+    std::string path = prefix + std::to_string(fd);
+    kiln_chunk chunk = {"data\n", 5};
+    kiln_error err{};
+    EXPECT_EQ(kiln_write_file_atomic(path.c_str(), &chunk, 1, &err), KILN_OK)
+        << err.message;
+    ASSERT_EQ(write(fd, "footer\n", 7), 7);
+    close(fd);
+    EXPECT_EQ(readFile(p), "header\ndata\nfooter\n") << path;
+    EXPECT_EQ(kiln_write_file_atomic(path.c_str(), &chunk, 1, &err), KILN_ERR_IO)
+        << "a closed descriptor";
+    EXPECT_TRUE(contains(err.message, path + ": cannot write")) << err.message;
+  }
+  EXPECT_EQ(dir.files().size(), 1u);
+}
+
 // A save killed before its rename leaves "<path>.tmp.<pid>"; the next save
 // of that path removes those whose process is gone, and nothing else.
 TEST(Safetensors, SaveRemovesStaleTemporaryFiles) {
