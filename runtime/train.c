@@ -171,9 +171,9 @@ typedef struct trainer {
 } trainer;
 
 /* A run whose epoch loss exceeds this many times the reference has
- * diverged: far beyond any noise of a working run, and reached within an
- * epoch or two by a learning rate a thousand times too high, which would
- * otherwise train every epoch at chance level and be saved. */
+ * diverged: far beyond the noise of a working run, and meant for weights
+ * that blow up without reaching an infinity (adam with lr 1e6 trained
+ * every epoch at chance level, and was saved). */
 static const double DIVERGENCE_FACTOR = 1e4;
 
 static const char *nonfinite_name(double v) {
