@@ -239,7 +239,8 @@ void kiln_matrix_free(kiln_matrix *mat);
  * row, every row with as many fields as the header. Comma separated; fields
  * may be double-quoted ("" is a quote inside a quoted field, which may span
  * lines); LF or CRLF line ends; a UTF-8 BOM and blank lines at the end are
- * ignored; spaces around unquoted fields are trimmed. Cells are converted
+ * ignored; spaces around unquoted fields are trimmed; a NUL byte is an
+ * error. Cells are converted
  * to numbers only when read, so columns you do not select may hold text. */
 typedef struct kiln_csv kiln_csv;
 
@@ -255,9 +256,10 @@ kiln_status kiln_csv_find_column(const kiln_csv *csv, kiln_column column,
                                  int64_t *index, kiln_error *err);
 
 /* Reads the given columns of every row, in the given order, into a
- * rows x n matrix. Cells are parsed with strtod; empty, non-numeric, NaN,
- * infinite or out-of-float-range cells are errors that name the line and
- * the column: `data.csv:17: column 3 ("petal width"): not a number: "abc"`. */
+ * rows x n matrix. Cells are decimal numbers ([+-] digits [. digits]
+ * [e [+-] digits]); empty, non-numeric, hex, NaN, infinite or
+ * out-of-float-range cells are errors that name the line and the column:
+ * `data.csv:17: column 3 ("petal width"): not a number: "abc"`. */
 kiln_status kiln_csv_read_columns(const kiln_csv *csv, const int64_t *indices,
                                   int64_t n, kiln_matrix *out, kiln_error *err);
 
@@ -272,7 +274,9 @@ kiln_status kiln_npy_read(const char *path, kiln_matrix *out, kiln_error *err);
  * OPTIMIZER) under their table names and shapes, as F32 little-endian, with
  * metadata {"format":"pt","kiln_model":<name>}. Atomic: the file is written
  * to "<path>.tmp.<pid>", fsync'd and renamed over `path`, so an existing
- * checkpoint is never left half-written. */
+ * checkpoint is never left half-written. A symlink is followed (the file it
+ * names is replaced, the link stays); an existing FIFO or device is written
+ * in place. */
 kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
                                   const char *path, kiln_error *err);
 
@@ -280,8 +284,9 @@ kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
  * OPTIMIZER tensors (a loaded checkpoint starts a fresh optimizer). The
  * whole file is validated first (header, JSON, dtypes F32 or F64 - F64 is
  * converted -, shapes equal to the table's, offsets in range and
- * non-overlapping, every saved tensor present, no foreign tensor), so on
- * failure `state` is unchanged. */
+ * non-overlapping, every saved tensor present, no foreign tensor, every
+ * value finite and within float32: KILN_ERR_VALUE names the tensor and the
+ * element), so on failure `state` is unchanged. */
 kiln_status kiln_safetensors_load(const kiln_model *m, float *state,
                                   const char *path, kiln_error *err);
 
@@ -321,6 +326,10 @@ typedef struct kiln_dataset {
   int64_t target_dim; /* 0 when the data has no targets (predict) */
   float *x;           /* rows * input_dim */
   float *y;           /* rows * target_dim, or NULL */
+  /* For messages: the 0-based row of the file that row i came from, or
+   * NULL when row i is row i of its file. kiln_dataset_split sets it;
+   * malloc'd like x and y, and freed with them by kiln_dataset_free. */
+  int64_t *source_rows;
 } kiln_dataset;
 
 void kiln_dataset_free(kiln_dataset *d);
@@ -346,8 +355,8 @@ kiln_status kiln_dataset_check_targets(const kiln_model *m,
 
 /* Splits `all` with a Philox permutation seeded by `seed`: its first
  * round(val_split * rows) rows go to `val`, the others to `train`; both keep
- * the file's row order. val_split in [0, 1); 0 gives an empty `val`. Errors
- * when the training part would be empty. */
+ * the file's row order and record it in source_rows. val_split in [0, 1); 0
+ * gives an empty `val`. Errors when the training part would be empty. */
 kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
                                uint64_t seed, kiln_dataset *train,
                                kiln_dataset *val, kiln_error *err);
@@ -393,7 +402,9 @@ typedef struct kiln_train_options {
   int32_t quiet;        /* 1: nothing is printed */
   int32_t tty;          /* -1: isatty(out); 0: plain lines; 1: progress bar */
   int32_t batch_report; /* 1: one line per step */
-  const char *metrics_path; /* CSV epoch,train_loss,val_loss,val_<m>,seconds */
+  const char *metrics_path; /* CSV epoch,train_loss,val_loss,val_<m>,seconds,
+                               flushed each epoch; a write error stops
+                               training with KILN_ERR_IO */
 } kiln_train_options;
 
 /* Defaults from the descriptor: epochs, seed, early stopping, shuffle on,
@@ -414,9 +425,13 @@ typedef struct kiln_train_result {
  * is filled up from the start of the epoch's order) through train_step
  * (step from 1, epoch from 0), then an evaluation on `val` (may be NULL or
  * empty), a summary line and a metrics row. Early stopping restores the
- * best epoch's state at the end. A nan/inf loss stops with
- * KILN_ERR_NUMERIC ("loss became nan at step 1234 (epoch 5)"); `state` is
- * then the diverged one and must not be saved. Writes no checkpoint. */
+ * best epoch's state at the end. A diverging run stops with
+ * KILN_ERR_NUMERIC: a nan/inf batch loss ("loss became nan at step 1234
+ * (epoch 5) on training rows 17, 20, ..."), an epoch's mean loss above
+ * 10^4 times a reference (the first step's loss or an uninformed guess's,
+ * whichever is larger; docs/runtime.md), or a nan/inf validation loss;
+ * `state` is then the diverged one and must not be saved. Writes no
+ * checkpoint. */
 kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                        const kiln_dataset *train, const kiln_dataset *val,
                        const kiln_train_options *options,

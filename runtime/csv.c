@@ -149,10 +149,23 @@ static kiln_status count_fields(cursor *c, int64_t *count, kiln_error *err) {
   field f;
   *count = 0;
   while (!last) {
+    int64_t line = c->line;
     kiln_status st = scan_field(c, &f, &last, err);
     if (st)
       return st;
     ++*count;
+    /* C strings end at a NUL: a header name would be cut there, and a
+     * NUL usually means a binary or UTF-16 file. */
+    const char *s = c->csv->text;
+    const char *nul = memchr(s + f.start, '\0', f.end - f.start);
+    if (nul) {
+      for (const char *q = s + f.start; q < nul; ++q)
+        line += *q == '\n';
+      return kiln_fail(err, KILN_ERR_FORMAT,
+                       "%s:%lld: column %lld: NUL byte (not a text file, or "
+                       "UTF-16?)",
+                       c->csv->path, (long long)line, (long long)*count);
+    }
   }
   return KILN_OK;
 }
@@ -310,6 +323,32 @@ kiln_status kiln_csv_find_column(const kiln_csv *csv, kiln_column column,
   return KILN_OK;
 }
 
+/* What docs/runtime.md promises: [+-] digits [. digits] [e [+-] digits],
+ * digits on at least one side of the point. strtod alone also takes hex
+ * ("0x10", "0x1p3"), "inf", "infinity" and "nan(...)". */
+static int is_decimal(const char *s) {
+  int digits = 0;
+  if (*s == '+' || *s == '-')
+    s++;
+  for (; *s >= '0' && *s <= '9'; s++)
+    digits++;
+  if (*s == '.')
+    for (s++; *s >= '0' && *s <= '9'; s++)
+      digits++;
+  if (!digits)
+    return 0;
+  if (*s == 'e' || *s == 'E') {
+    s++;
+    if (*s == '+' || *s == '-')
+      s++;
+    if (!(*s >= '0' && *s <= '9'))
+      return 0;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  return *s == '\0';
+}
+
 static kiln_status parse_cell(const kiln_csv *csv, const field *f,
                               int64_t line, int64_t col, double *value,
                               kiln_error *err) {
@@ -336,9 +375,9 @@ static kiln_status parse_cell(const kiln_csv *csv, const field *f,
     v = strtod(s, &end);
     if (end != s + len)
       problem = "not a number";
-    else if (!isfinite(v))
-      problem = "not a finite number";
-    else if (fabs(v) > FLT_MAX)
+    else if (!is_decimal(s))
+      problem = isfinite(v) ? "not a decimal number" : "not a finite number";
+    else if (!isfinite(v) || fabs(v) > FLT_MAX)
       problem = "out of float32 range";
   }
   kiln_status st = KILN_OK;

@@ -10,6 +10,7 @@ void kiln_dataset_free(kiln_dataset *d) {
   if (d) {
     free(d->x);
     free(d->y);
+    free(d->source_rows);
     memset(d, 0, sizeof *d);
   }
 }
@@ -65,13 +66,17 @@ static kiln_status select_columns(const kiln_model *m, const kiln_csv *csv,
       if (m->num_feature_columns > 0)
         continue; /* features are explicit: targets do not matter */
       if (col.name && col.index < 0) {
+        /* A name the header has is looked up as train and eval do, so a
+         * name given twice is refused rather than one copy becoming a
+         * feature. */
+        int present = 0;
         for (int64_t i = 0; i < ncols; ++i)
-          if (strcmp(kiln_csv_column_name(csv, i), col.name) == 0)
-            targets[k] = i;
+          present |= strcmp(kiln_csv_column_name(csv, i), col.name) == 0;
+        if (!present)
+          continue;
+      } else if (!full_layout || col.index < 0 || col.index >= ncols) {
         continue;
       }
-      if (!full_layout || col.index < 0 || col.index >= ncols)
-        continue;
     }
     kiln_status st = kiln_csv_find_column(csv, col, &targets[k], err);
     if (st)
@@ -226,12 +231,19 @@ kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
                           err)) ||
       (st = alloc_dataset(val, nval, all->input_dim, all->target_dim, err)))
     goto done;
+  train->source_rows = malloc((size_t)(n - nval + 1) * sizeof(int64_t));
+  val->source_rows = malloc((size_t)(nval + 1) * sizeof(int64_t));
+  if (!train->source_rows || !val->source_rows) {
+    st = kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
+    goto done;
+  }
   /* File order inside each part: the per-epoch shuffle randomizes training,
    * and validation order does not matter. */
   int64_t it = 0, iv = 0;
   for (int64_t r = 0; r < n; ++r) {
     kiln_dataset *d = is_val[r] ? val : train;
     int64_t i = is_val[r] ? iv++ : it++;
+    d->source_rows[i] = all->source_rows ? all->source_rows[r] : r;
     memcpy(d->x + i * d->input_dim, all->x + r * all->input_dim,
            (size_t)all->input_dim * sizeof(float));
     if (all->target_dim)

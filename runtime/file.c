@@ -2,7 +2,9 @@
 
 #include "rt_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,16 +110,163 @@ static void sync_parent_dir(const char *path) {
   }
 }
 
+/* The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
+ * /proc/self/fd/N name, or -1. Such a path means "my output": reopening it
+ * would start a new file offset at 0 (overwriting what the shell wrote
+ * before us, overwritten by what it writes after), and replacing the file
+ * it leads to would unlink the one the shell holds open. */
+static int inherited_fd(const char *path) {
+  if (strcmp(path, "/dev/stdout") == 0)
+    return 1;
+  if (strcmp(path, "/dev/stderr") == 0)
+    return 2;
+  const char *n = strncmp(path, "/dev/fd/", 8) == 0           ? path + 8
+                  : strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14
+                                                              : NULL;
+  if (!n || !*n)
+    return -1;
+  long fd = 0;
+  for (; *n >= '0' && *n <= '9' && fd < 1000000; ++n)
+    fd = fd * 10 + (*n - '0');
+  return *n ? -1 : (int)fd;
+}
+
+static kiln_status write_fd(int fd, const char *path,
+                            const kiln_chunk *chunks, int count,
+                            kiln_error *err) {
+  for (int i = 0; i < count; ++i)
+    if (write_all(fd, chunks[i].data, chunks[i].size) != 0)
+      return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
+                       strerror(errno));
+  return KILN_OK;
+}
+
+/* A target that exists and is not a regular file (a terminal, /dev/null,
+ * a FIFO, /dev/stdout on a pipe) is written in place: a rename would put a
+ * regular file in its stead, and as root replace the device itself. No
+ * fsync: devices and pipes refuse it, and there is nothing to make durable.
+ */
+static kiln_status write_in_place(const char *path, const kiln_chunk *chunks,
+                                  int count, kiln_error *err) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
+  kiln_status st = write_fd(fd, path, chunks, count, err);
+  if (st) {
+    close(fd);
+    return st;
+  }
+  if (close(fd) != 0)
+    return kiln_fail(err, KILN_ERR_IO, "%s: write error: %s", path,
+                     strerror(errno));
+  return KILN_OK;
+}
+
+/* The file a save to `path` must replace: the end of its symlink chain, so
+ * that the link stays a link and the temporary file is created beside the
+ * real file (a rename cannot cross filesystems). The chain may end in a
+ * file that does not exist yet. */
+static kiln_status resolve_target(const char *path, char *out, size_t size,
+                                  kiln_error *err) {
+  if (strlen(path) >= size)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
+  strcpy(out, path);
+  for (int hops = 0;; ++hops) {
+    struct stat st;
+    if (lstat(out, &st) != 0 || !S_ISLNK(st.st_mode))
+      return KILN_OK;
+    if (hops == 40)
+      return kiln_fail(err, KILN_ERR_IO, "%s: too many levels of symbolic "
+                                         "links", path);
+    char link[4096];
+    ssize_t n = readlink(out, link, sizeof link - 1);
+    if (n < 0)
+      return kiln_fail(err, KILN_ERR_IO, "%s: cannot read the link %s: %s",
+                       path, out, strerror(errno));
+    link[n] = '\0';
+    const char *slash = strrchr(out, '/');
+    size_t dir = link[0] == '/' || !slash ? 0 : (size_t)(slash - out) + 1;
+    if (dir + (size_t)n >= size)
+      return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
+    memcpy(out + dir, link, (size_t)n + 1);
+  }
+}
+
+/* A save killed between creating and renaming its temporary file (kill -9,
+ * a power cut) leaves "<target>.tmp.<pid>" behind, which no later save
+ * would reuse. Each save removes those of its target whose process is gone.
+ * Best effort: a pid reused since is taken for alive and the file stays,
+ * and processes of another host or PID namespace sharing the directory
+ * look dead (see docs/runtime.md). */
+static void remove_stale_temps(const char *target) {
+  const char *slash = strrchr(target, '/');
+  char dir[4096], prefix[512];
+  const char *base = slash ? slash + 1 : target;
+  if (!slash) {
+    strcpy(dir, ".");
+  } else {
+    size_t n = slash == target ? 1 : (size_t)(slash - target);
+    if (n >= sizeof dir)
+      return;
+    memcpy(dir, target, n);
+    dir[n] = '\0';
+  }
+  int plen = snprintf(prefix, sizeof prefix, "%s.tmp.", base);
+  if (plen < 0 || (size_t)plen >= sizeof prefix)
+    return;
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  long self = (long)getpid();
+  for (struct dirent *e; (e = readdir(d));) {
+    if (strncmp(e->d_name, prefix, (size_t)plen) != 0)
+      continue;
+    const char *digits = e->d_name + plen;
+    long pid = 0;
+    size_t i = 0;
+    for (; digits[i] >= '0' && digits[i] <= '9' && pid < 100000000; ++i)
+      pid = pid * 10 + (digits[i] - '0');
+    /* kill(0) or kill(-1) would ask about process groups, not a pid. */
+    if (i == 0 || digits[i] || pid <= 0 || pid == self)
+      continue;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+      (void)unlinkat(dirfd(d), e->d_name, 0);
+  }
+  closedir(d);
+}
+
 kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err) {
+  if (!path || !*path)
+    return kiln_fail(err, KILN_ERR_ARGUMENT, "empty output path");
+  int fd = inherited_fd(path);
+  if (fd >= 0) {
+    if (fcntl(fd, F_GETFD) < 0)
+      return kiln_fail(err, KILN_ERR_IO, "%s: cannot write: %s", path,
+                       strerror(errno));
+    return write_fd(fd, path, chunks, count, err);
+  }
+  struct stat st;
+  int exists = stat(path, &st) == 0;
+  if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    return write_in_place(path, chunks, count, err);
+  char target[4096];
+  kiln_status status = resolve_target(path, target, sizeof target, err);
+  if (status)
+    return status;
+  remove_stale_temps(target);
   char tmp[4096];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+  int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", target, (long)getpid());
   if (n < 0 || (size_t)n >= sizeof tmp)
     return kiln_fail(err, KILN_ERR_ARGUMENT, "%s: path too long", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot create: %s", tmp,
                      strerror(errno));
+  /* The replacement keeps the permissions of the file it replaces. */
+  if (exists && S_ISREG(st.st_mode))
+    (void)fchmod(fd, st.st_mode & 07777);
   for (int i = 0; i < count; ++i) {
     if (write_all(fd, chunks[i].data, chunks[i].size) != 0) {
       int saved = errno;
@@ -138,13 +287,13 @@ kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot flush to disk: %s", tmp,
                      strerror(saved));
   }
-  if (rename(tmp, path) != 0) {
+  if (rename(tmp, target) != 0) {
     saved = errno;
     unlink(tmp);
     return kiln_fail(err, KILN_ERR_IO, "%s: cannot rename %s over it: %s",
                      path, tmp, strerror(saved));
   }
-  sync_parent_dir(path);
+  sync_parent_dir(target);
   return KILN_OK;
 }
 

@@ -9,17 +9,88 @@
 
 #include "rt_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { MAX_DEPTH = 64 };
+
+/* The tree lives in a few large blocks freed together: a header of 100k
+ * small entries as separate mallocs took twenty times its size in memory,
+ * and most of the parse went to the allocator. */
+typedef struct block {
+  struct block *next;
+  size_t used, cap;
+  _Alignas(max_align_t) unsigned char data[];
+} block;
+
+enum { BLOCK_SIZE = 64 * 1024 };
+
+/* What kiln_json_parse returns: the root first, so kiln_json_free finds
+ * the blocks from it. */
+typedef struct document {
+  kiln_json root;
+  block *blocks;
+} document;
 
 typedef struct parser {
   const char *s;
   size_t len;
   size_t pos;
   kiln_error *err;
+  block *blocks; /* the first has free space; the others are full */
+  /* Members of the open containers, innermost last (objects push key and
+   * value); a container moves its own into the arena when it closes. */
+  kiln_json *stack;
+  size_t top, cap;
 } parser;
+
+static void *arena_alloc(parser *p, size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  block *b = p->blocks;
+  if (b && b->cap - b->used >= n) {
+    void *r = b->data + b->used;
+    b->used += n;
+    return r;
+  }
+  /* A large request gets a block of its own, behind the current one, so
+   * the current block's free space is not abandoned. */
+  size_t cap = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
+  block *nb = malloc(sizeof *nb + cap);
+  if (!nb)
+    return NULL;
+  nb->used = n;
+  nb->cap = cap;
+  if (cap == n && b) {
+    nb->next = b->next;
+    b->next = nb;
+  } else {
+    nb->next = b;
+    p->blocks = nb;
+  }
+  return nb->data;
+}
+
+static void free_blocks(block *b) {
+  while (b) {
+    block *next = b->next;
+    free(b);
+    b = next;
+  }
+}
+
+static kiln_status push(parser *p, const kiln_json *v) {
+  if (p->top == p->cap) {
+    size_t ncap = p->cap ? p->cap * 2 : 64;
+    kiln_json *s = realloc(p->stack, ncap * sizeof *s);
+    if (!s)
+      return kiln_fail(p->err, KILN_ERR_MEMORY, "JSON: out of memory");
+    p->stack = s;
+    p->cap = ncap;
+  }
+  p->stack[p->top++] = *v;
+  return KILN_OK;
+}
 
 static kiln_status syntax(parser *p, const char *what) {
   if (p->pos >= p->len)
@@ -88,10 +159,7 @@ static kiln_status parse_number(parser *p, kiln_json *v) {
     return kiln_fail(p->err, KILN_ERR_MEMORY, "JSON: out of memory");
   memcpy(buf, p->s + start, n);
   buf[n] = '\0';
-  kiln_c_locale loc;
-  kiln_c_locale_begin(&loc);
-  v->number = strtod(buf, NULL);
-  kiln_c_locale_end(&loc);
+  v->number = strtod(buf, NULL); /* in the C locale: kiln_json_parse */
   if (buf != small)
     free(buf);
   v->kind = KILN_JSON_NUMBER;
@@ -183,13 +251,12 @@ static kiln_status parse_string(parser *p, kiln_json *v) {
   while (end < p->len && p->s[end] != '"')
     end += p->s[end] == '\\' ? 2 : 1;
   size_t cap = (end < p->len ? end : p->len) - start + 1;
-  char *out = malloc(cap);
+  char *out = arena_alloc(p, cap);
   if (!out)
     return kiln_fail(p->err, KILN_ERR_MEMORY, "JSON: out of memory");
   size_t o = 0;
   for (;;) {
     if (p->pos >= p->len) {
-      free(out);
       return syntax(p, "unterminated string");
     }
     unsigned char c = (unsigned char)p->s[p->pos];
@@ -198,15 +265,13 @@ static kiln_status parse_string(parser *p, kiln_json *v) {
       break;
     }
     if (c < 0x20) {
-      free(out);
       return syntax(p, "control character in string");
     }
     if (c != '\\') {
       size_t n = utf8_len((const unsigned char *)p->s + p->pos,
                           p->len - p->pos);
       if (n == 0) {
-        free(out);
-        return syntax(p, "invalid UTF-8 in string");
+          return syntax(p, "invalid UTF-8 in string");
       }
       memcpy(out + o, p->s + p->pos, n);
       o += n;
@@ -228,24 +293,20 @@ static kiln_status parse_string(parser *p, kiln_json *v) {
       continue;
     }
     if (e != 'u') {
-      free(out);
       return syntax(p, "invalid escape");
     }
     p->pos++;
     unsigned cp;
     if (!hex4(p, &cp)) {
-      free(out);
       return syntax(p, "expected 4 hex digits after \\u");
     }
     if (cp >= 0xDC00 && cp <= 0xDFFF) {
-      free(out);
       return syntax(p, "unpaired low surrogate");
     }
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       unsigned lo;
       if (!literal(p, "\\u") || !hex4(p, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
-        free(out);
-        return syntax(p, "unpaired high surrogate");
+          return syntax(p, "unpaired high surrogate");
       }
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     }
@@ -260,26 +321,6 @@ static kiln_status parse_string(parser *p, kiln_json *v) {
 
 static kiln_status parse_value(parser *p, kiln_json *v, int depth);
 
-/* Arrays and objects grow by doubling; on error the partial children are
- * freed by the caller through kiln_json_free on the parent. */
-static kiln_status grow(parser *p, kiln_json *v, int64_t *cap, int object) {
-  if (v->count < *cap)
-    return KILN_OK;
-  int64_t ncap = *cap ? *cap * 2 : 4;
-  kiln_json *items = realloc(v->items, (size_t)ncap * sizeof *items);
-  if (!items)
-    return kiln_fail(p->err, KILN_ERR_MEMORY, "JSON: out of memory");
-  v->items = items;
-  if (object) {
-    kiln_json *keys = realloc(v->keys, (size_t)ncap * sizeof *keys);
-    if (!keys)
-      return kiln_fail(p->err, KILN_ERR_MEMORY, "JSON: out of memory");
-    v->keys = keys;
-  }
-  *cap = ncap;
-  return KILN_OK;
-}
-
 static kiln_status parse_container(parser *p, kiln_json *v, int depth,
                                    int object) {
   char close = object ? '}' : ']';
@@ -290,31 +331,26 @@ static kiln_status parse_container(parser *p, kiln_json *v, int depth,
     p->pos++;
     return KILN_OK;
   }
-  int64_t cap = 0;
+  size_t base = p->top;
   for (;;) {
-    kiln_status st = grow(p, v, &cap, object);
-    if (st)
-      return st;
-    kiln_json *item = &v->items[v->count];
-    memset(item, 0, sizeof *item);
+    kiln_json key, item;
+    memset(&key, 0, sizeof key);
+    memset(&item, 0, sizeof item);
+    kiln_status st;
     if (object) {
-      kiln_json *key = &v->keys[v->count];
-      memset(key, 0, sizeof *key);
       skip_ws(p);
       if (peek(p) != '"')
         return syntax(p, "expected a string key");
-      /* Count the member before parsing so a failure frees its parts. */
-      v->count++;
-      if ((st = parse_string(p, key)))
+      if ((st = parse_string(p, &key)))
         return st;
       skip_ws(p);
       if (peek(p) != ':')
         return syntax(p, "expected ':'");
       p->pos++;
-    } else {
-      v->count++;
     }
-    if ((st = parse_value(p, item, depth + 1)))
+    /* Parsed into a local: nested containers may move the stack. */
+    if ((st = parse_value(p, &item, depth + 1)) ||
+        (object && (st = push(p, &key))) || (st = push(p, &item)))
       return st;
     skip_ws(p);
     int c = peek(p);
@@ -322,12 +358,25 @@ static kiln_status parse_container(parser *p, kiln_json *v, int depth,
       p->pos++;
       continue;
     }
-    if (c == close) {
-      p->pos++;
-      return KILN_OK;
-    }
-    return syntax(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
+    if (c != close)
+      return syntax(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
+    p->pos++;
+    break;
   }
+  size_t per = object ? 2 : 1, count = (p->top - base) / per;
+  v->count = (int64_t)count;
+  v->items = arena_alloc(p, count * sizeof *v->items);
+  if (object)
+    v->keys = arena_alloc(p, count * sizeof *v->keys);
+  if (!v->items || (object && !v->keys))
+    return kiln_fail(p->err, KILN_ERR_MEMORY, "JSON: out of memory");
+  for (size_t i = 0; i < count; ++i) {
+    if (object)
+      v->keys[i] = p->stack[base + 2 * i];
+    v->items[i] = p->stack[base + per * i + per - 1];
+  }
+  p->top = base;
+  return KILN_OK;
 }
 
 static kiln_status parse_value(parser *p, kiln_json *v, int depth) {
@@ -368,43 +417,38 @@ static kiln_status parse_value(parser *p, kiln_json *v, int depth) {
   return syntax(p, "expected a value");
 }
 
-static void free_children(kiln_json *v) {
-  for (int64_t i = 0; i < v->count; ++i) {
-    if (v->items)
-      free_children(&v->items[i]);
-    if (v->keys)
-      free(v->keys[i].str);
-  }
-  free(v->items);
-  free(v->keys);
-  free(v->str);
-}
-
 void kiln_json_free(kiln_json *v) {
   if (v) {
-    free_children(v);
-    free(v);
+    document *d = (document *)(void *)v;
+    free_blocks(d->blocks);
+    free(d);
   }
 }
 
 kiln_status kiln_json_parse(const char *text, size_t len, kiln_json **out,
                             kiln_error *err) {
   *out = NULL;
-  parser p = {text, len, 0, err};
-  kiln_json *root = calloc(1, sizeof *root);
-  if (!root)
+  parser p = {text, len, 0, err, NULL, NULL, 0, 0};
+  document *d = calloc(1, sizeof *d);
+  if (!d)
     return kiln_fail(err, KILN_ERR_MEMORY, "JSON: out of memory");
-  kiln_status st = parse_value(&p, root, 1);
+  /* Once per document rather than per number. */
+  kiln_c_locale loc;
+  kiln_c_locale_begin(&loc);
+  kiln_status st = parse_value(&p, &d->root, 1);
+  kiln_c_locale_end(&loc);
   if (!st) {
     skip_ws(&p);
     if (p.pos != p.len)
       st = syntax(&p, "trailing characters after the value");
   }
+  free(p.stack);
+  d->blocks = p.blocks;
   if (st) {
-    kiln_json_free(root);
+    kiln_json_free(&d->root);
     return st;
   }
-  *out = root;
+  *out = &d->root;
   return KILN_OK;
 }
 

@@ -178,6 +178,10 @@ static int parse_flags(cli *c, int argc, char **argv, flag *flags, int n) {
         return usage_error(c, "--%s needs a value", f->name);
       *f->value = argv[++i];
     }
+    /* Every value is a path or a number: "--save ''" ended in a rename of
+     * ".tmp.<pid>" over "". */
+    if (!**f->value)
+      return usage_error(c, "--%s: empty value", f->name);
   }
   return -1;
 }
@@ -531,14 +535,16 @@ static kiln_status load_features(const kiln_model *m, const char *path,
   if (st)
     return st;
   if (x.cols != m->input_dim) {
+    /* kiln_matrix_free zeroes the shape: report it first. */
+    st = kiln_fail(err, KILN_ERR_SHAPE,
+                   "%s: shape [%lld, %lld], the model takes %lld inputs per "
+                   "row",
+                   path, (long long)x.rows, (long long)x.cols,
+                   (long long)m->input_dim);
     kiln_matrix_free(&x);
-    return kiln_fail(err, KILN_ERR_SHAPE,
-                     "%s: shape [%lld, %lld], the model takes %lld inputs "
-                     "per row",
-                     path, (long long)x.rows, (long long)x.cols,
-                     (long long)m->input_dim);
+    return st;
   }
-  *d = (kiln_dataset){x.rows, x.cols, 0, x.data, NULL};
+  *d = (kiln_dataset){x.rows, x.cols, 0, x.data, NULL, NULL};
   return KILN_OK;
 }
 
@@ -755,6 +761,14 @@ int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
   kiln_c_locale_begin(&loc);
   int rc = dispatch(argc, argv, m, out, errout);
   kiln_c_locale_end(&loc);
+  /* Results printed to a full disk or a closed pipe must not exit 0. */
+  int flushed = fflush(out), saved = errno;
+  if (flushed != 0 || ferror(out)) {
+    fprintf(errout, "error: cannot write to standard output%s%s\n",
+            flushed ? ": " : "", flushed ? strerror(saved) : "");
+    if (rc == 0)
+      rc = EXIT_ERROR;
+  }
   return rc;
 }
 

@@ -50,7 +50,10 @@ typedef struct kiln_chunk {
 
 /* Writes the chunks to "<path>.tmp.<pid>", fsyncs, renames it over `path`
  * and fsyncs the directory. On failure the temporary file is removed and
- * `path` is untouched. */
+ * `path` is untouched. A symlink is followed to its file, which is replaced
+ * (the link stays); /dev/stdout, /dev/fd/N and the like are written to the
+ * descriptor itself, and another existing non-regular file (FIFO, device)
+ * in place, without a rename. */
 kiln_status kiln_write_file_atomic(const char *path, const kiln_chunk *chunks,
                                    int count, kiln_error *err);
 
@@ -93,14 +96,22 @@ typedef enum kiln_json_kind {
   KILN_JSON_OBJECT
 } kiln_json_kind;
 
+/* Only the fields of a node's kind are meaningful: they share memory, as a
+ * header of many small entries has millions of nodes. */
 typedef struct kiln_json {
   kiln_json_kind kind;
-  double number;           /* NUMBER */
-  char *str;               /* STRING: decoded UTF-8, NUL-terminated */
-  size_t len;              /* STRING: bytes, without the NUL */
-  int64_t count;           /* ARRAY, OBJECT */
-  struct kiln_json *items; /* ARRAY elements, OBJECT values */
-  struct kiln_json *keys;  /* OBJECT: STRING nodes, keys[i] names items[i] */
+  union {
+    double number; /* NUMBER */
+    struct {
+      char *str;  /* STRING: decoded UTF-8, NUL-terminated */
+      size_t len; /* STRING: bytes, without the NUL */
+    };
+    struct {
+      int64_t count;           /* ARRAY, OBJECT */
+      struct kiln_json *items; /* ARRAY elements, OBJECT values */
+      struct kiln_json *keys;  /* OBJECT: STRING nodes, keys[i] names items[i] */
+    };
+  };
 } kiln_json;
 
 /* Strict RFC 8259 (one value, no trailing commas, no comments, valid UTF-8
@@ -109,6 +120,8 @@ typedef struct kiln_json {
  * (the caller decides). */
 kiln_status kiln_json_parse(const char *text, size_t len, kiln_json **out,
                             kiln_error *err);
+/* Frees the whole tree; `v` must be a root from kiln_json_parse (the nodes
+ * share its memory). */
 void kiln_json_free(kiln_json *v);
 /* The first member named `key`, or NULL. */
 const kiln_json *kiln_json_get(const kiln_json *object, const char *key);

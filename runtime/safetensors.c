@@ -9,6 +9,7 @@
 
 #include "rt_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,13 +106,6 @@ static int json_uint(const kiln_json *v, int64_t *out) {
     return 0;
   *out = (int64_t)v->number;
   return 1;
-}
-
-static int find_tensor(const kiln_model *m, const char *name) {
-  for (int32_t t = 0; t < m->num_tensors; ++t)
-    if (is_saved(&m->tensors[t]) && strcmp(m->tensors[t].name, name) == 0)
-      return t;
-  return -1;
 }
 
 static int shape_matches(const kiln_json *shape, const kiln_tensor_info *ti) {
@@ -224,27 +218,36 @@ static kiln_status check_entries(const kiln_model *m, entry *es, int64_t n,
   free(sorted);
   if (st)
     return st;
-  for (int32_t t = 0; t < m->num_tensors; ++t) {
+  int64_t *entry_of = malloc(((size_t)m->num_tensors + 1) * sizeof *entry_of);
+  if (!entry_of)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  for (int32_t t = 0; t < m->num_tensors; ++t)
+    entry_of[t] = n;
+  for (int64_t i = 0; i < n; ++i)
+    if (es[i].tensor >= 0)
+      entry_of[es[i].tensor] = i;
+  for (int32_t t = 0; t < m->num_tensors && !st; ++t) {
     const kiln_tensor_info *ti = &m->tensors[t];
     if (!is_saved(ti))
       continue;
-    int64_t i = 0;
-    while (i < n && es[i].tensor != t)
-      ++i;
-    if (i == n)
-      return kiln_fail(err, KILN_ERR_SHAPE,
-                       "%s: tensor \"%s\" is missing (checkpoint for another "
-                       "model?)",
-                       path, ti->name);
-    if (!shape_matches(es[i].shape, ti)) {
+    int64_t i = entry_of[t];
+    if (i == n) {
+      st = kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: tensor \"%s\" is missing (checkpoint for another "
+                     "model?)",
+                     path, ti->name);
+    } else if (!shape_matches(es[i].shape, ti)) {
       char got[128], want[128];
       format_json_shape(got, sizeof got, es[i].shape);
       kiln_format_shape(want, sizeof want, ti->shape, ti->rank);
-      return kiln_fail(err, KILN_ERR_SHAPE,
-                       "%s: tensor \"%s\": shape %s, expected %s", path,
-                       ti->name, got, want);
+      st = kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: tensor \"%s\": shape %s, expected %s", path,
+                     ti->name, got, want);
     }
   }
+  free(entry_of);
+  if (st)
+    return st;
   for (int64_t i = 0; i < n; ++i)
     if (es[i].tensor < 0) {
       int64_t more = 0;
@@ -261,29 +264,136 @@ static kiln_status check_entries(const kiln_model *m, entry *es, int64_t n,
   return KILN_OK;
 }
 
+/* Header keys sorted by their bytes, so that duplicates are neighbours and
+ * the model's names are found by binary search: a header with n entries is
+ * checked in O(n log n), where comparing every pair took minutes at 100k. */
+typedef struct key_ref {
+  const kiln_json *key;
+  int64_t index; /* in the header */
+} key_ref;
+
+static int compare_bytes(const char *a, size_t alen, const char *b,
+                         size_t blen) {
+  int c = memcmp(a, b, alen < blen ? alen : blen);
+  if (c)
+    return c;
+  return alen < blen ? -1 : alen > blen;
+}
+
+static int by_key(const void *pa, const void *pb) {
+  const key_ref *a = pa, *b = pb;
+  int c = compare_bytes(a->key->str, a->key->len, b->key->str, b->key->len);
+  if (c)
+    return c;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* The header index of `name` among the sorted keys, or -1. */
+static int64_t find_key(const key_ref *sorted, int64_t n, const char *name) {
+  size_t len = strlen(name);
+  int64_t lo = 0, hi = n;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    int c = compare_bytes(sorted[mid].key->str, sorted[mid].key->len, name, len);
+    if (c == 0)
+      return sorted[mid].index;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
 static kiln_status parse_header(const kiln_model *m, const char *path,
                                 const kiln_json *root, entry *es, int64_t *n,
                                 kiln_error *err) {
   *n = 0;
-  for (int64_t i = 0; i < root->count; ++i) {
+  int64_t count = root->count;
+  key_ref *sorted = malloc(((size_t)count + 1) * sizeof *sorted);
+  int64_t *entry_of = malloc(((size_t)count + 1) * sizeof *entry_of);
+  kiln_status st = KILN_OK;
+  if (!sorted || !entry_of) {
+    st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+    goto done;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    sorted[i] = (key_ref){&root->keys[i], i};
+  qsort(sorted, (size_t)count, sizeof *sorted, by_key);
+  /* Of several duplicates, name the one the header repeats first. */
+  int64_t dup = -1;
+  for (int64_t i = 1; i < count; ++i)
+    if (compare_bytes(sorted[i - 1].key->str, sorted[i - 1].key->len,
+                      sorted[i].key->str, sorted[i].key->len) == 0 &&
+        (dup < 0 || sorted[i].index < dup))
+      dup = sorted[i].index;
+  if (dup >= 0) {
+    st = kiln_fail(err, KILN_ERR_FORMAT,
+                   "%s: tensor \"%s\" appears twice in the header", path,
+                   root->keys[dup].str);
+    goto done;
+  }
+  for (int64_t i = 0; i < count && !st; ++i) {
     const kiln_json *key = &root->keys[i], *val = &root->items[i];
-    for (int64_t j = 0; j < i; ++j)
-      if (root->keys[j].len == key->len &&
-          memcmp(root->keys[j].str, key->str, key->len) == 0)
-        return kiln_fail(err, KILN_ERR_FORMAT,
-                         "%s: tensor \"%s\" appears twice in the header", path,
-                         key->str);
+    entry_of[i] = -1;
     if (strcmp(key->str, "__metadata__") == 0) {
       if (val->kind != KILN_JSON_OBJECT)
-        return kiln_fail(err, KILN_ERR_FORMAT,
-                         "%s: \"__metadata__\" is not an object", path);
+        st = kiln_fail(err, KILN_ERR_FORMAT,
+                       "%s: \"__metadata__\" is not an object", path);
       continue;
     }
+    entry_of[i] = *n;
     entry *e = &es[(*n)++];
-    kiln_status st = read_entry(key, val, path, e, err);
-    if (st)
-      return st;
-    e->tensor = find_tensor(m, e->name);
+    e->tensor = -1;
+    st = read_entry(key, val, path, e, err);
+  }
+  for (int32_t t = 0; t < m->num_tensors && !st; ++t) {
+    if (!is_saved(&m->tensors[t]))
+      continue;
+    int64_t i = find_key(sorted, count, m->tensors[t].name);
+    if (i >= 0 && entry_of[i] >= 0)
+      es[entry_of[i]].tensor = t;
+  }
+done:
+  free(sorted);
+  free(entry_of);
+  return st;
+}
+
+/* A NaN or an infinity in a weight makes every loss and prediction NaN
+ * (an inf in a running mean gave "loss nan" and exit 0), and F64 values
+ * beyond float32 would become infinities: every load refuses them, naming
+ * the first such element. */
+static kiln_status check_finite(const kiln_tensor_info *ti,
+                                const unsigned char *src, int dtype_size,
+                                const char *path, kiln_error *err) {
+  for (int64_t i = 0; i < ti->numel; ++i) {
+    double v;
+    if (dtype_size == 4) {
+      float f;
+      memcpy(&f, src + 4 * i, 4);
+      v = f;
+    } else {
+      memcpy(&v, src + 8 * i, 8);
+    }
+    if (isfinite(v) && fabs(v) <= FLT_MAX)
+      continue;
+    int64_t index[4] = {0}, flat = i;
+    for (int32_t d = ti->rank - 1; d >= 0; --d) { /* i < numel: dims > 0 */
+      index[d] = flat % ti->shape[d];
+      flat /= ti->shape[d];
+    }
+    char where[128];
+    kiln_format_shape(where, sizeof where, index, ti->rank);
+    char value[32];
+    snprintf(value, sizeof value, "%g", v);
+    return kiln_fail(err, KILN_ERR_VALUE,
+                     "%s: tensor \"%s\": element %s is %s%s", path, ti->name,
+                     where,
+                     isnan(v)   ? "nan"
+                     : isinf(v) ? (v > 0 ? "inf" : "-inf")
+                                : value,
+                     isfinite(v) ? ", beyond float32's range" : "");
   }
   return KILN_OK;
 }
@@ -352,8 +462,11 @@ kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
     if (!st)
       st = check_entries(m, es, n, size - 8 - hlen, path, err);
   }
+  const unsigned char *data = u + 8 + hlen;
+  for (int64_t i = 0; i < n && !st; ++i)
+    st = check_finite(&m->tensors[es[i].tensor], data + es[i].begin,
+                      es[i].dtype_size, path, err);
   if (!st) {
-    const unsigned char *data = u + 8 + hlen;
     for (int64_t i = 0; i < n; ++i) {
       const kiln_tensor_info *ti = &m->tensors[es[i].tensor];
       copy_tensor(state + ti->offset, data + es[i].begin, ti->numel,

@@ -2,6 +2,7 @@
 
 #include "rt_internal.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,7 @@ kiln_status kiln_predict_rows(const kiln_model *m, const float *pstate,
     return st;
   if (rows < 0 || (rows > 0 && (!x || !out)))
     return kiln_fail(err, KILN_ERR_ARGUMENT, "predict: bad rows or buffers");
-  kiln_dataset d = {rows, m->input_dim, 0, (float *)(uintptr_t)x, NULL};
+  kiln_dataset d = {rows, m->input_dim, 0, (float *)(uintptr_t)x, NULL, NULL};
   batch_buffers b;
   if ((st = alloc_buffers(m, &b, err)))
     return st;
@@ -165,10 +166,80 @@ typedef struct trainer {
   FILE *metrics;
   int32_t primary; /* the metric shown next to val_loss */
   int64_t epochs, step, wait;
+  double uninformed; /* the loss of a guess that ignores the inputs */
+  double reference;  /* divergence: max(first step's loss, uninformed) */
 } trainer;
+
+/* A run whose epoch loss exceeds this many times the reference has
+ * diverged: far beyond the noise of a working run, and meant for weights
+ * that blow up without reaching an infinity (adam with lr 1e6 trained
+ * every epoch at chance level, and was saved). */
+static const double DIVERGENCE_FACTOR = 1e4;
 
 static const char *nonfinite_name(double v) {
   return isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
+
+/* ln C for C classes, ln 2 per label, and the mean variance of the target
+ * columns for real targets (the MSE of predicting their means): the loss
+ * of a model that has learnt nothing, so that a run starting from good
+ * weights (a small first loss) is not called diverged over noise. */
+static double uninformed_loss(const kiln_model *m, const kiln_dataset *d) {
+  switch (m->target_kind) {
+  case KILN_TARGET_CLASS:
+    return m->num_classes > 1 ? log((double)m->num_classes) : 0;
+  case KILN_TARGET_BINARY:
+  case KILN_TARGET_MULTILABEL:
+    return log(2.0);
+  default:
+    break;
+  }
+  double total = 0;
+  for (int64_t k = 0; k < d->target_dim; ++k) {
+    double mean = 0, m2 = 0;
+    for (int64_t r = 0; r < d->rows; ++r) {
+      double v = d->y[r * d->target_dim + k], delta = v - mean;
+      mean += delta / (double)(r + 1);
+      m2 += delta * (v - mean);
+    }
+    total += m2 / (double)d->rows;
+  }
+  return d->target_dim > 0 ? total / (double)d->target_dim : 0;
+}
+
+static int compare_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* " on training rows 3, 17, 18": the rows of batch `b` in the data file
+ * (from 1, the header excluded), sorted, without the repeats of a wrapped
+ * batch, so that a value that overflows the model can be found. */
+static void describe_batch(const trainer *t, int64_t b, char *dst,
+                           size_t size) {
+  int64_t bs = t->m->batch_size, n = t->train->rows;
+  int64_t *rows = malloc((size_t)bs * sizeof *rows);
+  dst[0] = '\0';
+  if (!rows)
+    return;
+  for (int64_t k = 0; k < bs; ++k) {
+    int64_t r = t->order[(b * bs + k) % n];
+    rows[k] = t->train->source_rows ? t->train->source_rows[r] : r;
+  }
+  qsort(rows, (size_t)bs, sizeof *rows, compare_i64);
+  int64_t unique = 0;
+  for (int64_t k = 0; k < bs; ++k)
+    if (k == 0 || rows[k] != rows[k - 1])
+      rows[unique++] = rows[k];
+  enum { SHOWN = 16 };
+  size_t o = (size_t)snprintf(dst, size, " on training row%s",
+                              unique == 1 ? "" : "s");
+  for (int64_t k = 0; k < unique && k < SHOWN && o < size; ++k)
+    o += (size_t)snprintf(dst + o, size - o, "%s %lld", k ? "," : "",
+                          (long long)rows[k] + 1);
+  if (unique > SHOWN && o < size)
+    snprintf(dst + o, size - o, " and %lld more", (long long)(unique - SHOWN));
+  free(rows);
 }
 
 /* One epoch of train_step calls; returns the mean batch loss. */
@@ -188,11 +259,16 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
     t->step++;
     m->train_step(t->state, t->ws, t->b.x, t->b.y, t->step, epoch,
                   (int64_t)o->seed, &loss);
-    if (!isfinite(loss))
+    if (!isfinite(loss)) {
+      char rows[256];
+      describe_batch(t, i, rows, sizeof rows);
       return kiln_fail(t->err, KILN_ERR_NUMERIC,
-                       "loss became %s at step %lld (epoch %lld)",
+                       "loss became %s at step %lld (epoch %lld)%s",
                        nonfinite_name(loss), (long long)t->step,
-                       (long long)epoch + 1);
+                       (long long)epoch + 1, rows);
+    }
+    if (t->step == 1)
+      t->reference = loss > t->uninformed ? loss : t->uninformed;
     sum += loss;
     done++;
     if (o->batch_report)
@@ -236,8 +312,20 @@ static int track_best(trainer *t, int64_t epoch, double value) {
   return 0;
 }
 
-static void report_epoch(trainer *t, int64_t epoch, double loss,
-                         const kiln_eval_result *val, double seconds) {
+/* A metrics file that cannot be written (a full disk) fails the run at
+ * once, naming the file: the errors of buffered writes surface only at a
+ * flush, and were ignored there. */
+static kiln_status metrics_flushed(trainer *t) {
+  int flushed = fflush(t->metrics), saved = errno;
+  if (flushed == 0 && !ferror(t->metrics))
+    return KILN_OK;
+  return kiln_fail(t->err, KILN_ERR_IO, "%s: write error%s%s",
+                   t->o->metrics_path, flushed ? ": " : "",
+                   flushed ? strerror(saved) : "");
+}
+
+static kiln_status report_epoch(trainer *t, int64_t epoch, double loss,
+                                const kiln_eval_result *val, double seconds) {
   char l[32], vl[32] = "", vm[32] = "", vals[128] = "";
   kiln_format_value(l, sizeof l, loss);
   const char *pname = kiln_metric_name(t->primary);
@@ -257,8 +345,9 @@ static void report_epoch(trainer *t, int64_t epoch, double loss,
     else
       fputc(',', t->metrics);
     fprintf(t->metrics, ",%.3f\n", seconds);
-    fflush(t->metrics);
+    return metrics_flushed(t);
   }
+  return KILN_OK;
 }
 
 static kiln_status train_loop(trainer *t) {
@@ -272,6 +361,19 @@ static kiln_status train_loop(trainer *t) {
     double epoch_start = kiln_now(), loss = NAN;
     if ((st = run_epoch(t, epoch, &loss)))
       return st;
+    if (t->reference > 0 && loss > DIVERGENCE_FACTOR * t->reference) {
+      char l[32], r[32];
+      kiln_format_value(l, sizeof l, loss);
+      kiln_format_value(r, sizeof r, t->reference);
+      return kiln_fail(t->err, KILN_ERR_NUMERIC,
+                       "training diverged: the loss of epoch %lld, %s, is "
+                       "over %g times the %s %s (learning rate too high?)",
+                       (long long)epoch + 1, l, DIVERGENCE_FACTOR,
+                       t->reference > t->uninformed
+                           ? "loss of the first step,"
+                           : "loss of a guess ignoring the inputs,",
+                       r);
+    }
     t->res->epochs = epoch + 1;
     t->res->train_loss = loss;
     kiln_eval_result val;
@@ -282,9 +384,17 @@ static kiln_status train_loop(trainer *t) {
       evaluate_into(m, t->state, t->ws, t->val, &t->b, &acc);
       kiln_metrics_result(&acc, &val);
       kiln_metrics_free(&acc);
+      /* The losses are computed stably: an infinite or NaN validation loss
+       * means weights or outputs have blown up, and the state must not be
+       * saved. */
+      if (!isfinite(val.loss))
+        return kiln_fail(t->err, KILN_ERR_NUMERIC,
+                         "validation loss became %s after epoch %lld",
+                         nonfinite_name(val.loss), (long long)epoch + 1);
     }
-    report_epoch(t, epoch, loss, have_val ? &val : NULL,
-                 kiln_now() - epoch_start);
+    if ((st = report_epoch(t, epoch, loss, have_val ? &val : NULL,
+                           kiln_now() - epoch_start)))
+      return st;
     if (o->early_stopping &&
         track_best(t, epoch, kiln_eval_metric(&val, o->monitor)))
       break;
@@ -333,6 +443,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
   t.res = res;
   t.err = err;
   t.primary = kiln_primary_metric(m, options->monitor);
+  t.uninformed = uninformed_loss(m, train);
   int64_t batches = kiln_num_batches(train->rows, m->batch_size);
   t.epochs = options->steps > 0 ? (options->steps + batches - 1) / batches
                                 : options->epochs;
@@ -352,18 +463,25 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
   if (options->metrics_path) {
     t.metrics = fopen(options->metrics_path, "w");
     if (!t.metrics) {
-      st = kiln_fail(err, KILN_ERR_IO, "%s: cannot create the metrics file",
-                     options->metrics_path);
+      st = kiln_fail(err, KILN_ERR_IO, "%s: cannot create the metrics file: %s",
+                     options->metrics_path, strerror(errno));
       goto done;
     }
     fprintf(t.metrics, "epoch,train_loss,val_loss,val_%s,seconds\n",
             kiln_metric_name(t.primary));
+    if ((st = metrics_flushed(&t)))
+      goto done;
   }
   st = train_loop(&t);
 done:
-  if (t.metrics && fclose(t.metrics) != 0 && !st)
-    st = kiln_fail(err, KILN_ERR_IO, "%s: write error",
-                   options->metrics_path);
+  if (t.metrics) {
+    kiln_status flushed = st ? KILN_OK : metrics_flushed(&t);
+    if (fclose(t.metrics) != 0 && !st && !flushed)
+      flushed = kiln_fail(err, KILN_ERR_IO, "%s: write error: %s",
+                          options->metrics_path, strerror(errno));
+    if (!st)
+      st = flushed;
+  }
   free_buffers(&t.b);
   free(t.order);
   free(t.best);

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include <fcntl.h>
+
 using namespace kiln_test;
 
 namespace {
@@ -70,6 +72,10 @@ TEST(Cli, UsageErrorsExit2) {
       {{"predict"}, "--data is required"},
       {{"eval"}, "--data is required"},
       {{"info", "--x"}, "unknown flag '--x' for 'info'"},
+      {{"train", "--data", "d.csv", "--save", ""}, "error: --save: empty value"},
+      {{"init", "--save="}, "error: --save: empty value"},
+      {{"predict", "--data", "x.csv", "--output", ""}, "error: --output: empty value"},
+      {{"train", "--metrics="}, "error: --metrics: empty value"},
   };
   for (const Case &c : cases) {
     auto r = runCli(cls, c.args);
@@ -154,6 +160,32 @@ TEST(Cli, TrainEvalPredict) {
     EXPECT_EQ(pn.out, "");
     EXPECT_EQ(readFile(y), pr.out);
   }
+}
+
+// --output to a FIFO (as /dev/stdout is on a pipe) writes into it; a
+// rename would have replaced it with a regular file and printed nothing.
+TEST(Cli, PredictOutputToAFifo) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--save", w}).rc, 0);
+  auto x = dir.write("x.csv", blobsCsv(4, 3, false));
+  auto want = runCli(cls, {"predict", "--weights", w, "--data", x});
+  ASSERT_EQ(want.rc, 0) << want.err;
+  auto fifo = dir.path("out");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(rd, 0);
+  auto r = runCli(cls, {"predict", "--weights", w, "--data", x, "--output", fifo});
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = read(rd, buf, sizeof buf)) > 0;)
+    got.append(buf, size_t(n));
+  close(rd);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(got, want.out);
+  struct stat st;
+  ASSERT_EQ(lstat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
 TEST(Cli, PredictFormatsPerTargetKind) {
@@ -244,6 +276,107 @@ TEST(Cli, ErrorsExit1WithTheMessage) {
   }
 }
 
+// eval, predict and train --init-from refuse a checkpoint with an infinity
+// (it gave "loss nan" and exit 0) and name the tensor.
+TEST(Cli, NonFiniteWeightsAreRefused) {
+  TempDir dir;
+  State s(cls);
+  s.data[5] = NAN; // linear.weight[1, 1]
+  auto w = dir.path("nan.safetensors");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(cls, s.data, w.c_str(), &err), KILN_OK);
+  auto data = dir.write("d.csv", blobsCsv(12, 1));
+  auto x = dir.write("x.csv", blobsCsv(3, 2, false));
+  const std::string want =
+      "error: " + w + ": tensor \"linear.weight\": element [1, 1] is nan\n";
+  auto ev = runCli(cls, {"eval", "--weights", w, "--data", data});
+  EXPECT_EQ(ev.rc, 1);
+  EXPECT_EQ(ev.err, want);
+  EXPECT_EQ(ev.out, "");
+  auto pr = runCli(cls, {"predict", "--weights", w, "--data", x});
+  EXPECT_EQ(pr.rc, 1);
+  EXPECT_EQ(pr.err, want);
+  EXPECT_EQ(pr.out, "");
+  auto save = dir.path("out.safetensors");
+  auto tr = runCli(cls, {"train", "--data", data, "--val-split", "0.25",
+                         "--epochs", "1", "--init-from", w, "--save", save});
+  EXPECT_EQ(tr.rc, 1);
+  EXPECT_EQ(tr.err, want);
+  EXPECT_FALSE(fileExists(save));
+}
+
+// Metrics, predictions, checkpoints and results on a full disk exit 1 with
+// the path. Checkpoints and predictions go through a link to /dev/full, so
+// that a runtime which renames over its target replaces only the link.
+TEST(Cli, FullDiskIsAnError) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--save", w}).rc, 0);
+  auto data = dir.write("d.csv", blobsCsv(12, 1));
+  auto full = dir.path("full");
+  ASSERT_EQ(symlink("/dev/full", full.c_str()), 0);
+  const std::string enospc = "write error: No space left on device";
+
+  auto save = dir.path("out.safetensors");
+  auto tr = runCli(cls, {"train", "--data", data, "--val-split", "0.25",
+                         "--epochs", "2", "--metrics", "/dev/full", "--save",
+                         save, "--quiet"});
+  EXPECT_EQ(tr.rc, 1);
+  EXPECT_EQ(tr.err, "error: /dev/full: " + enospc + "\n");
+  EXPECT_FALSE(fileExists(save));
+
+  auto in = runCli(cls, {"init", "--save", full});
+  EXPECT_EQ(in.rc, 1);
+  EXPECT_EQ(in.err, "error: " + full + ": " + enospc + "\n");
+
+  auto x = dir.write("x.csv", blobsCsv(3, 2, false));
+  auto pr = runCli(cls, {"predict", "--weights", w, "--data", x, "--output", full});
+  EXPECT_EQ(pr.rc, 1);
+  EXPECT_EQ(pr.err, "error: " + full + ": " + enospc + "\n");
+
+  // Results on standard output.
+  std::vector<std::string> args = {"./prog", "eval", "--weights", w, "--data", data};
+  std::vector<char *> argv;
+  for (auto &a : args)
+    argv.push_back(&a[0]);
+  FILE *out = std::fopen("/dev/full", "w"), *err = std::tmpfile();
+  ASSERT_TRUE(out && err);
+  int rc = kiln_main_streams(int(argv.size()), argv.data(), cls, out, err);
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(streamText(err),
+            "error: cannot write to standard output: No space left on device\n");
+  std::fclose(out);
+  std::fclose(err);
+  struct stat st;
+  ASSERT_EQ(stat("/dev/full", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+// predict refuses a header with the target's name twice, as train and
+// eval do (it used one copy as a feature).
+TEST(Cli, TargetNameTwiceIsRefusedByEveryCommand) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(cls, {"init", "--save", w}).rc, 0);
+  auto d = dir.write("d.csv", "f0,f1,f2,label,label\n1,2,3,0,1\n");
+  const std::string want = "error: " + d +
+                           ": column name \"label\" appears twice in the "
+                           "header (columns 4 and 5)\n";
+  auto pr = runCli(cls, {"predict", "--weights", w, "--data", d});
+  EXPECT_EQ(pr.rc, 1);
+  EXPECT_EQ(pr.err, want);
+  auto ev = runCli(cls, {"eval", "--weights", w, "--data", d});
+  EXPECT_EQ(ev.rc, 1);
+  EXPECT_EQ(ev.err, want);
+  auto tr = runCli(cls, {"train", "--data", d, "--val-split", "0", "--epochs",
+                         "1", "--save", dir.path("t.safetensors")});
+  EXPECT_EQ(tr.rc, 1);
+  EXPECT_EQ(tr.err, want);
+  // Without the target the features are the four columns, as before.
+  auto x = dir.write("x.csv", "f0,f1,f2,f3\n1,2,3,4\n");
+  EXPECT_EQ(runCli(cls, {"predict", "--weights", w, "--data", x}).rc, 0);
+}
+
 // A diverging run reports the step and leaves the previous checkpoint alone.
 TEST(Cli, NanLossKeepsThePreviousCheckpoint) {
   TempDir dir;
@@ -265,6 +398,50 @@ TEST(Cli, NanLossKeepsThePreviousCheckpoint) {
   EXPECT_TRUE(contains(r.err, w + " was not written")) << r.err;
   EXPECT_EQ(readFile(w), before) << "checkpoint must be byte-identical";
   EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left";
+}
+
+// A run whose loss explodes without becoming NaN (adam with lr 1e6) stops
+// with an error and leaves the previous checkpoint alone, early stopping or
+// not.
+TEST(Cli, DivergedRunKeepsThePreviousCheckpoint) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  auto data = dir.write("d.csv", "x,y\n0,0\n0,0\n0,0\n0,0\n0,0\n");
+  fake_script_reset();
+  ASSERT_EQ(runCli(&fake_scripted_model, {"train", "--data", data, "--val-split",
+                                          "0.2", "--save", w, "--quiet"}).rc,
+            0);
+  std::string before = readFile(w);
+  ASSERT_FALSE(before.empty());
+  for (int i = 2; i < 8; ++i)
+    fake_script_train_loss[i] = 1e5; // from epoch 2 on; step 1's loss is 1
+  auto r = runCli(&fake_scripted_model,
+                  {"train", "--data", data, "--val-split", "0.2", "--save", w});
+  fake_script_reset();
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "error: training stopped (" + w +
+                       " was not written): training diverged: the loss of "
+                       "epoch 2, 1.0000e+05, is over 10000 times the loss of "
+                       "the first step, 1.0000 (learning rate too high?)\n");
+  EXPECT_EQ(readFile(w), before) << "checkpoint must be byte-identical";
+  EXPECT_EQ(dir.files().size(), 2u) << "no temporary file left";
+}
+
+// A value inside float32's range that overflows the model: the message
+// names the rows of the batch, as rows of the file.
+TEST(Cli, OverflowNamesTheBatchRows) {
+  TempDir dir;
+  std::string csv = "a,b,c,t,u\n";
+  for (int r = 1; r <= 8; ++r)
+    csv += (r == 7 ? "3e38" : "1") + std::string(",2,3,4,5\n");
+  auto data = dir.write("d.csv", csv);
+  auto r = runCli(&fake_regressor_model,
+                  {"train", "--data", data, "--val-split", "0", "--no-shuffle",
+                   "--save", dir.path("w.safetensors")});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_TRUE(contains(r.err, "loss became inf at step 2 (epoch 1) on training "
+                              "rows 5, 6, 7, 8\n"))
+      << r.err;
 }
 
 TEST(Cli, EarlyStoppingFromTheDescriptor) {

@@ -127,6 +127,14 @@ TEST(Csv, CellErrorsNameLineAndColumn) {
       {"1,-inf", "column 2 (\"petal width\"): not a finite number: \"-inf\""},
       {"1,1e39", "column 2 (\"petal width\"): out of float32 range: \"1e39\""},
       {"1,1.5x", "not a number: \"1.5x\""},
+      // strtod reads these, docs/runtime.md promises decimals only.
+      {"1,0x10", "column 2 (\"petal width\"): not a decimal number: \"0x10\""},
+      {"1,-0X1p3", "not a decimal number: \"-0X1p3\""},
+      {"1,infinity", "not a finite number: \"infinity\""},
+      {"1,nan(1)", "not a finite number: \"nan(1)\""},
+      {"1,1e400", "out of float32 range: \"1e400\""},
+      {"1,.", "not a number: \".\""},
+      {"1,1e", "not a number: \"1e\""},
       {"x,1", "data.csv:3: column 1 (\"sepal\"): not a number: \"x\""},
   };
   for (const Case &c : cases) {
@@ -138,6 +146,38 @@ TEST(Csv, CellErrorsNameLineAndColumn) {
         << c.row;
     EXPECT_TRUE(contains(err.message, c.message))
         << c.row << " gave: " << err.message;
+  }
+}
+
+TEST(Csv, DecimalSpellingsAreRead) {
+  TempDir dir;
+  kiln_matrix m;
+  kiln_error err{};
+  ASSERT_EQ(readColumns(dir, "a,b,c,d,e,f\n.5,5.,+1e-3,-2E+2,007,-0\n",
+                        {0, 1, 2, 3, 4, 5}, &m, &err),
+            KILN_OK)
+      << err.message;
+  EXPECT_EQ(std::vector<float>(m.data, m.data + 6),
+            (std::vector<float>{0.5f, 5, 1e-3f, -200, 7, 0}));
+  kiln_matrix_free(&m);
+}
+
+// A NUL byte cut a header name short (C strings); it is refused wherever it
+// is, with its line and column.
+TEST(Csv, NulBytesAreRefused) {
+  TempDir dir;
+  struct Case {
+    std::string text, message;
+  } cases[] = {
+      {std::string("a\0b,c\n1,2\n", 11), "data.csv:1: column 1: NUL byte"},
+      {std::string("a,b\n1,2\n3,\"x\ny\0\"\n", 18), "data.csv:4: column 2: NUL byte"},
+      {std::string("a,b\n1,2\n\0\n", 11), "data.csv:3: column 1: NUL byte"},
+  };
+  for (const Case &c : cases) {
+    Csv csv(dir.write("data.csv", c.text));
+    EXPECT_EQ(csv.st, KILN_ERR_FORMAT) << c.message;
+    EXPECT_TRUE(contains(csv.err.message, c.message))
+        << "want " << c.message << "\ngot  " << csv.err.message;
   }
 }
 

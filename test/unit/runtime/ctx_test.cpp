@@ -84,6 +84,27 @@ TEST(Ctx, SaveLoadRoundTripAndFailedLoadKeepsWeights) {
   EXPECT_EQ(ya, yb);
 }
 
+// kiln_ctx_load goes through the checkpoint reader, which refuses NaN and
+// infinite weights; the weights loaded before stay.
+TEST(Ctx, LoadRefusesNonFiniteWeights) {
+  TempDir dir;
+  Ctx c(cls);
+  ASSERT_EQ(kiln_ctx_init(c.ctx, 1), KILN_OK);
+  std::vector<float> x = inputs(3), before(9), after(9);
+  ASSERT_EQ(kiln_ctx_predict(c.ctx, x.data(), 3, before.data()), KILN_OK);
+  State s(cls);
+  s.data[13] = INFINITY; // linear.bias[1]
+  std::string p = dir.path("inf.safetensors");
+  kiln_error err{};
+  ASSERT_EQ(kiln_safetensors_save(cls, s.data, p.c_str(), &err), KILN_OK);
+  EXPECT_EQ(kiln_ctx_load(c.ctx, p.c_str()), KILN_ERR_VALUE);
+  EXPECT_TRUE(contains(kiln_ctx_last_error(c.ctx),
+                       "inf.safetensors: tensor \"linear.bias\": element [1] is inf"))
+      << kiln_ctx_last_error(c.ctx);
+  ASSERT_EQ(kiln_ctx_predict(c.ctx, x.data(), 3, after.data()), KILN_OK);
+  EXPECT_EQ(before, after);
+}
+
 TEST(Ctx, PrepareRunsOnceAfterInitAndLoad) {
   TempDir dir;
   Ctx c(&fake_prepared_model);

@@ -123,7 +123,7 @@ struct Rows {
       x[r] = float(r);
       y[r] = 10.0f * r;
     }
-    d = {n, 1, 1, x.data(), y.data()};
+    d = {n, 1, 1, x.data(), y.data(), nullptr};
   }
 };
 
@@ -142,6 +142,9 @@ TEST(Dataset, SplitSizesAndDisjointness) {
     for (auto *part : {&train, &val}) {
       for (int64_t r = 0; r < part->rows; ++r) {
         EXPECT_EQ(part->y[r], 10 * part->x[r]) << "x and y stay paired";
+        ASSERT_TRUE(part->source_rows);
+        EXPECT_EQ(part->source_rows[r], int64_t(part->x[r]))
+            << "source_rows names the row of the file";
         EXPECT_TRUE(seen.insert(part->x[r]).second) << "row in both parts";
         if (r > 0)
           EXPECT_LT(part->x[r - 1], part->x[r]) << "file order kept";
@@ -151,6 +154,20 @@ TEST(Dataset, SplitSizesAndDisjointness) {
     kiln_dataset_free(&train);
     kiln_dataset_free(&val);
   }
+}
+
+// Splitting a split composes the source rows: they still name file rows.
+TEST(Dataset, SplitOfASplitKeepsFileRows) {
+  Rows all(40);
+  kiln_dataset t1, v1, t2, v2;
+  kiln_error err{};
+  ASSERT_EQ(kiln_dataset_split(&all.d, 0.5, 3, &t1, &v1, &err), KILN_OK);
+  ASSERT_EQ(kiln_dataset_split(&t1, 0.5, 4, &t2, &v2, &err), KILN_OK);
+  for (auto *d : {&t2, &v2})
+    for (int64_t r = 0; r < d->rows; ++r)
+      EXPECT_EQ(d->source_rows[r], int64_t(d->x[r]));
+  for (auto *d : {&t1, &v1, &t2, &v2})
+    kiln_dataset_free(d);
 }
 
 TEST(Dataset, SplitIsSeeded) {

@@ -31,6 +31,20 @@ template <typename T> std::string bytes(std::vector<T> v) {
                      v.size() * sizeof(T));
 }
 
+// predict's message for a .npy with the wrong column count shows the
+// file's shape (it showed [0, 0]: the matrix was freed first).
+TEST(Npy, PredictNamesTheShapeOfAWrongArray) {
+  TempDir dir;
+  auto w = dir.path("w.safetensors");
+  ASSERT_EQ(runCli(&fake_classifier_model, {"init", "--save", w}).rc, 0);
+  auto x = dir.write("x.npy",
+                     npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5, 2), }",
+                         bytes<float>(std::vector<float>(10, 1.0f))));
+  auto r = runCli(&fake_classifier_model, {"predict", "--weights", w, "--data", x});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "error: " + x + ": shape [5, 2], the model takes 4 inputs per row\n");
+}
+
 TEST(Npy, ReadsF4TwoDimensional) {
   TempDir dir;
   auto p = dir.write("x.npy",

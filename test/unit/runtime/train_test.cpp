@@ -26,7 +26,7 @@ struct Blobs {
       for (int k = 0; k < 4; ++k)
         x[r * 4 + k] = (k == c ? 2.0f : 0.0f) + noise(rng);
     }
-    d = {n, 4, 1, x.data(), y.data()};
+    d = {n, 4, 1, x.data(), y.data(), nullptr};
   }
 };
 
@@ -34,7 +34,7 @@ struct Blobs {
 struct Zeros {
   std::vector<float> x, y;
   kiln_dataset d{};
-  explicit Zeros(int64_t n) : x(n), y(n) { d = {n, 1, 1, x.data(), y.data()}; }
+  explicit Zeros(int64_t n) : x(n), y(n) { d = {n, 1, 1, x.data(), y.data(), nullptr}; }
 };
 
 kiln_train_options quietOptions(const kiln_model *m) {
@@ -143,13 +143,95 @@ TEST(Train, NanLossStopsWithStepAndEpoch) {
   EXPECT_EQ(kiln_train(scr, s.data, ws.data, &train.d, nullptr, &o, nullptr,
                        &err),
             KILN_ERR_NUMERIC);
-  EXPECT_STREQ(err.message, "loss became nan at step 5 (epoch 3)");
+  EXPECT_STREQ(err.message,
+               "loss became nan at step 5 (epoch 3) on training rows 1, 2");
   fake_script_train_loss[4] = 1;
   fake_script_train_loss[0] = -INFINITY;
   EXPECT_EQ(kiln_train(scr, s.data, ws.data, &train.d, nullptr, &o, nullptr,
                        &err),
             KILN_ERR_NUMERIC);
-  EXPECT_STREQ(err.message, "loss became -inf at step 1 (epoch 1)");
+  EXPECT_STREQ(err.message,
+               "loss became -inf at step 1 (epoch 1) on training rows 1, 3");
+  // Rows are those of the file when the data is a split.
+  fake_script_reset();
+  fake_script_train_loss[0] = NAN;
+  int64_t file_rows[] = {4, 9, 11, 30};
+  kiln_dataset split = train.d;
+  split.source_rows = file_rows;
+  o.shuffle = 0;
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &split, nullptr, &o, nullptr, &err),
+            KILN_ERR_NUMERIC);
+  EXPECT_STREQ(err.message,
+               "loss became nan at step 1 (epoch 1) on training rows 5, 10");
+  fake_script_reset();
+}
+
+// An epoch loss over 10^4 times the first step's stops the run, though it
+// is finite (adam with lr 1e6 trained every epoch at chance level).
+TEST(Train, DivergenceStopsTraining) {
+  fake_script_reset();
+  Zeros train(4); // 2 batches an epoch
+  State s(scr);
+  Workspace ws(scr);
+  kiln_train_options o = quietOptions(scr);
+  o.early_stopping = 0;
+  o.epochs = 4;
+  fake_script_train_loss[0] = 2;
+  fake_script_train_loss[2] = fake_script_train_loss[3] = 19000; // epoch 2
+  kiln_train_result r;
+  kiln_error err{};
+  ASSERT_EQ(kiln_train(scr, s.data, ws.data, &train.d, nullptr, &o, &r, &err),
+            KILN_OK)
+      << "9500 times the first loss is not divergence: " << err.message;
+  fake_script_train_loss[5] = 40002; // epoch 3's mean: 20001.5 > 2e4
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &train.d, nullptr, &o, &r, &err),
+            KILN_ERR_NUMERIC);
+  EXPECT_STREQ(err.message,
+               "training diverged: the loss of epoch 3, 20001.5000, is over "
+               "10000 times the loss of the first step, 2.0000 (learning rate "
+               "too high?)");
+  fake_script_reset();
+}
+
+// The reference is never below the loss of a guess ignoring the inputs
+// (for real targets the targets' variance), so a run starting from good
+// weights is not called diverged over noise.
+TEST(Train, DivergenceReferenceIsAtLeastAnUninformedGuess) {
+  fake_script_reset();
+  std::vector<float> x(4, 0), y = {0, 100, 0, 100}; // variance 2500
+  kiln_dataset d = {4, 1, 1, x.data(), y.data(), nullptr};
+  State s(scr);
+  Workspace ws(scr);
+  kiln_train_options o = quietOptions(scr);
+  o.early_stopping = 0;
+  o.epochs = 3;
+  fake_script_train_loss[0] = fake_script_train_loss[1] = 1e-3f;
+  fake_script_train_loss[2] = fake_script_train_loss[3] = 1e5; // < 2.5e7
+  kiln_error err{};
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &d, nullptr, &o, nullptr, &err),
+            KILN_OK)
+      << err.message;
+  fake_script_train_loss[4] = fake_script_train_loss[5] = 3e7;
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &d, nullptr, &o, nullptr, &err),
+            KILN_ERR_NUMERIC);
+  EXPECT_TRUE(contains(err.message, "the loss of a guess ignoring the inputs, "
+                                    "2500.0000"))
+      << err.message;
+  fake_script_reset();
+}
+
+TEST(Train, NonFiniteValidationLossStopsTraining) {
+  fake_script_reset();
+  fake_script_val_loss[1] = INFINITY; // after epoch 2
+  Zeros train(4), vald(2);
+  State s(scr);
+  Workspace ws(scr);
+  kiln_train_options o = quietOptions(scr); // early stopping on
+  kiln_error err{};
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &train.d, &vald.d, &o, nullptr, &err),
+            KILN_ERR_NUMERIC);
+  EXPECT_STREQ(err.message, "validation loss became inf after epoch 2");
+  fake_script_reset();
 }
 
 TEST(Train, StepsEndInsideAnEpoch) {
@@ -195,7 +277,7 @@ TEST(Train, OptionErrors) {
   EXPECT_EQ(kiln_train(scr, s.data, ws.data, &none.d, nullptr, &o, nullptr, &err),
             KILN_ERR_ARGUMENT);
   EXPECT_TRUE(contains(err.message, "no rows")) << err.message;
-  kiln_dataset wrong = {4, 2, 1, train.x.data(), train.y.data()};
+  kiln_dataset wrong = {4, 2, 1, train.x.data(), train.y.data(), nullptr};
   EXPECT_EQ(kiln_train(scr, s.data, ws.data, &wrong, nullptr, &o, nullptr, &err),
             KILN_ERR_SHAPE);
 }
@@ -256,6 +338,22 @@ TEST(Progress, BatchReportAndMetricsFile) {
   EXPECT_TRUE(contains(csv, "\n1,1,2,")) << csv;
   EXPECT_TRUE(contains(csv, "\n3,1,3,")) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
+}
+
+// Write errors of the metrics file surface at a flush: a full disk fails
+// the run with the file's name instead of leaving an empty file.
+TEST(Progress, MetricsFileOnAFullDiskFails) {
+  fake_script_reset();
+  Zeros train(4);
+  State s(scr);
+  Workspace ws(scr);
+  kiln_train_options o = quietOptions(scr);
+  o.early_stopping = 0;
+  o.metrics_path = "/dev/full";
+  kiln_error err{};
+  EXPECT_EQ(kiln_train(scr, s.data, ws.data, &train.d, nullptr, &o, nullptr, &err),
+            KILN_ERR_IO);
+  EXPECT_STREQ(err.message, "/dev/full: write error: No space left on device");
 }
 
 TEST(Progress, FormatsValues) {
@@ -348,7 +446,7 @@ TEST(Metrics, EvaluateIgnoresPaddedRows) {
   double loss = 0;
   int hits = 0;
   for (int64_t i = 0; i < 13; ++i) {
-    kiln_dataset one = {1, 4, 1, data.x.data() + 4 * i, data.y.data() + i};
+    kiln_dataset one = {1, 4, 1, data.x.data() + 4 * i, data.y.data() + i, nullptr};
     kiln_eval_result ri;
     ASSERT_EQ(kiln_evaluate(cls, s.data, ws.data, &one, &ri, &err), KILN_OK);
     loss += ri.loss;
