@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds kiln and runs the whole test suite (lit, GoogleTest, end to end).
+# Builds kiln and runs the whole test suite: the fuzzers, then lit,
+# GoogleTest and the end-to-end tests (ctest's summary closes the output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # numpy: the runtime tests cross-check .npy and safetensors files with it.
 ./scripts/setup.sh python3-numpy
+# The runtime's readers of untrusted files under libFuzzer with ASan and
+# UBSan, a fixed time each; any finding fails the run.
+./scripts/fuzz.sh "${KILN_FUZZ_SECONDS:-30}"
 ctest --test-dir build --output-on-failure -j2

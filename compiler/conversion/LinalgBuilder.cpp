@@ -2,6 +2,8 @@
 
 #include "LinalgBuilder.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -22,6 +24,15 @@ Value LinalgBuilder::index(int64_t v) const {
 
 Value LinalgBuilder::empty(ArrayRef<int64_t> shape) const {
   return b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
+}
+
+Value LinalgBuilder::fresh(ArrayRef<int64_t> shape) const {
+  return b.create<bufferization::AllocTensorOp>(
+      loc, RankedTensorType::get(shape, b.getF32Type()), ValueRange{});
+}
+
+Value LinalgBuilder::freshFilled(ArrayRef<int64_t> shape, double v) const {
+  return b.create<linalg::FillOp>(loc, f32(v), fresh(shape)).getResult(0);
 }
 
 Value LinalgBuilder::filled(ArrayRef<int64_t> shape, double v) const {
@@ -58,7 +69,7 @@ LinalgBuilder::generic(ValueRange inputs, ArrayRef<AffineMap> inputMaps,
 }
 
 Value LinalgBuilder::map(ArrayRef<int64_t> resultShape, ValueRange inputs,
-                         ScalarFn fn) const {
+                         ScalarFn fn, Value into) const {
   SmallVector<AffineMap> maps;
   for (Value input : inputs)
     maps.push_back(broadcastMap(
@@ -67,7 +78,8 @@ Value LinalgBuilder::map(ArrayRef<int64_t> resultShape, ValueRange inputs,
       AffineMap::getMultiDimIdentityMap(resultShape.size(), b.getContext());
   SmallVector<utils::IteratorType> iterators(resultShape.size(),
                                              utils::IteratorType::parallel);
-  return generic(inputs, maps, empty(resultShape), identity, iterators,
+  return generic(inputs, maps, into ? into : empty(resultShape), identity,
+                 iterators,
                  [&](OpBuilder &nb, Location nloc, ValueRange args) {
                    return SmallVector<Value>{fn(nb, nloc, args.drop_back())};
                  })

@@ -32,6 +32,14 @@ public:
   /// A tensor of `shape` filled with `v`.
   mlir::Value filled(llvm::ArrayRef<int64_t> shape, double v) const;
   mlir::Value empty(llvm::ArrayRef<int64_t> shape) const;
+  /// An uninitialized tensor that bufferizes to a buffer of its own, never
+  /// shared with another tensor's: what a kernel generator must find
+  /// written only by the op it matches (a transposed weight that the
+  /// matmul kernel packs directly, a matmul's accumulator).
+  mlir::Value fresh(llvm::ArrayRef<int64_t> shape) const;
+  /// A fresh tensor filled with `v` (a matmul's accumulator: a fill shared
+  /// by several matmuls would be copied for each).
+  mlir::Value freshFilled(llvm::ArrayRef<int64_t> shape, double v) const;
 
   /// The NumPy-broadcast map from a result of `resultShape` to an operand
   /// of `shape`: dims missing on the left are dropped, dims of size 1 that
@@ -40,8 +48,11 @@ public:
                                llvm::ArrayRef<int64_t> resultShape) const;
 
   /// result[i] = fn(inputs[i]...) over `resultShape`, inputs broadcast.
+  /// `into`, a tensor of `resultShape` whose values fn does not need, is
+  /// the init: bufferization then writes the result into its buffer when
+  /// nothing reads it later (a matmul's epilogue on the product's tile).
   mlir::Value map(llvm::ArrayRef<int64_t> resultShape, mlir::ValueRange inputs,
-                  ScalarFn fn) const;
+                  ScalarFn fn, mlir::Value into = {}) const;
 
   /// A generic with any maps and iterators over explicit inits (outs);
   /// `fn` gets the input scalars then the init scalars and yields one value

@@ -1,6 +1,7 @@
 //===- MatmulEpilogue.cpp - Elementwise work in the matmul's tile ---------===//
 
 #include "MatmulEpilogue.h"
+#include "BufferAccess.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -69,12 +70,6 @@ SmallVector<Value> blockOperands(RewriterBase &rewriter,
 }
 
 } // namespace
-
-Value kiln::baseOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 linalg::GenericOp kiln::findEpilogue(linalg::LinalgOp matmul) {
   auto epilogue =

@@ -17,9 +17,6 @@
 
 namespace kiln {
 
-/// The buffer a view is a view of.
-mlir::Value baseOf(mlir::Value v);
-
 /// Marks the tiles of epilogues, so that they are vectorized with their
 /// matmul tile.
 constexpr llvm::StringLiteral kEpilogueAttr = "kiln.epilogue";

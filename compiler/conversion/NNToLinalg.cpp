@@ -39,7 +39,7 @@ Value matmulTransposedRhs(const LinalgBuilder &lb, Value lhs, Value rhs,
   OpBuilder &b = lb.builder();
   Value transposed =
       b.create<linalg::TransposeOp>(lb.location(), rhs,
-                                    lb.empty({shape[1], shape[0]}),
+                                    lb.fresh({shape[1], shape[0]}),
                                     ArrayRef<int64_t>{1, 0})
           .getResult()[0];
   return b
@@ -56,7 +56,7 @@ struct DenseLowering : OpRewritePattern<nn::DenseOp> {
     LinalgBuilder lb(rewriter, op.getLoc());
     ArrayRef<int64_t> shape = shapeOf(op.getResult());
     Value acc = matmulTransposedRhs(lb, op.getInput(), op.getWeight(),
-                                    lb.filled(shape, 0.0));
+                                    lb.freshFilled(shape, 0.0));
     nn::ActivationAttr act = op.getActivationAttr();
     if (!op.getBias() && !act) {
       rewriter.replaceOp(op, acc);
@@ -70,7 +70,7 @@ struct DenseLowering : OpRewritePattern<nn::DenseOp> {
       Value v = args.size() > 1 ? b.create<arith::AddFOp>(loc, args[0], args[1])
                                 : args[0];
       return act ? emitActivation(b, loc, act, v) : v;
-    });
+    }, /*into=*/acc);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -82,7 +82,7 @@ struct MatMulLowering : OpRewritePattern<nn::MatMulOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     LinalgBuilder lb(rewriter, loc);
-    Value init = lb.filled(shapeOf(op.getResult()), 0.0);
+    Value init = lb.freshFilled(shapeOf(op.getResult()), 0.0);
     Value lhs = op.getLhs(), rhs = op.getRhs();
     if (op.getTransposeLhs() && op.getTransposeRhs()) {
       // A^T B^T = (B A)^T: rare enough that A^T is simply materialized.
@@ -114,7 +114,8 @@ struct MatMulLowering : OpRewritePattern<nn::MatMulOp> {
                       [&](OpBuilder &b, Location l, ValueRange a) {
                         return emitActivationGrad(b, l, act, fromOutput, a[1],
                                                   a[0]);
-                      });
+                      },
+                      /*into=*/result);
     }
     rewriter.replaceOp(op, result);
     return success();
@@ -484,6 +485,7 @@ struct ConvertNNToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           bufferization::BufferizationDialect,
                            arith::ArithDialect, math::MathDialect,
                            func::FuncDialect>();
     target.addIllegalDialect<nn::NNDialect>();

@@ -24,7 +24,8 @@ def ConvertNNToLinalg : Pass<"kiln-convert-nn-to-linalg", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect"
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::bufferization::BufferizationDialect"
   ];
 }
 
@@ -54,6 +55,19 @@ def PlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def ForwardCopies : Pass<"kiln-forward-copies", "::mlir::func::FuncOp"> {
+  let summary = "Writes elementwise results straight into the buffer they are copied to";
+  let description = [{
+    For `memref.copy %tmp, %dst` with `%tmp` used nowhere after it: when
+    nothing touches `%dst` from the first use of `%tmp` to the copy, every
+    op uses `%dst` instead. Else, when the last op writing `%tmp` is an
+    elementwise linalg.generic that does not read it, and nothing between
+    them touches `%dst`, the generic writes `%dst`; it may read `%dst` only
+    element by element where it writes it (an in-place update of a state
+    slot). Either way the copy goes.
+  }];
 }
 
 def VectorizeMatmul : Pass<"kiln-vectorize-matmul", "::mlir::func::FuncOp"> {

@@ -43,6 +43,7 @@ void kiln::addBufferizePipeline(OpPassManager &pm,
   bufferization.bufferizeFunctionBoundaries = false;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createForwardCopies());
   // Before the memory plan: while every temporary is its own allocation,
   // the kernel's accumulator provably aliases nothing else in the loop and
   // can be hoisted into registers.

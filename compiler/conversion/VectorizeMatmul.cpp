@@ -11,6 +11,7 @@
 
 #include "kiln/Conversion/Passes.h"
 
+#include "BufferAccess.h"
 #include "MatmulEpilogue.h"
 #include "ParallelLoops.h"
 
@@ -37,27 +38,12 @@ using namespace kiln;
 namespace {
 
 /// Whether an op between `from` and `to` (exclusive, same block) may write
-/// the buffer under `v`. Distinct allocations and distinct arguments (the
-/// ABI's buffers never overlap) do not alias.
+/// the buffer under `v`.
 bool writtenBetween(Value v, Operation *from, Operation *to) {
-  Value base = baseOf(v);
   for (Operation *op = from->getNextNode(); op && op != to;
-       op = op->getNextNode()) {
-    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-    if (!effects)
-      return true; // unknown: assume the worst
-    SmallVector<MemoryEffects::EffectInstance> instances;
-    effects.getEffects(instances);
-    for (auto &e : instances) {
-      if (!isa<MemoryEffects::Write>(e.getEffect()))
-        continue;
-      if (!e.getValue() || baseOf(e.getValue()) == base)
-        return true;
-    }
-    if (op->getNumRegions() > 0 &&
-        !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+       op = op->getNextNode())
+    if (mayAccess(op, v, /*writesOnly=*/true))
       return true;
-  }
   return false;
 }
 
@@ -239,13 +225,23 @@ struct VectorizeMatmulPass
     llvm::DenseMap<Operation *, linalg::GenericOp> epilogues;
     SmallVector<Operation *> candidates;
     func.walk([&](Operation *op) {
-      if (!isKernelMatmul(op))
-        return;
-      candidates.push_back(op);
+      if (isKernelMatmul(op))
+        candidates.push_back(op);
+    });
+    for (Operation *op : candidates) {
+      // Bufferization allocates the epilogue's result right before the
+      // epilogue; above the matmul, the allocation dominates the tile loops
+      // the epilogue moves into.
+      while (auto alloc =
+                 dyn_cast_or_null<memref::AllocOp>(op->getNextNode())) {
+        if (alloc->getNumOperands() != 0)
+          break;
+        alloc->moveBefore(op);
+      }
       if (linalg::GenericOp epilogue =
               findEpilogue(cast<linalg::LinalgOp>(op)))
         epilogues[op] = epilogue;
-    });
+    }
     for (Operation *op : candidates)
       packRightHandSide(rewriter, cast<linalg::LinalgOp>(op), tileM, tileN,
                         epilogues);
