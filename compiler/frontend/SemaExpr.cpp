@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Casting.h"
 
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 
@@ -525,6 +526,14 @@ Value Sema::binaryOp(char op, Value lhs, Value rhs, const Location &loc) {
       }
       v.number = lhs.number / rhs.number;
     }
+    // Literals are finite (the lexer checks), so only folding can overflow;
+    // an infinite learning rate would pass every `> 0` check downstream.
+    if (!std::isfinite(v.number)) {
+      error(loc, "'" + formatNumber(lhs.number) + " " + Twine(op) + " " +
+                     formatNumber(rhs.number) +
+                     "' overflows: a number must be finite");
+      return Value::poison(loc);
+    }
     return v;
   }
   // A number next to a tensor becomes a scalar Constant node.
@@ -534,6 +543,13 @@ Value Sema::binaryOp(char op, Value lhs, Value rhs, const Location &loc) {
     if (values[i]->kind == Value::Kind::Tensor) {
       operands[i] = values[i]->node;
       continue;
+    }
+    // Tensors are float32: a larger constant would be infinite in the model.
+    if (std::fabs(values[i]->number) > double(FLT_MAX)) {
+      error(values[i]->loc, "the constant " +
+                                formatNumber(values[i]->number) +
+                                " is out of range for a float32 tensor");
+      return Value::poison(loc);
     }
     Node c;
     c.kind = OpKind::Constant;
