@@ -48,6 +48,17 @@ bool isNameLike(TokenKind k) { return k == TokenKind::Ident || isKeyword(k); }
 const StringRef kDeclKeywords[] = {"model", "input", "target", "param",
                                    "block", "loss",  "train",  "data"};
 
+/// Parentheses, brackets, argument lists and unary minus signs inside one
+/// another: each level is a few frames of the parser's recursion, so an
+/// unbounded input would overflow its stack. No real spec comes close.
+constexpr unsigned kMaxNesting = 256;
+
+/// Operations on one path of an expression's tree, which a chain such as
+/// `x -> f -> g ...` or `a + b + ...` makes as long as the chain. The parser
+/// builds chains in a loop and Sema evaluates them in one, but the AST
+/// printer and the destructors walk the tree recursively.
+constexpr unsigned kMaxHeight = 10000;
+
 class Parser {
 public:
   Parser(std::vector<Token> tokens, DiagnosticEngine &diag)
@@ -121,6 +132,40 @@ private:
 
   void synchronize(Context ctx);
 
+  /// Enters one level of nesting at the current token, or reports that the
+  /// input nests too deeply. Every successful call is paired with a
+  /// `--nesting` (see NestingScope).
+  bool enterNesting() {
+    if (nesting >= kMaxNesting) {
+      diag.error(tok().loc.loc,
+                 "expression nested too deeply (more than " +
+                     Twine(kMaxNesting) +
+                     " levels of parentheses, brackets, calls and unary "
+                     "'-'); split it into named steps");
+      return false;
+    }
+    ++nesting;
+    return true;
+  }
+  struct NestingScope {
+    explicit NestingScope(Parser &p) : p(p), entered(p.enterNesting()) {}
+    ~NestingScope() {
+      if (entered)
+        --p.nesting;
+    }
+    Parser &p;
+    bool entered;
+  };
+
+  /// Reports a chain whose tree got taller than kMaxHeight at operator `op`.
+  bool checkHeight(const Expr &e, const Location &op) {
+    if (e.getHeight() <= kMaxHeight)
+      return true;
+    diag.error(op.loc, "expression too long (more than " + Twine(kMaxHeight) +
+                           " chained operations); split it into named steps");
+    return false;
+  }
+
   //===--- Declarations ----------------------------------------------------===//
 
   DeclPtr parseTopDecl();
@@ -147,6 +192,7 @@ private:
 
   std::vector<Token> toks;
   size_t pos = 0;
+  unsigned nesting = 0;
   DiagnosticEngine &diag;
   Location modelLoc;
 };
@@ -584,7 +630,8 @@ ExprPtr Parser::parseExpr() {
       return nullptr;
     auto call = std::make_unique<CallExpr>(loc, std::move(callee),
                                            std::move(args), /*piped=*/true);
-    if (is(TokenKind::KwAs) && !parseAlias(*call))
+    if (!checkHeight(*call, loc) ||
+        (is(TokenKind::KwAs) && !parseAlias(*call)))
       return nullptr;
     lhs = std::move(call);
   }
@@ -601,6 +648,8 @@ ExprPtr Parser::parseAdditive() {
     if (!rhs)
       return nullptr;
     lhs = std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs));
+    if (!checkHeight(*lhs, loc))
+      return nullptr;
   }
   return lhs;
 }
@@ -616,6 +665,8 @@ ExprPtr Parser::parseMultiplicative() {
     if (!rhs)
       return nullptr;
     lhs = std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs));
+    if (!checkHeight(*lhs, loc))
+      return nullptr;
   }
   return lhs;
 }
@@ -623,6 +674,9 @@ ExprPtr Parser::parseMultiplicative() {
 ExprPtr Parser::parseUnary() {
   if (!is(TokenKind::Minus))
     return parsePostfix();
+  NestingScope nested(*this);
+  if (!nested.entered)
+    return nullptr;
   Location loc = tok().loc;
   consume();
   ExprPtr operand = parseUnary();
@@ -685,6 +739,9 @@ ExprPtr Parser::parsePrimary() {
   case TokenKind::LBracket:
     return parseList();
   case TokenKind::LParen: {
+    NestingScope nested(*this);
+    if (!nested.entered)
+      return nullptr;
     consume();
     ExprPtr e = parseExpr();
     if (!e || !expect(TokenKind::RParen, "to close the parenthesis"))
@@ -699,6 +756,9 @@ ExprPtr Parser::parsePrimary() {
 
 /// '(' (arg (',' arg)*)? ')' appended to `args`; the current token is '('.
 bool Parser::parseArgs(std::vector<Arg> &args) {
+  NestingScope nested(*this);
+  if (!nested.entered)
+    return false;
   consume(); // '('
   if (consumeIf(TokenKind::RParen))
     return true;
@@ -732,6 +792,9 @@ bool Parser::parseArgs(std::vector<Arg> &args) {
 
 /// '[' (expr (',' expr)*)? ']'; the current token is '['.
 std::unique_ptr<ListExpr> Parser::parseList() {
+  NestingScope nested(*this);
+  if (!nested.entered)
+    return nullptr;
   Location loc = tok().loc;
   consume();
   std::vector<ExprPtr> elements;

@@ -14,6 +14,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Casting.h"
+#include "llvm/Support/thread.h"
 
 using namespace kiln;
 using namespace kiln::ast;
@@ -488,9 +489,18 @@ std::optional<Model> Sema::run() {
 
 std::optional<Model> kiln::checkSpec(const ast::Module &module,
                                      DiagnosticEngine &diag) {
-  Sema sema(module, diag);
-  diag.setSorted(true);
-  std::optional<Model> model = sema.run();
-  diag.setSorted(false);
+  // Sema recurses once per level of nesting, a few KiB a level, and its
+  // limits allow some MiB of that (more in sanitizer builds). A stack of its
+  // own keeps that from depending on the caller's: a thread's, or a small
+  // `ulimit -s`. Untouched pages of it cost nothing.
+  constexpr unsigned kStackSize = 64 << 20;
+  std::optional<Model> model;
+  llvm::thread worker(std::optional<unsigned>(kStackSize), [&] {
+    Sema sema(module, diag);
+    diag.setSorted(true);
+    model = sema.run();
+    diag.setSorted(false);
+  });
+  worker.join();
   return model;
 }

@@ -22,6 +22,7 @@
 #include "kiln/Frontend/Model.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -151,6 +152,11 @@ public:
 private:
   //===--- SemaExpr.cpp ---------------------------------------------------===//
 
+  /// `eval` without the chain handling: one node, whose chain operand (if
+  /// any) eval then finds in `chainValues`.
+  Value evalNode(const ast::Expr &expr, Scope &scope);
+  /// Reports that the input is nested deeper than Sema evaluates.
+  void errorTooDeep(const Location &loc, const llvm::Twine &msg);
   Value evalIdent(const ast::IdentExpr &expr, Scope &scope);
   Value evalCall(const ast::CallExpr &call, Scope &scope);
   Value evalBinary(const ast::BinaryExpr &expr, Scope &scope);
@@ -220,6 +226,11 @@ public:
     Location callLoc;
   };
   llvm::SmallVector<Frame, 8> callStack;
+  /// eval calls in progress, each a few frames of the C++ stack.
+  unsigned evalDepth = 0;
+  /// The values of chain operands already evaluated (see eval), until the
+  /// operation that uses them takes them.
+  llvm::DenseMap<const ast::Expr *, Value> chainValues;
   bool inLoss = false; // evaluating the loss's target argument
   bool reportedTooLarge = false;
   llvm::StringSet<> stateNames;

@@ -6,6 +6,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Casting.h"
 
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 
@@ -36,14 +37,33 @@ std::string describeValue(const Value &v, const Sema &sema) {
   return "a value";
 }
 
+/// Instances of blocks inside one another. Each is a few frames of Sema's
+/// recursion; no real network nests blocks nearly this deep.
+constexpr unsigned kMaxBlockNesting = 256;
+
+/// Nested eval calls, over all the expressions and block instances in
+/// progress. The parser bounds each expression's nesting (to 256 levels),
+/// and the block limit bounds the instances, but not both at once; this
+/// bounds Sema's stack whatever the mix (a few KiB per level).
+constexpr unsigned kMaxEvalDepth = 1024;
+
+/// The operand through which a chain goes on: the left operand of `a + b`,
+/// the piped value of `e -> f`. Such chains can be thousands of links long.
+const Expr *chainOperand(const Expr &e) {
+  if (auto *binary = dyn_cast<BinaryExpr>(&e))
+    return &binary->getLHS();
+  if (auto *call = dyn_cast<CallExpr>(&e); call && call->isPiped())
+    return call->getArgs()[0].value.get();
+  return nullptr;
+}
+
 /// Where an expression starts: `x` in `x -> dense(3)` or `x + 1`. Argument
 /// diagnostics point there rather than at the last operator.
 const Location &startLoc(const Expr &e) {
-  if (auto *call = dyn_cast<CallExpr>(&e); call && call->isPiped())
-    return startLoc(*call->getArgs()[0].value);
-  if (auto *binary = dyn_cast<BinaryExpr>(&e))
-    return startLoc(binary->getLHS());
-  return e.getLoc();
+  const Expr *start = &e;
+  while (const Expr *operand = chainOperand(*start))
+    start = operand;
+  return start->getLoc();
 }
 
 } // namespace
@@ -268,7 +288,56 @@ std::optional<bool> Sema::boolArg(BoundArgs &args, unsigned i, bool dflt,
 // Expressions
 //===----------------------------------------------------------------------===//
 
+void Sema::errorTooDeep(const Location &loc, const Twine &msg) {
+  // Sema::error would add a note for each of up to kMaxBlockNesting
+  // instances; the outermost one is enough to find the chain.
+  if (diag.error(loc.loc, msg) && !callStack.empty())
+    note(callStack.front().callLoc,
+         "in block '" + callStack.front().block->getName() +
+             "' instantiated here, and " + Twine(callStack.size() - 1) +
+             " more instances inside it");
+}
+
 Value Sema::eval(const Expr &expr, Scope &scope) {
+  auto known = chainValues.find(&expr);
+  if (known != chainValues.end()) {
+    Value v = std::move(known->second);
+    chainValues.erase(known);
+    return v;
+  }
+  if (evalDepth >= kMaxEvalDepth) {
+    errorTooDeep(expr.getLoc(),
+                 "expression nested too deeply (more than " +
+                     Twine(kMaxEvalDepth) +
+                     " levels, counting the blocks it instantiates)");
+    return Value::poison(expr.getLoc());
+  }
+  ++evalDepth;
+  // Evaluating a chain recursively would take stack in proportion to its
+  // length. Instead, evaluate its links from the innermost outwards, in the
+  // order the recursion would; each link then finds its operand's value in
+  // chainValues instead of recursing.
+  SmallVector<const Expr *, 8> chain;
+  for (const Expr *e = chainOperand(expr); e; e = chainOperand(*e))
+    chain.push_back(e);
+  const Expr *previous = nullptr;
+  for (const Expr *link : reverse(chain)) {
+    Value v = evalNode(*link, scope);
+    // A link that stopped before its operand (a recursive block call) left
+    // it here; it must not be found by a later instance of the same block.
+    if (previous)
+      chainValues.erase(previous);
+    chainValues[link] = std::move(v);
+    previous = link;
+  }
+  Value v = evalNode(expr, scope);
+  if (previous)
+    chainValues.erase(previous);
+  --evalDepth;
+  return v;
+}
+
+Value Sema::evalNode(const Expr &expr, Scope &scope) {
   if (expr.hasAlias() && !isa<CallExpr>(expr))
     error(expr.getAliasLoc(),
           "'as' names a layer with parameters (dense, batchnorm, layernorm) "
@@ -457,6 +526,14 @@ Value Sema::binaryOp(char op, Value lhs, Value rhs, const Location &loc) {
       }
       v.number = lhs.number / rhs.number;
     }
+    // Literals are finite (the lexer checks), so only folding can overflow;
+    // an infinite learning rate would pass every `> 0` check downstream.
+    if (!std::isfinite(v.number)) {
+      error(loc, "'" + formatNumber(lhs.number) + " " + Twine(op) + " " +
+                     formatNumber(rhs.number) +
+                     "' overflows: a number must be finite");
+      return Value::poison(loc);
+    }
     return v;
   }
   // A number next to a tensor becomes a scalar Constant node.
@@ -466,6 +543,13 @@ Value Sema::binaryOp(char op, Value lhs, Value rhs, const Location &loc) {
     if (values[i]->kind == Value::Kind::Tensor) {
       operands[i] = values[i]->node;
       continue;
+    }
+    // Tensors are float32: a larger constant would be infinite in the model.
+    if (std::fabs(values[i]->number) > double(FLT_MAX)) {
+      error(values[i]->loc, "the constant " +
+                                formatNumber(values[i]->number) +
+                                " is out of range for a float32 tensor");
+      return Value::poison(loc);
     }
     Node c;
     c.kind = OpKind::Constant;
@@ -521,6 +605,12 @@ Value Sema::callBlock(const BlockDecl &block, const CallExpr &call,
       error(loc, "block '" + name + "' calls itself; recursion is not allowed");
       return Value::poison(loc);
     }
+  }
+  if (callStack.size() >= kMaxBlockNesting) {
+    errorTooDeep(loc, "blocks nested too deeply (more than " +
+                          Twine(kMaxBlockNesting) +
+                          " block instances inside one another)");
+    return Value::poison(loc);
   }
   // Each instance copies the block's graph: a chain of blocks that call
   // others twice grows exponentially, so stop at a size no network needs.

@@ -13,3 +13,4 @@ config.environment["PATH"] = os.pathsep.join(
 config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "examples")))
 config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%kiln_version", config.kiln_version))

@@ -4,11 +4,14 @@
 //   kiln build model.kiln -o model                 a standalone executable
 //   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
 //   kiln build ... --weights W.safetensors         with trained weights inside
+//   kiln --version                                 kiln's version and commit
 //
 //===----------------------------------------------------------------------===//
 
 #include "kiln/Driver/Driver.h"
+#include "kiln/Version.h"
 
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -144,6 +147,11 @@ int runBuild() {
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::HideUnrelatedOptions(category);
+  // kiln's own version first: LLVM's alone does not say which kiln this is.
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "kiln version " KILN_VERSION " (commit " KILN_GIT_COMMIT ")\n"
+       << "  LLVM version " LLVM_VERSION_STRING "\n";
+  });
   cl::ParseCommandLineOptions(argc, argv,
                               "kiln: an ahead-of-time compiler for neural "
                               "networks\n");

@@ -14,6 +14,7 @@
 #include "kiln/Frontend/Lexer.h"
 #include "kiln/Frontend/Model.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,10 @@ public:
 
   Kind getKind() const { return kind; }
   const Location &getLoc() const { return loc; }
+  /// Edges on the longest path from this node down to a leaf (0 for a leaf),
+  /// so a chain `x + x + x` has height 2. The parser bounds it, because the
+  /// printer, Sema and the destructors walk the tree recursively.
+  unsigned getHeight() const { return height; }
 
   /// `e as NAME`: names the layer or block instance that `e` creates.
   bool hasAlias() const { return !alias.empty(); }
@@ -44,9 +49,15 @@ public:
     aliasLoc = at;
   }
 
+protected:
+  void setHeightAbove(const Expr &child) {
+    height = std::max(height, child.height + 1);
+  }
+
 private:
   Kind kind;
   Location loc;
+  unsigned height = 0;
   std::string alias;
   Location aliasLoc;
 };
@@ -106,7 +117,10 @@ public:
   CallExpr(Location loc, std::string callee, std::vector<Arg> args,
            bool piped)
       : Expr(Kind::Call, loc), callee(std::move(callee)),
-        args(std::move(args)), piped(piped) {}
+        args(std::move(args)), piped(piped) {
+    for (const Arg &arg : this->args)
+      setHeightAbove(*arg.value);
+  }
   const std::string &getCallee() const { return callee; }
   const std::vector<Arg> &getArgs() const { return args; }
   bool isPiped() const { return piped; }
@@ -121,7 +135,10 @@ private:
 class ListExpr : public Expr {
 public:
   ListExpr(Location loc, std::vector<ExprPtr> elements)
-      : Expr(Kind::List, loc), elements(std::move(elements)) {}
+      : Expr(Kind::List, loc), elements(std::move(elements)) {
+    for (const ExprPtr &e : this->elements)
+      setHeightAbove(*e);
+  }
   const std::vector<ExprPtr> &getElements() const { return elements; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
 
@@ -134,7 +151,10 @@ class BinaryExpr : public Expr {
 public:
   BinaryExpr(Location loc, char op, ExprPtr lhs, ExprPtr rhs)
       : Expr(Kind::Binary, loc), op(op), lhs(std::move(lhs)),
-        rhs(std::move(rhs)) {}
+        rhs(std::move(rhs)) {
+    setHeightAbove(*this->lhs);
+    setHeightAbove(*this->rhs);
+  }
   char getOp() const { return op; }
   const Expr &getLHS() const { return *lhs; }
   const Expr &getRHS() const { return *rhs; }
@@ -149,7 +169,9 @@ private:
 class NegExpr : public Expr {
 public:
   NegExpr(Location loc, ExprPtr operand)
-      : Expr(Kind::Neg, loc), operand(std::move(operand)) {}
+      : Expr(Kind::Neg, loc), operand(std::move(operand)) {
+    setHeightAbove(*this->operand);
+  }
   const Expr &getOperand() const { return *operand; }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Neg; }
 

@@ -2,6 +2,8 @@
 
 #include "TestUtil.h"
 
+#include "llvm/Support/thread.h"
+
 #include <gtest/gtest.h>
 
 using namespace kiln;
@@ -254,6 +256,34 @@ TEST(SemaDiagnostics, DataColumns) {
               "column 'b' is both a target and a feature");
   expectError(std::string(kLoss) + "data { target = [1, 1] }\n",
               "column listed twice in 'target'");
+}
+
+/// Blocks nested `depth` deep, each returning its inner block's result under
+/// `calls` nested calls of relu.
+std::string nestedBlocks(unsigned depth, unsigned calls) {
+  std::string body;
+  for (unsigned i = 0; i < depth; ++i) {
+    body += "block b" + std::to_string(i) + "(h) { return ";
+    for (unsigned j = 0; j < calls; ++j)
+      body += "relu(";
+    body += "b" + std::to_string(i + 1) + "(h)" + std::string(calls, ')') +
+            " }\n";
+  }
+  return body + "block b" + std::to_string(depth) + "(h) { return h }\n" +
+         "loss mse(x -> b0 -> dense(2), y)\n";
+}
+
+TEST(SemaDiagnostics, DeepSpecsNeedNoLargeCallerStack) {
+  // Sema at its depth limit takes MiB of stack, more than this thread has;
+  // checkSpec must not take them from its caller.
+  llvm::thread small(std::optional<unsigned>(1u << 20), [] {
+    auto run = SpecRun::check(std::string(kHead) + nestedBlocks(4, 200));
+    EXPECT_TRUE(run->model.has_value()) << run->diagnostics();
+    expectError(nestedBlocks(256, 200),
+                "expression nested too deeply (more than 1024 levels, "
+                "counting the blocks it instantiates)");
+  });
+  small.join();
 }
 
 } // namespace
