@@ -5,7 +5,8 @@
 # the matmul alone at 1 and 2 threads against PyTorch's and OpenBLAS's best
 # thread settings. Installs the baselines (libopenblas-dev, python3-torch)
 # through scripts/setup.sh; the build never needs them.
-# Usage: bench/run.sh [dense|train|fusion|threads]...
+# And compile time against depth.
+# Usage: bench/run.sh [dense|train|fusion|threads|compile]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh libopenblas-dev python3-torch >/dev/null
@@ -91,11 +92,12 @@ run_fusion() {
 run_threads() {
   local models=("mlp_tiny:20000" "mlp_small:2000" "mlp_bn_gelu:200" "mlp_wide:8" "mlp_odd:300")
   local raw="$out/threads/raw.tsv" cores
-  cores=$(nproc)
+  # nproc answers OMP_NUM_THREADS when it is set, as it is above.
+  cores=$(env -u OMP_NUM_THREADS nproc)
   mkdir -p "$out/threads"; : > "$raw"
   clang-19 -O2 -march=native -fopenmp bench/threads/peak.c -o "$out/threads/peak"
   clang-19 -O2 -fopenmp bench/threads/forkjoin.c -o "$out/threads/forkjoin"
-  "$out/threads/peak"
+  OMP_NUM_THREADS=$cores "$out/threads/peak"
   for policy in ACTIVE PASSIVE; do
     for t in 1 "$cores"; do
       echo "OMP_WAIT_POLICY=$policy: $(OMP_WAIT_POLICY=$policy OMP_NUM_THREADS=$t "$out/threads/forkjoin")"
@@ -155,6 +157,33 @@ run_matmul() {
   done
 }
 
-for what in "${@:-dense train fusion threads}"; do
+# kiln build's time and peak memory for a chain of dense(4) -> tanh layers
+# of growing depth (the model a fuzzing campaign found superlinear), and
+# for the examples.
+run_compile() {
+  local dir="$out/compile"
+  mkdir -p "$dir"
+  echo "| model | layers | kiln build, s | peak RSS, MB |"
+  echo "|---|---|---|---|"
+  for n in 25 50 100 200 1000; do
+    /usr/bin/python3 - "$n" > "$dir/chain$n.kiln" <<'PY'
+import sys
+n = int(sys.argv[1])
+print(f"model chain{n}\ninput x: [4]\ntarget y: real(4)")
+print("y_hat = x -> " + " -> ".join(["dense(4) -> tanh"] * n))
+print("loss mse(y_hat, y)\ntrain { optimizer = sgd(lr = 0.01); batch_size = 8 }")
+PY
+    /usr/bin/time -f "%e %M" -o "$dir/time" $kiln build "$dir/chain$n.kiln" -o "$dir/chain$n"
+    read -r secs kb < "$dir/time"
+    echo "| dense(4) -> tanh chain | $n | $secs | $((kb / 1024)) |"
+  done
+  for spec in examples/*.kiln; do
+    /usr/bin/time -f "%e %M" -o "$dir/time" $kiln build "$spec" -o "$dir/example"
+    read -r secs kb < "$dir/time"
+    echo "| $(basename "$spec") | | $secs | $((kb / 1024)) |"
+  done
+}
+
+for what in "${@:-dense train fusion threads compile}"; do
   for w in $what; do "run_$w"; done
 done

@@ -144,4 +144,21 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def OutlineKernels : Pass<"kiln-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Cuts large functions into calls of bounded pieces";
+  let description = [{
+    A function whose body holds more than `max-ops` operations is cut into
+    consecutive pieces of about that many top-level ops, each moved into a
+    private, never-inlined function `<name>_part<i>` that takes the values
+    it reads (constants are cloned) and returns those read after it. Keeps
+    the size of LLVM's basic blocks, whose schedulers are quadratic in it,
+    independent of the model's depth.
+  }];
+  let options = [
+    Option<"maxOps", "max-ops", "int64_t", "1024",
+           "operations in a function (and in each piece) before it is cut">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // KILN_CONVERSION_PASSES

@@ -75,6 +75,8 @@ void kiln::addLLVMPipeline(OpPassManager &pm, const LoweringOptions &options) {
       VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+  // Once vectors are unrolled the op count is close to the code's size.
+  pm.addPass(createOutlineKernels());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
