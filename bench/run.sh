@@ -111,7 +111,11 @@ run_threads() {
     cc -O2 -o "$dir/train" bench/train/bench_train.c -DMODEL="${model}_model" \
       -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" "${link[@]}"
   done
-  local torch=(/usr/bin/python3 bench/threads/torch_models.py)
+  # The machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE overrides (set where
+  # older OpenBLAS builds misbehave) slow OpenBLAS: the baselines run
+  # without them, at their best (bench_matmul checks their results).
+  local torch=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
+               /usr/bin/python3 bench/threads/torch_models.py)
   for pass in 1 2 3; do
     for entry in "${models[@]}"; do
       IFS=: read -r model steps <<< "$entry"
@@ -152,7 +156,8 @@ run_matmul() {
     -lopenblas "${link[@]}"
   for t in 1 2; do
     for lib in kiln openblas; do
-      OPENBLAS_NUM_THREADS=$t "$dir/bench_matmul" "$lib" "$t"
+      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=$t \
+        "$dir/bench_matmul" "$lib" "$t"
     done
   done
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the runtime's readers of untrusted files - CSV, .npy, safetensors -
-# with libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer: configures
+# Runs the runtime's unit tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, then fuzzes its readers of untrusted files -
+# CSV, .npy, safetensors - with libFuzzer and the same sanitizers: configures
 # build-fuzz/ with -DKILN_FUZZ=ON, builds the targets of test/fuzz/ and runs
 # each for SECONDS (default 30), starting from the seeds in
 # test/fuzz/corpus/. Exits non-zero on the first finding (crash, leak,
@@ -27,7 +28,11 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang-19 CXX=clang++-19 cmake -G Ninja -S . -B build-fuzz \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLLVM_USE_LINKER=lld -DKILN_FUZZ=ON
 fi
-cmake --build build-fuzz -j2 --target kiln_fuzzers
+cmake --build build-fuzz -j2 --target kiln_fuzzers runtime_tests_sanitized
+
+# The runtime's unit tests under the same sanitizers first.
+echo "== the runtime's unit tests with AddressSanitizer and UBSan"
+build-fuzz/bin/runtime_tests_sanitized --gtest_brief=1
 
 status=0
 for reader in csv npy safetensors; do
