@@ -297,6 +297,36 @@ TEST(Cli, NanLossStopsTrainingAndKeepsTheCheckpoint) {
       << "the existing checkpoint was modified";
 }
 
+// The outside campaign's case: Adam with lr = 1e6 kept training at chance
+// level on finite losses and overwrote the checkpoint with exit 0. A
+// compiled model now stops as diverged and leaves the checkpoint as it was.
+TEST(Cli, AHugeLearningRateStopsAsDivergedAndKeepsTheCheckpoint) {
+  std::string dir = makeScratchDir("diverged");
+  writeFile(dir + "/huge_lr.kiln",
+            "model huge_lr\ninput x: [4]\ntarget y: class(3)\n"
+            "h = x -> dense(8) -> relu -> dense(3)\n"
+            "loss cross_entropy(h, y)\n"
+            "train { optimizer = adam(lr = 1e6); batch_size = 8 }\n");
+  std::string exe = buildExecutable(dir + "/huge_lr.kiln");
+  writeCSV(dir + "/train.csv", makeData(200, 3), true);
+  CommandResult r =
+      run(exe, {"init", "--seed", "2", "--save", "w.safetensors"}, dir);
+  EXPECT_EXIT_STATUS(r, 0);
+  std::string bytes = readFile(dir + "/w.safetensors");
+  r = run(exe,
+          {"train", "--data", "train.csv", "--epochs", "20", "--save",
+           "w.safetensors"},
+          dir);
+  EXPECT_EXIT_STATUS(r, 1);
+  EXPECT_TRUE(r.err.find("training diverged") != std::string::npos ||
+              r.err.find("loss became") != std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("w.safetensors was not written"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(readFile(dir + "/w.safetensors"), bytes)
+      << "the existing checkpoint was modified";
+}
+
 } // namespace
 
 namespace {
