@@ -1,4 +1,15 @@
 //===- FoldInference.cpp - Batch norm folded into dense layers ------------===//
+//
+// In inference a batch norm is an affine map per feature, x s + t with
+// s = gamma / sqrt(running_var + eps) and t = beta - running_mean s, and a
+// dense layer next to it absorbs it:
+//  - after the layer (dense -> batchnorm): W' = diag(s) W, b' = (b - mean)
+//    s + beta, keeping the norm's activation;
+//  - before the layer (batchnorm -> dense, a norm on the inputs):
+//    W' = W diag(s), b' = b + W t, keeping the layer's activation.
+// The folded weights are prepared states, computed once by @prepare.
+//
+//===----------------------------------------------------------------------===//
 
 #include "kiln/Dialect/NN/NNOps.h"
 #include "kiln/Transforms/Passes.h"
@@ -35,6 +46,17 @@ private:
   nn::StateOp declarePrepared(nn::StateOp after, StringRef name,
                               RankedTensorType type);
   void fold(nn::DenseOp dense, nn::BatchNormOp bn);
+  void foldInto(nn::BatchNormOp bn, nn::DenseOp dense);
+  /// The folded weight and bias states of `dense`, declared after its
+  /// weight's state.
+  std::pair<nn::StateOp, nn::StateOp> declareFolded(nn::DenseOp dense);
+  /// The norm's parameters and statistics loaded in @prepare, and its
+  /// scale s = gamma / sqrt(var + eps).
+  struct Norm {
+    Value gamma, beta, mean, var, scale;
+  };
+  Norm loadNorm(OpBuilder &b, nn::BatchNormOp bn);
+  Value loadInPrepare(OpBuilder &b, Value predictValue);
 
   ModuleOp module;
   func::FuncOp predict;
@@ -57,8 +79,7 @@ nn::StateOp Folder::declarePrepared(nn::StateOp after, StringRef name,
   return state;
 }
 
-void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
-  Location loc = bn.getLoc();
+std::pair<nn::StateOp, nn::StateOp> Folder::declareFolded(nn::DenseOp dense) {
   auto weightSym = loadedFrom(dense.getWeight());
   auto weightState = symbols.lookup<nn::StateOp>(weightSym.getAttr());
   RankedTensorType wType = typeOf(dense.getWeight());
@@ -70,33 +91,56 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
       declarePrepared(weightState, (base + ".weight.folded").str(), wType);
   nn::StateOp foldedB =
       declarePrepared(foldedW, (base + ".bias.folded").str(), bType);
+  return {foldedW, foldedB};
+}
 
-  // In @prepare: s = gamma / sqrt(var + eps); W' = W s (per output row);
-  // b' = (b - mean) s + beta.
-  auto b = OpBuilder::atBlockTerminator(&prepare.front());
-  auto load = [&](Value v) -> Value {
-    auto sym = loadedFrom(v);
-    return b.create<nn::LoadOp>(loc, typeOf(v), sym);
-  };
+Value Folder::loadInPrepare(OpBuilder &b, Value predictValue) {
+  return b.create<nn::LoadOp>(predictValue.getLoc(), typeOf(predictValue),
+                              loadedFrom(predictValue));
+}
+
+Folder::Norm Folder::loadNorm(OpBuilder &b, nn::BatchNormOp bn) {
+  Location loc = bn.getLoc();
+  RankedTensorType vType = typeOf(bn.getGamma());
   auto scalarType = RankedTensorType::get({}, b.getF32Type());
   auto eps = b.create<arith::ConstantOp>(
       loc, scalarType,
       DenseElementsAttr::get(scalarType,
                              static_cast<float>(bn.getEps().convertToDouble())));
-  Value gamma = load(bn.getGamma()), beta = load(bn.getBeta());
-  Value mean = load(bn.getRunningMean()), var = load(bn.getRunningVar());
-  Value s = b.create<nn::DivOp>(
-      loc, bType, gamma,
-      b.create<nn::SqrtOp>(loc, b.create<nn::AddOp>(loc, bType, var, eps)));
+  Norm n;
+  n.gamma = loadInPrepare(b, bn.getGamma());
+  n.beta = loadInPrepare(b, bn.getBeta());
+  n.mean = loadInPrepare(b, bn.getRunningMean());
+  n.var = loadInPrepare(b, bn.getRunningVar());
+  n.scale = b.create<nn::DivOp>(
+      loc, vType, n.gamma,
+      b.create<nn::SqrtOp>(loc, b.create<nn::AddOp>(loc, vType, n.var, eps)));
+  return n;
+}
+
+void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
+  Location loc = bn.getLoc();
+  RankedTensorType wType = typeOf(dense.getWeight());
+  auto bType = RankedTensorType::get({wType.getDimSize(0)},
+                                     wType.getElementType());
+  auto [foldedW, foldedB] = declareFolded(dense);
+
+  // In @prepare: W' = W s (per output row); b' = (b - mean) s + beta.
+  auto b = OpBuilder::atBlockTerminator(&prepare.front());
+  Norm norm = loadNorm(b, bn);
+  Value s = norm.scale;
   Value column = b.create<nn::ReshapeOp>(
       loc, RankedTensorType::get({bType.getDimSize(0), 1}, b.getF32Type()), s);
-  Value w = b.create<nn::MulOp>(loc, wType, load(dense.getWeight()), column);
-  Value bias = dense.getBias()
-                   ? b.create<nn::SubOp>(loc, bType, load(dense.getBias()), mean)
-                         .getResult()
-                   : b.create<nn::NegOp>(loc, mean).getResult();
+  Value w = b.create<nn::MulOp>(loc, wType, loadInPrepare(b, dense.getWeight()),
+                                column);
+  Value bias =
+      dense.getBias()
+          ? b.create<nn::SubOp>(loc, bType, loadInPrepare(b, dense.getBias()),
+                                norm.mean)
+                .getResult()
+          : b.create<nn::NegOp>(loc, norm.mean).getResult();
   Value newBias = b.create<nn::AddOp>(
-      loc, bType, b.create<nn::MulOp>(loc, bType, bias, s), beta);
+      loc, bType, b.create<nn::MulOp>(loc, bType, bias, s), norm.beta);
   b.create<nn::StoreOp>(loc, w, foldedW.getSymName());
   b.create<nn::StoreOp>(loc, newBias, foldedB.getSymName());
 
@@ -113,22 +157,92 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
   dense.erase();
 }
 
+void Folder::foldInto(nn::BatchNormOp bn, nn::DenseOp dense) {
+  Location loc = bn.getLoc();
+  RankedTensorType wType = typeOf(dense.getWeight());
+  int64_t out = wType.getDimSize(0), in = wType.getDimSize(1);
+  auto bType = RankedTensorType::get({out}, wType.getElementType());
+  auto [foldedW, foldedB] = declareFolded(dense);
+
+  // In @prepare: W' = W s (per input column); b' = b + W t with
+  // t = beta - mean s.
+  auto b = OpBuilder::atBlockTerminator(&prepare.front());
+  Type f32 = b.getF32Type();
+  RankedTensorType vType = typeOf(bn.getGamma());
+  Norm norm = loadNorm(b, bn);
+  Value s = norm.scale;
+  Value t = b.create<nn::SubOp>(
+      loc, vType, norm.beta, b.create<nn::MulOp>(loc, vType, norm.mean, s));
+  Value weight = loadInPrepare(b, dense.getWeight());
+  Value row = b.create<nn::ReshapeOp>(loc, RankedTensorType::get({1, in}, f32),
+                                      s);
+  Value w = b.create<nn::MulOp>(loc, wType, weight, row);
+  Value wt = b.create<nn::MatMulOp>(
+      loc, RankedTensorType::get({out, 1}, f32), weight,
+      b.create<nn::ReshapeOp>(loc, RankedTensorType::get({in, 1}, f32), t),
+      /*transposeLhs=*/false, /*transposeRhs=*/false);
+  Value shift = b.create<nn::ReshapeOp>(loc, bType, wt);
+  Value newBias =
+      dense.getBias()
+          ? b.create<nn::AddOp>(loc, bType, loadInPrepare(b, dense.getBias()),
+                                shift)
+                .getResult()
+          : shift;
+  b.create<nn::StoreOp>(loc, w, foldedW.getSymName());
+  b.create<nn::StoreOp>(loc, newBias, foldedB.getSymName());
+
+  // In @predict: the dense layer on the norm's input, with its activation.
+  OpBuilder p(dense);
+  Value fw = p.create<nn::LoadOp>(loc, wType, foldedW.getSymName());
+  Value fb = p.create<nn::LoadOp>(loc, bType, foldedB.getSymName());
+  auto folded = p.create<nn::DenseOp>(
+      FusedLoc::get(module.getContext(), {loc, dense.getLoc()}),
+      dense.getResult().getType(), bn.getInput(), fw, fb,
+      dense.getActivationAttr());
+  dense.getResult().replaceAllUsesWith(folded.getResult());
+  dense.erase();
+  bn.erase();
+}
+
 void Folder::run() {
-  SmallVector<std::pair<nn::DenseOp, nn::BatchNormOp>> pairs;
+  // A norm whose updated running statistics are read is in training mode
+  // in all but name; it stays. Its parameters and the layer's must be
+  // states, for @prepare to read.
+  auto foldable = [](nn::BatchNormOp bn) {
+    return !bn.getTraining() && bn.getNewRunningMean().use_empty() &&
+           bn.getNewRunningVar().use_empty() && loadedFrom(bn.getGamma()) &&
+           loadedFrom(bn.getBeta()) && loadedFrom(bn.getRunningMean()) &&
+           loadedFrom(bn.getRunningVar());
+  };
+  auto weightsAreStates = [](nn::DenseOp dense) {
+    return loadedFrom(dense.getWeight()) &&
+           (!dense.getBias() || loadedFrom(dense.getBias()));
+  };
+  SmallVector<std::pair<nn::DenseOp, nn::BatchNormOp>> after;
+  SmallVector<std::pair<nn::BatchNormOp, nn::DenseOp>> before;
+  llvm::SmallPtrSet<Operation *, 8> taken;
+  // Into the layer before first: that fold keeps the norm's activation.
   predict.walk([&](nn::BatchNormOp bn) {
     auto dense = bn.getInput().getDefiningOp<nn::DenseOp>();
-    // A norm whose updated running statistics are read is in training
-    // mode in all but name; it stays.
-    if (bn.getTraining() || !bn.getNewRunningMean().use_empty() ||
-        !bn.getNewRunningVar().use_empty() || !dense || !dense->hasOneUse() ||
-        dense.getActivationAttr() || !loadedFrom(dense.getWeight()) ||
-        (dense.getBias() && !loadedFrom(dense.getBias())) ||
-        !loadedFrom(bn.getGamma()) || !loadedFrom(bn.getBeta()) ||
-        !loadedFrom(bn.getRunningMean()) || !loadedFrom(bn.getRunningVar()))
-      return;
-    pairs.push_back({dense, bn});
+    if (foldable(bn) && dense && dense->hasOneUse() &&
+        !dense.getActivationAttr() && weightsAreStates(dense)) {
+      after.push_back({dense, bn});
+      taken.insert(dense);
+      taken.insert(bn);
+    }
   });
-  if (pairs.empty())
+  // A norm on a dense layer's input: only without an activation of its
+  // own (the map must stay affine), and one fold per layer.
+  predict.walk([&](nn::BatchNormOp bn) {
+    if (taken.contains(bn) || !foldable(bn) || bn.getActivationAttr() ||
+        !bn->hasOneUse())
+      return;
+    auto next = dyn_cast<nn::DenseOp>(*bn->getUsers().begin());
+    if (next && next.getInput() == bn.getResult() &&
+        weightsAreStates(next) && taken.insert(next).second)
+      before.push_back({bn, next});
+  });
+  if (after.empty() && before.empty())
     return; // nothing to fold: predict reads the state itself
 
   OpBuilder b(predict);
@@ -137,8 +251,10 @@ void Folder::run() {
   b.setInsertionPointToStart(prepare.addEntryBlock());
   b.create<func::ReturnOp>(predict.getLoc());
 
-  for (auto [dense, bn] : pairs)
+  for (auto [dense, bn] : after)
     fold(dense, bn);
+  for (auto [bn, dense] : before)
+    foldInto(bn, dense);
 
   // Dead loads of the folded tensors go; every state predict still reads
   // is copied into the prediction state.
