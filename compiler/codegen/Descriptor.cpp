@@ -2,7 +2,8 @@
 //
 // The struct types below mirror kiln_rt.h field by field; LLVM lays them
 // out with the C ABI of the target, so the runtime reads them as C structs.
-// The runtime test suite checks the field offsets against the header.
+// The end-to-end tests read compiled descriptors through the header
+// (test/e2e/Checks.cpp); no test yet compares each field's offset.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,7 +1,8 @@
 //===- VectorizeMatmul.cpp - Register-blocked matmul kernels --------------===//
 //
-// What made generated matmuls fast on this kind of machine (see
-// shared/notes/gemm.md): an 8 x 32 output tile held in registers across
+// What made generated matmuls fast on this kind of machine (measured with
+// throwaway kernels; bench/README.md has kiln's own figures): an 8 x 32
+// output tile held in registers across
 // the whole reduction, one row of B (contiguous) and eight broadcast
 // elements of A per step, i.e. 16 FMAs on 16-wide vectors per k. Tiles at
 // the edges are peeled so that every tile has a static shape and

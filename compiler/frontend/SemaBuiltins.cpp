@@ -194,12 +194,15 @@ Value Sema::evalBuiltin(const CallExpr &call, unsigned index, Scope &scope) {
   bool ok = true;
   auto param = [&](StringRef name) { return "'" + name.str() + "' of " + what; };
   switch (b.op) {
-  case OpKind::LeakyRelu:
-    if (auto alpha = realArg(args, 1, 0.01, param("alpha")))
-      n.alpha = *alpha;
-    else
-      ok = false;
+  case OpKind::LeakyRelu: {
+    // Its gradient is taken from its output, which has the input's sign
+    // only for alpha >= 0.
+    auto alpha = realArg(args, 1, 0.01, param("alpha"));
+    ok = alpha && checkRange(*alpha, args.values[1].loc, param("alpha"), 0,
+                             Bound::Closed);
+    n.alpha = alpha.value_or(0.01);
     break;
+  }
   case OpKind::Gelu:
     if (auto approximate = boolArg(args, 1, false, param("approximate")))
       n.approximate = *approximate;

@@ -25,10 +25,11 @@ namespace kiln {
 enum class Stage {
   AST,        // the parsed spec
   NN,         // the forward graph as the frontend emits it
-  Grad,       // + train_step with the gradient of every parameter
+  Grad,       // + eval_step and predict in inference mode, and train_step
+              //   with the gradient of every parameter
   Train,      // + the optimizer's update, inside train_step
   Fused,      // + activation, normalization and optimizer fusion
-  Predict,    // + eval_step and predict in inference mode, folded
+  Predict,    // + batch norms folded into predict's dense layers
   Linalg,     // linalg, tensor, arith and math on tensors
   Bufferized, // buffers with the C ABI, kernels, the workspace plan
   LLVM,       // the LLVM dialect
