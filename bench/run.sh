@@ -17,6 +17,10 @@ kiln=build/bin/kiln
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 # What a program links to run kiln's code (CMakeLists.txt: KILN_OPENMP_LINK_FLAG).
 link=(-lm -lpthread -l:libomp.so.5)
+# The machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE overrides (set where
+# older OpenBLAS builds misbehave) slow OpenBLAS: the baselines run without
+# them, at their best (bench_dense and bench_matmul check their results).
+baseline=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc --all) cores;" \
      "vector ISA: $(grep -o -w 'avx512f\|avx2' /proc/cpuinfo | sort -u | xargs)"
 
@@ -24,7 +28,7 @@ run_dense() {
   $kiln build --emit=lib bench/dense/dense.kiln -o "$out/dense"
   cc -O2 -march=native -o "$out/bench_dense" bench/dense/bench_dense.c -I"$out/dense" \
     "$out/dense/dense.o" "$out/dense/libkiln_rt.a" -lopenblas "${link[@]}"
-  "$out/bench_dense"
+  "${baseline[@]}" "$out/bench_dense"
 }
 
 run_train() {
@@ -33,7 +37,7 @@ run_train() {
     cc -O2 -o "$out/bench_$model" bench/train/bench_train.c -DMODEL="${model}_model" \
       -I"$out/$model" "$out/$model/$model.o" "$out/$model/libkiln_rt.a" "${link[@]}"
     "$out/bench_$model" 2000
-    /usr/bin/python3 bench/train/torch_train.py "$model" --threads 1 --steps 2000
+    "${baseline[@]}" /usr/bin/python3 bench/train/torch_train.py "$model" --threads 1 --steps 2000
   done
 }
 
@@ -111,11 +115,7 @@ run_threads() {
     cc -O2 -o "$dir/train" bench/train/bench_train.c -DMODEL="${model}_model" \
       -I"$dir" "$dir/$model.o" "$dir/libkiln_rt.a" "${link[@]}"
   done
-  # The machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE overrides (set where
-  # older OpenBLAS builds misbehave) slow OpenBLAS: the baselines run
-  # without them, at their best (bench_matmul checks their results).
-  local torch=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
-               /usr/bin/python3 bench/threads/torch_models.py)
+  local torch=("${baseline[@]}" /usr/bin/python3 bench/threads/torch_models.py)
   for pass in 1 2 3; do
     for entry in "${models[@]}"; do
       IFS=: read -r model steps <<< "$entry"
@@ -156,8 +156,7 @@ run_matmul() {
     -lopenblas "${link[@]}"
   for t in 1 2; do
     for lib in kiln openblas; do
-      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=$t \
-        "$dir/bench_matmul" "$lib" "$t"
+      OPENBLAS_NUM_THREADS=$t "${baseline[@]}" "$dir/bench_matmul" "$lib" "$t"
     done
   done
 }
