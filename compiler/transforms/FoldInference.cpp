@@ -57,6 +57,11 @@ private:
   };
   Norm loadNorm(OpBuilder &b, nn::BatchNormOp bn);
   Value loadInPrepare(OpBuilder &b, Value predictValue);
+  /// Stores the folded W' and b' in @prepare, and replaces `last` (the
+  /// later of the pair) in @predict by one dense layer over them.
+  void replaceByFolded(nn::DenseOp dense, nn::BatchNormOp bn, Operation *last,
+                       Value input, nn::ActivationAttr activation, Value w,
+                       Value bias);
 
   ModuleOp module;
   func::FuncOp predict;
@@ -123,8 +128,6 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
   RankedTensorType wType = typeOf(dense.getWeight());
   auto bType = RankedTensorType::get({wType.getDimSize(0)},
                                      wType.getElementType());
-  auto [foldedW, foldedB] = declareFolded(dense);
-
   // In @prepare: W' = W s (per output row); b' = (b - mean) s + beta.
   auto b = OpBuilder::atBlockTerminator(&prepare.front());
   Norm norm = loadNorm(b, bn);
@@ -141,20 +144,9 @@ void Folder::fold(nn::DenseOp dense, nn::BatchNormOp bn) {
           : b.create<nn::NegOp>(loc, norm.mean).getResult();
   Value newBias = b.create<nn::AddOp>(
       loc, bType, b.create<nn::MulOp>(loc, bType, bias, s), norm.beta);
-  b.create<nn::StoreOp>(loc, w, foldedW.getSymName());
-  b.create<nn::StoreOp>(loc, newBias, foldedB.getSymName());
-
   // In @predict: one dense layer, with the norm's activation.
-  OpBuilder p(bn);
-  Value fw = p.create<nn::LoadOp>(loc, wType, foldedW.getSymName());
-  Value fb = p.create<nn::LoadOp>(loc, bType, foldedB.getSymName());
-  auto folded = p.create<nn::DenseOp>(
-      FusedLoc::get(module.getContext(), {dense.getLoc(), loc}),
-      bn.getResult().getType(), dense.getInput(), fw, fb,
-      bn.getActivationAttr());
-  bn.getResult().replaceAllUsesWith(folded.getResult());
-  bn.erase();
-  dense.erase();
+  replaceByFolded(dense, bn, bn, dense.getInput(), bn.getActivationAttr(), w,
+                  newBias);
 }
 
 void Folder::foldInto(nn::BatchNormOp bn, nn::DenseOp dense) {
@@ -162,8 +154,6 @@ void Folder::foldInto(nn::BatchNormOp bn, nn::DenseOp dense) {
   RankedTensorType wType = typeOf(dense.getWeight());
   int64_t out = wType.getDimSize(0), in = wType.getDimSize(1);
   auto bType = RankedTensorType::get({out}, wType.getElementType());
-  auto [foldedW, foldedB] = declareFolded(dense);
-
   // In @prepare: W' = W s (per input column); b' = b + W t with
   // t = beta - mean s.
   auto b = OpBuilder::atBlockTerminator(&prepare.front());
@@ -188,20 +178,30 @@ void Folder::foldInto(nn::BatchNormOp bn, nn::DenseOp dense) {
                                 shift)
                 .getResult()
           : shift;
-  b.create<nn::StoreOp>(loc, w, foldedW.getSymName());
-  b.create<nn::StoreOp>(loc, newBias, foldedB.getSymName());
-
   // In @predict: the dense layer on the norm's input, with its activation.
-  OpBuilder p(dense);
-  Value fw = p.create<nn::LoadOp>(loc, wType, foldedW.getSymName());
-  Value fb = p.create<nn::LoadOp>(loc, bType, foldedB.getSymName());
+  replaceByFolded(dense, bn, dense, bn.getInput(), dense.getActivationAttr(),
+                  w, newBias);
+}
+
+void Folder::replaceByFolded(nn::DenseOp dense, nn::BatchNormOp bn,
+                             Operation *last, Value input,
+                             nn::ActivationAttr activation, Value w,
+                             Value bias) {
+  auto [foldedW, foldedB] = declareFolded(dense);
+  OpBuilder b(w.getContext());
+  b.setInsertionPointAfterValue(bias);
+  b.create<nn::StoreOp>(bn.getLoc(), w, foldedW.getSymName());
+  b.create<nn::StoreOp>(bn.getLoc(), bias, foldedB.getSymName());
+  OpBuilder p(last);
+  Value fw = p.create<nn::LoadOp>(bn.getLoc(), typeOf(w), foldedW.getSymName());
+  Value fb =
+      p.create<nn::LoadOp>(bn.getLoc(), typeOf(bias), foldedB.getSymName());
   auto folded = p.create<nn::DenseOp>(
-      FusedLoc::get(module.getContext(), {loc, dense.getLoc()}),
-      dense.getResult().getType(), bn.getInput(), fw, fb,
-      dense.getActivationAttr());
-  dense.getResult().replaceAllUsesWith(folded.getResult());
-  dense.erase();
+      FusedLoc::get(module.getContext(), {dense.getLoc(), bn.getLoc()}),
+      last->getResult(0).getType(), input, fw, fb, activation);
+  last->getResult(0).replaceAllUsesWith(folded.getResult());
   bn.erase();
+  dense.erase();
 }
 
 void Folder::run() {
