@@ -154,6 +154,31 @@ run_matmul() {
   done
   cc -O2 -o "$dir/bench_matmul" bench/threads/bench_matmul.c "$dir"/{fwd,dx,dw}.o \
     -lopenblas "${link[@]}"
+  # Shapes that are no multiple of any tile against their rounded-up
+  # neighbours: kiln's efficiency (GFLOP/s of each shape's own flops).
+  echo "| shape (M x N x K) | GFLOP/s | rounded-up shape | GFLOP/s | odd / rounded |"
+  echo "|---|---|---|---|---|"
+  for pair in "100 1000 300 nt:104 1024 304 nt" "256 7 1024 nt:256 8 1024 nt" \
+              "1000 300 100 tn:1024 304 104 tn" "100 300 1000 nn:104 304 1024 nn"; do
+    local row="" first=""
+    for shape in "${pair%%:*}" "${pair##*:}"; do
+      read -r m n k kind <<< "$shape"
+      local name="s${m}_${n}_${k}_$kind" a w
+      bench/threads/matmul.sh "$name" "$m" "$n" "$k" "$kind" > "$dir/$name.mlir"
+      $opt "$dir/$name.mlir" -kiln-lower-to-linalg -kiln-bufferize -kiln-lower-to-llvm |
+        mlir-translate-19 --mlir-to-llvmir -o "$dir/$name.ll"
+      clang-19 -O3 -march=native -Wno-override-module -c "$dir/$name.ll" -o "$dir/$name.o"
+      a=$((m * k)); w=$((n * k))
+      cc -O2 -o "$dir/$name" bench/threads/bench_shape.c "$dir/$name.o" -DKERNEL="${name}_predict" \
+        -DM="$m" -DN="$n" -DK="$k" -DA_SIZE="$a" -DW_SIZE="$w" "${link[@]}"
+      local g
+      g=$("$dir/$name" | sed -E 's/.*: ([0-9.]+) GFLOP.*/\1/')
+      row="$row | $m x $n x $k ($kind) | $g"
+      if [ -z "$first" ]; then first=$g; else
+        row="$row | $(/usr/bin/python3 -c "print(f'{$first / $g:.2f}')")"; fi
+    done
+    echo "${row# } |"
+  done
   for t in 1 2; do
     for lib in kiln openblas; do
       OPENBLAS_NUM_THREADS=$t "${baseline[@]}" "$dir/bench_matmul" "$lib" "$t"
