@@ -2,8 +2,8 @@
 //
 // The struct types below mirror kiln_rt.h field by field; LLVM lays them
 // out with the C ABI of the target, so the runtime reads them as C structs.
-// The end-to-end tests read compiled descriptors through the header
-// (test/e2e/Checks.cpp); no test yet compares each field's offset.
+// test/unit/codegen/DescriptorLayoutTest.cpp compares every field's
+// offset with the header's offsetof.
 //
 //===----------------------------------------------------------------------===//
 
