@@ -9,39 +9,28 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../bench_util.h"
+
 enum { M = 256, K = 1024, N = 1024, ROUNDS = 7, REPS = 20 };
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static float *floats(size_t n) {
-  float *p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
-  for (size_t i = 0; i < n; ++i)
-    p[i] = (float)rand() / RAND_MAX - 0.5f;
-  return p;
-}
 
 int main(void) {
   const kiln_model *m = &dense_model;
-  float *state = floats(m->state_size);
+  float *state = bench_random_floats(m->state_size);
   unsigned char *ws = aligned_alloc(64, (m->workspace_size + 63) / 64 * 64);
-  float *x = floats((size_t)M * K), *y = floats((size_t)M * N),
-        *ref = floats((size_t)M * N);
+  float *x = bench_random_floats((size_t)M * K), *y = bench_random_floats((size_t)M * N),
+        *ref = bench_random_floats((size_t)M * N);
   const float *w = state + m->tensors[0].offset; /* [N, K] */
 
   double best = INFINITY, bestBlas = INFINITY;
   for (int round = 0; round < ROUNDS; ++round) {
-    double t0 = now();
+    double t0 = bench_now();
     for (int r = 0; r < REPS; ++r)
       m->predict(state, ws, x, y);
-    double t1 = now();
+    double t1 = bench_now();
     for (int r = 0; r < REPS; ++r)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K,
                   w, K, 0.0f, ref, N);
-    double t2 = now();
+    double t2 = bench_now();
     if (round == 0)
       continue; /* warm-up */
     best = fmin(best, (t1 - t0) / REPS);

@@ -7,13 +7,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-extern const kiln_model MODEL;
+#include "../bench_util.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
+extern const kiln_model MODEL;
 
 int main(int argc, char **argv) {
   const kiln_model *m = &MODEL;
@@ -38,10 +34,10 @@ int main(int argc, char **argv) {
   }
   double best = INFINITY;
   for (int round = 0; round < 5; ++round) {
-    double t0 = now();
+    double t0 = bench_now();
     for (int r = 0; r < reps; ++r)
       m->predict(ps, ws, x, y);
-    double t = (now() - t0) / reps;
+    double t = (bench_now() - t0) / reps;
     if (round > 0)
       best = fmin(best, t);
   }

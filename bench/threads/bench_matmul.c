@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../bench_util.h"
+
 void omp_set_num_threads(int n);
 void openblas_set_num_threads(int n);
 void fwd_predict(const float *w, void *ws, const float *x, float *out);
@@ -18,19 +20,6 @@ void dx_predict(const float *w, void *ws, const float *x, float *out);
 void dw_predict(const float *w, void *ws, const float *x, float *out);
 
 typedef void (*kernel)(const float *, void *, const float *, float *);
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static float *random_floats(size_t n) {
-  float *p = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
-  for (size_t i = 0; i < n; ++i)
-    p[i] = (float)rand() / RAND_MAX - 0.5f;
-  return p;
-}
 
 /* C[M, N] as kernel `kind` computes it (f: forward, x: input gradient,
  * w: weight gradient); `a` is the kernel's input, `b` its weight. */
@@ -66,11 +55,11 @@ int main(int argc, char **argv) {
   void *ws = aligned_alloc(64, 64 << 20);
   for (int i = 0; i < 3; ++i) {
     int m = cases[i].m, n = cases[i].n, k = cases[i].k;
-    float *a = random_floats((size_t)m * k), *b = random_floats((size_t)n * k);
-    float *c = random_floats((size_t)m * n), *ref = random_floats((size_t)m * n);
+    float *a = bench_random_floats((size_t)m * k), *b = bench_random_floats((size_t)n * k);
+    float *c = bench_random_floats((size_t)m * n), *ref = bench_random_floats((size_t)m * n);
     double best = INFINITY;
     for (int round = 0; round < 6; ++round) {
-      double t0 = now();
+      double t0 = bench_now();
       for (int r = 0; r < 5; ++r) {
         if (use_kiln)
           cases[i].f(b, ws, a, c);
@@ -78,7 +67,7 @@ int main(int argc, char **argv) {
           sgemm(cases[i].kind, m, n, k, a, b, c);
       }
       if (round > 0)
-        best = fmin(best, (now() - t0) / 5);
+        best = fmin(best, (bench_now() - t0) / 5);
     }
     /* The other library's result, once, untimed. */
     if (use_kiln)

@@ -8,11 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
+#include "../bench_util.h"
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -24,11 +20,11 @@ int main(void) {
   static double t[N];
   volatile int sink = 0;
   for (int i = 0; i < N; ++i) {
-    double t0 = now();
+    double t0 = bench_now();
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < 2; ++j)
       sink += j;
-    t[i] = now() - t0;
+    t[i] = bench_now() - t0;
   }
   qsort(t, N, sizeof t[0], cmp);
   printf("parallel region, %d threads: median %.2f us, p90 %.2f us, p99 %.2f us\n",

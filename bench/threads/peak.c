@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "../bench_util.h"
+
 #if defined(__AVX512F__)
 #define LANES 16
 #elif defined(__AVX__)
@@ -16,12 +18,6 @@
 #endif
 typedef float vec __attribute__((vector_size(LANES * 4)));
 enum { CHAINS = 12 }; /* enough independent FMAs to cover the latency */
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* GFLOP/s of `iters` steps of CHAINS FMAs on one thread. */
 static float run(long iters, float seed) {
@@ -50,10 +46,10 @@ int main(void) {
   for (int threads = 1; threads <= max; ++threads) {
     double best = 0;
     for (int round = 0; round < 3; ++round) {
-      double t0 = now();
+      double t0 = bench_now();
 #pragma omp parallel num_threads(threads) reduction(+ : sink)
       sink += run(iters, (float)omp_get_thread_num());
-      double t = now() - t0;
+      double t = bench_now() - t0;
       double gflops = 2.0 * LANES * CHAINS * iters * threads / t * 1e-9;
       best = gflops > best ? gflops : best;
     }

@@ -9,13 +9,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-extern const kiln_model MODEL;
+#include "../bench_util.h"
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
+extern const kiln_model MODEL;
 
 int main(int argc, char **argv) {
   const kiln_model *m = &MODEL;
@@ -43,13 +39,13 @@ int main(int argc, char **argv) {
   float loss = 0;
   double best = INFINITY;
   for (int round = 0; round < 4; ++round) {
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; ++s) {
       int k = s % BATCHES;
       m->train_step(state, ws, x + k * b * m->input_dim, y + k * b * ydim,
                     round * steps + s + 1, 0, 1, &loss);
     }
-    double t = now() - t0;
+    double t = bench_now() - t0;
     if (round > 0) /* the first round warms up */
       best = fmin(best, t);
   }
