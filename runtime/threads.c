@@ -58,11 +58,20 @@ void kiln_set_threads(int threads) {
 /* Compiled-code calls in flight through contexts, in the whole process. */
 static atomic_int calls_in_flight;
 
+/* The cores, read once: a system call per prediction would cost more than
+ * a one-row predict does. */
+static atomic_int cached_cores;
+
 int kiln_threads_enter(int wanted) {
   int others = atomic_fetch_add(&calls_in_flight, 1);
+  int cores = atomic_load(&cached_cores);
+  if (cores == 0) {
+    cores = kiln_num_cores();
+    atomic_store(&cached_cores, cores);
+  }
   /* Callers that already run on their own threads (an application's pool)
    * share the cores instead of each starting a full team. */
-  int share = kiln_num_cores() / (others + 1);
+  int share = cores / (others + 1);
   int n = wanted < share ? wanted : share;
   n = n > 0 ? n : 1;
   kiln_set_threads(n);
