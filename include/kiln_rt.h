@@ -27,7 +27,7 @@ extern "C" {
  * functions allocate nothing and keep no state of their own.
  *===----------------------------------------------------------------------===*/
 
-#define KILN_ABI_VERSION 2
+#define KILN_ABI_VERSION 3
 
 typedef enum kiln_role {
   KILN_ROLE_PARAM = 0,        /* trained; saved in checkpoints */
@@ -98,10 +98,17 @@ typedef void (*kiln_eval_step_fn)(const float *state, uint8_t *workspace,
                                   const float *x, const float *y, float *loss,
                                   float *output);
 
-/* Inference-mode prediction on batch_size rows. `pstate` is the state, or
- * the prepared state when the model has a `prepare` function. */
+/* Inference-mode prediction on a fixed number of rows (batch_size rows
+ * for kiln_model::predict). `pstate` is the state, or the prepared state
+ * when the model has a `prepare` function. */
 typedef void (*kiln_predict_fn)(const float *pstate, uint8_t *workspace,
                                 const float *x, float *output);
+
+/* One compiled prediction function and the rows it takes. */
+typedef struct kiln_predict_block {
+  int64_t rows;
+  kiln_predict_fn predict;
+} kiln_predict_block;
 
 /* Optional: derives the prediction state (e.g. batch norm folded into the
  * preceding dense layer) once, after weights are loaded. In the prediction
@@ -132,8 +139,8 @@ typedef struct kiln_model {
   int32_t reserved;
   const kiln_tensor_info *tensors;
 
-  kiln_train_step_fn train_step;
-  kiln_eval_step_fn eval_step;
+  kiln_train_step_fn train_step; /* NULL in a predict-only build */
+  kiln_eval_step_fn eval_step;   /* NULL in a predict-only build */
   kiln_predict_fn predict;
   kiln_prepare_fn prepare; /* may be NULL */
 
@@ -158,6 +165,14 @@ typedef struct kiln_model {
    * floats), folded at compile time, whose first state_size floats are the
    * state; else the state (state_size floats). OPTIMIZER tensors are 0. */
   const float *weights;
+
+  /* Every compiled prediction function, most rows first, the last on one
+   * row; `predict` is among them. kiln_predict_rows covers any number of
+   * rows with them, largest block first, without padding or copies. The
+   * workspace (workspace_size) fits each of them. */
+  int32_t num_predict_blocks;
+  int32_t reserved2;
+  const kiln_predict_block *predict_blocks;
 } kiln_model;
 
 /*===----------------------------------------------------------------------===*

@@ -131,8 +131,8 @@ kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
                      "no weights: call kiln_ctx_init or kiln_ctx_load first");
   const float *ps = ctx->m->prepare ? ctx->pstate : ctx->state;
   kiln_threads_enter(ctx->threads);
-  kiln_status st =
-      kiln_predict_rows(ctx->m, ps, ctx->workspace, x, rows, out, &ctx->err);
+  kiln_status st = kiln_predict_checked(ctx->m, ps, ctx->workspace, x, rows,
+                                        out, &ctx->err);
   kiln_threads_leave();
   return finish(ctx, st);
 }

@@ -133,6 +133,13 @@ static int fail(cli *c, const kiln_error *e) {
   return EXIT_ERROR;
 }
 
+/* Before any data is read: a --predict-only build cannot train or
+ * evaluate. -1 when it can. */
+static int check_trainable(cli *c, const char *what) {
+  kiln_error e;
+  return kiln_model_check_trainable(c->m, what, &e) ? fail(c, &e) : -1;
+}
+
 /*---- Flags ---------------------------------------------------------------*/
 
 typedef struct flag {
@@ -335,7 +342,8 @@ static int cmd_train(cli *c, int argc, char **argv) {
       {"quiet", NULL, &quiet},
   };
   int rc = parse_flags(c, argc, argv, flags, sizeof flags / sizeof flags[0]);
-  if (rc >= 0 || (rc = apply_threads(c, a.threads)) >= 0)
+  if (rc >= 0 || (rc = apply_threads(c, a.threads)) >= 0 ||
+      (rc = check_trainable(c, "train")) >= 0)
     return rc;
 
   kiln_train_options o;
@@ -456,7 +464,8 @@ static int cmd_eval(cli *c, int argc, char **argv) {
                   {"data", &data, &set[1]},
                   {"threads", &threads, &set[2]}};
   int rc = parse_flags(c, argc, argv, flags, 3);
-  if (rc >= 0 || (rc = apply_threads(c, threads)) >= 0)
+  if (rc >= 0 || (rc = apply_threads(c, threads)) >= 0 ||
+      (rc = check_trainable(c, "evaluate")) >= 0)
     return rc;
   if (!data)
     data = m->test_path;
@@ -691,6 +700,10 @@ static int cmd_info(cli *c, int argc, char **argv) {
   if (m->prepare)
     print_bytes(f, "predict state", (double)m->predict_state_size * 4);
   print_bytes(f, "workspace", (double)m->workspace_size);
+  fprintf(f, "%-18s", "predict blocks");
+  for (int32_t b = 0; b < m->num_predict_blocks; ++b)
+    fprintf(f, " %lld", (long long)m->predict_blocks[b].rows);
+  fprintf(f, " rows%s\n", m->train_step ? "" : " (predict only)");
   fprintf(f, "%-18s %s\n", "weights",
           m->weights ? (m->prepare ? "compiled in, folded" : "compiled in")
                      : "none compiled in (load a checkpoint)");

@@ -99,6 +99,33 @@ static kiln_status check_dims(const kiln_model *m, kiln_error *err) {
   return KILN_OK;
 }
 
+/* Most rows first, down to one row: any row count is a sum of blocks. */
+static kiln_status check_predict_blocks(const kiln_model *m, kiln_error *err) {
+  int32_t n = m->num_predict_blocks;
+  const kiln_predict_block *b = m->predict_blocks;
+  if (n <= 0 || !b || b[n - 1].rows != 1)
+    return kiln_fail(err, KILN_ERR_ABI,
+                     "model \"%s\": no one-row prediction function",
+                     m->name);
+  for (int32_t i = 0; i < n; ++i)
+    if (!b[i].predict || b[i].rows < 1 || (i > 0 && b[i].rows >= b[i - 1].rows))
+      return kiln_fail(err, KILN_ERR_ABI,
+                       "model \"%s\": bad prediction function table",
+                       m->name);
+  return KILN_OK;
+}
+
+kiln_status kiln_model_check_trainable(const kiln_model *m, const char *what,
+                                       kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (!st && !m->train_step)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "model \"%s\" was built with --predict-only: it cannot "
+                     "%s",
+                     m->name, what);
+  return st;
+}
+
 kiln_status kiln_model_check(const kiln_model *m, kiln_error *err) {
   if (!m)
     return kiln_fail(err, KILN_ERR_ARGUMENT, "no model given");
@@ -110,11 +137,13 @@ kiln_status kiln_model_check(const kiln_model *m, kiln_error *err) {
                      (int)m->abi_version, KILN_ABI_VERSION);
   if (!m->name || !m->name[0])
     return kiln_fail(err, KILN_ERR_ABI, "model descriptor has no name");
-  if (!m->train_step || !m->eval_step || !m->predict)
+  if (!m->predict || !m->train_step != !m->eval_step)
     return kiln_fail(err, KILN_ERR_ABI,
                      "model \"%s\": train_step, eval_step or predict missing",
                      m->name);
-  kiln_status st = check_dims(m, err);
+  kiln_status st = check_predict_blocks(m, err);
+  if (st || (st = check_dims(m, err)))
+    return st;
   if (st)
     return st;
   if (m->num_tensors < 0 || (m->num_tensors > 0 && !m->tensors))

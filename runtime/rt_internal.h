@@ -166,6 +166,17 @@ void kiln_train_batch(const kiln_dataset *d, const int64_t *order, int64_t b,
                       int64_t bs, float *x, float *y);
 /* Rows b*bs .. b*bs+bs-1 in file order; rows past the end are zeros.
  * Returns how many rows are real. y may be NULL. */
+/* kiln_model_check, and that the model has training functions (not a
+ * --predict-only build); `what` names the refused action ("train"). */
+kiln_status kiln_model_check_trainable(const kiln_model *m, const char *what,
+                                       kiln_error *err);
+
+/* kiln_predict_rows on a model that kiln_model_check has accepted: what a
+ * context, which checks its model once, calls per prediction. */
+kiln_status kiln_predict_checked(const kiln_model *m, const float *pstate,
+                                 uint8_t *workspace, const float *x,
+                                 int64_t rows, float *out, kiln_error *err);
+
 int64_t kiln_eval_batch(const kiln_dataset *d, int64_t b, int64_t bs,
                         float *x, float *y);
 int64_t kiln_num_batches(int64_t rows, int64_t bs);

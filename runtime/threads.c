@@ -50,9 +50,15 @@ kiln_status kiln_default_threads(int *out, kiln_error *err) {
   return KILN_OK;
 }
 
+/* What this thread last asked the OpenMP runtime for: setting it costs
+ * about as much as a small prediction, and most calls ask for the same. */
+static _Thread_local int current_threads;
+
 void kiln_set_threads(int threads) {
-  if (omp_set_num_threads && threads > 0)
+  if (omp_set_num_threads && threads > 0 && threads != current_threads) {
     omp_set_num_threads(threads);
+    current_threads = threads;
+  }
 }
 
 /* Compiled-code calls in flight through contexts, in the whole process. */

@@ -80,7 +80,7 @@ static void evaluate_into(const kiln_model *m, const float *state,
 kiln_status kiln_evaluate(const kiln_model *m, const float *state,
                           uint8_t *workspace, const kiln_dataset *d,
                           kiln_eval_result *result, kiln_error *err) {
-  kiln_status st = kiln_model_check(m, err);
+  kiln_status st = kiln_model_check_trainable(m, "evaluate", err);
   if (st || (st = check_data(m, d, 1, "evaluation data", err)))
     return st;
   batch_buffers b;
@@ -102,22 +102,24 @@ kiln_status kiln_predict_rows(const kiln_model *m, const float *pstate,
                               uint8_t *workspace, const float *x, int64_t rows,
                               float *out, kiln_error *err) {
   kiln_status st = kiln_model_check(m, err);
-  if (st)
-    return st;
+  return st ? st : kiln_predict_checked(m, pstate, workspace, x, rows, out, err);
+}
+
+kiln_status kiln_predict_checked(const kiln_model *m, const float *pstate,
+                                 uint8_t *workspace, const float *x,
+                                 int64_t rows, float *out, kiln_error *err) {
   if (rows < 0 || (rows > 0 && (!x || !out)))
     return kiln_fail(err, KILN_ERR_ARGUMENT, "predict: bad rows or buffers");
-  kiln_dataset d = {rows, m->input_dim, 0, (float *)(uintptr_t)x, NULL, NULL};
-  batch_buffers b;
-  if ((st = alloc_buffers(m, &b, err)))
-    return st;
-  int64_t bs = m->batch_size;
-  for (int64_t i = 0; i < kiln_num_batches(rows, bs); ++i) {
-    int64_t real = kiln_eval_batch(&d, i, bs, b.x, NULL);
-    m->predict(pstate, workspace, b.x, b.out);
-    memcpy(out + i * bs * m->output_dim, b.out,
-           (size_t)(real * m->output_dim) * sizeof(float));
+  /* The largest block that fits, until none is left: each block reads the
+   * caller's rows and writes the caller's output in place. */
+  const kiln_predict_block *b = m->predict_blocks;
+  for (int64_t done = 0; done < rows;) {
+    while (b->rows > rows - done)
+      ++b; /* the table ends with a one-row block */
+    b->predict(pstate, workspace, x + done * m->input_dim,
+               out + done * m->output_dim);
+    done += b->rows;
   }
-  free_buffers(&b);
   return KILN_OK;
 }
 
@@ -421,7 +423,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
   kiln_train_result local;
   kiln_train_result *res = result ? result : &local;
   memset(res, 0, sizeof *res);
-  kiln_status st = kiln_model_check(m, err);
+  kiln_status st = kiln_model_check_trainable(m, "train", err);
   if (st || (st = check_data(m, train, 1, "training data", err)))
     return st;
   if (train->rows == 0)

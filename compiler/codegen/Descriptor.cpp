@@ -79,6 +79,7 @@ private:
                               info.config.name + "." + name);
   }
   Constant *tensorTable();
+  Constant *predictBlocks();
   Constant *weights();
   Constant *columns(ArrayRef<nn::ColumnConfig> cols, StringRef name);
 
@@ -115,6 +116,14 @@ Constant *DescriptorBuilder::tensorTable() {
   return array(type, rows, "tensors");
 }
 
+Constant *DescriptorBuilder::predictBlocks() {
+  auto *type = StructType::get(ctx, {i64, ptr}); // kiln_predict_block
+  std::vector<Constant *> rows;
+  for (const auto &[count, name] : info.predictBlocks)
+    rows.push_back(ConstantStruct::get(type, {c64(count), function(name)}));
+  return array(type, rows, "predict_blocks");
+}
+
 Constant *DescriptorBuilder::weights() {
   if (info.weights.empty())
     return ConstantPointerNull::get(ptr);
@@ -142,7 +151,7 @@ GlobalVariable *DescriptorBuilder::build() {
   auto *type = StructType::get(
       ctx, {i32, i32, ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i32,
             i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64, i32, i32, i64, f64,
-            f64, ptr, ptr, i32, i32, ptr, ptr, ptr});
+            f64, ptr, ptr, i32, i32, ptr, ptr, ptr, i32, i32, ptr});
   Constant *init = ConstantStruct::get(
       type,
       {c32(KILN_ABI_VERSION), c32(info.targetKindCode()), string(c.name),
@@ -157,7 +166,8 @@ GlobalVariable *DescriptorBuilder::build() {
        cf(c.minDelta), cf(c.valSplit), string(c.trainPath),
        string(c.testPath), c32(c.targetColumns.size()),
        c32(c.featureColumns.size()), columns(c.targetColumns, "targets"),
-       columns(c.featureColumns, "features"), weights()});
+       columns(c.featureColumns, "features"), weights(),
+       c32(info.predictBlocks.size()), c32(0), predictBlocks()});
   return new GlobalVariable(m, type, /*isConstant=*/true,
                             GlobalValue::ExternalLinkage, init,
                             c.name + "_model");

@@ -96,6 +96,7 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
     tensors.push_back(std::move(t));
   }
   workspaceSize = 0;
+  predictBlocks.clear();
   std::string prefix = config.name + "_";
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto ws = func->getAttrOfType<IntegerAttr>("kiln.workspace_size"))
@@ -112,7 +113,13 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
       predict = name.str();
     else if (kind == "prepare")
       prepare = name.str();
+    if (std::optional<int64_t> rows =
+            nn::predictFunctionRows(kind, config.batchSize))
+      predictBlocks.push_back({*rows, name.str()});
   }
+  llvm::sort(predictBlocks, [](const auto &a, const auto &b) {
+    return a.first > b.first;
+  });
   return success();
 }
 

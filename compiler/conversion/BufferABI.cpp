@@ -96,7 +96,8 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
       SmallVector<MemRefType> buffers = {stateType};
       if (func.getSymName() == "prepare")
         buffers.push_back(predictStateType);
-      else if (func.getSymName() == "predict" && prepared)
+      else if (prepared && nn::predictFunctionRows(func.getSymName(),
+                                                   config->batchSize))
         buffers = {predictStateType};
       if (failed(rewrite(func, buffers, config->name, symbols)))
         return signalPassFailure();

@@ -55,8 +55,15 @@ struct DenseLowering : OpRewritePattern<nn::DenseOp> {
                                 PatternRewriter &rewriter) const override {
     LinalgBuilder lb(rewriter, op.getLoc());
     ArrayRef<int64_t> shape = shapeOf(op.getResult());
-    Value acc = matmulTransposedRhs(lb, op.getInput(), op.getWeight(),
-                                    lb.freshFilled(shape, 0.0));
+    Value init = lb.freshFilled(shape, 0.0);
+    Value acc =
+        op.getTransposedWeight()
+            ? rewriter
+                  .create<linalg::MatmulOp>(
+                      op.getLoc(), ValueRange{op.getInput(), op.getWeight()},
+                      init)
+                  .getResult(0)
+            : matmulTransposedRhs(lb, op.getInput(), op.getWeight(), init);
     nn::ActivationAttr act = op.getActivationAttr();
     if (!op.getBias() && !act) {
       rewriter.replaceOp(op, acc);
@@ -449,6 +456,21 @@ struct ReshapeLowering : OpRewritePattern<nn::ReshapeOp> {
   }
 };
 
+struct TransposeLowering : OpRewritePattern<nn::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    LinalgBuilder lb(rewriter, op.getLoc());
+    rewriter.replaceOp(op, rewriter
+                               .create<linalg::TransposeOp>(
+                                   op.getLoc(), op.getInput(),
+                                   lb.empty(shapeOf(op.getResult())),
+                                   ArrayRef<int64_t>{1, 0})
+                               .getResult()[0]);
+    return success();
+  }
+};
+
 struct BroadcastToLowering : OpRewritePattern<nn::BroadcastToOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(nn::BroadcastToOp op,
@@ -469,7 +491,7 @@ void kiln::populateNNToLinalgCorePatterns(RewritePatternSet &patterns) {
   patterns.add<DenseLowering, MatMulLowering, ElementwiseLowering,
                FusedElementwiseLowering, SoftmaxLowering, SoftmaxGradLowering,
                DropoutLowering, MeanLowering, SumToLowering,
-               ReshapeLowering, BroadcastToLowering>(patterns.getContext());
+               ReshapeLowering, TransposeLowering, BroadcastToLowering>(patterns.getContext());
 }
 
 namespace {

@@ -21,6 +21,7 @@ struct StripModelMetadataPass
       state.erase();
     module->removeAttr(kiln::nn::ModelConfig::kAttrName);
     module->removeAttr("kiln.state_size");
+    module->removeAttr("kiln.predict_state_size");
     module.walk([](func::FuncOp func) {
       func->removeAttr("kiln.workspace_size");
     });

@@ -206,6 +206,23 @@ void packRightHandSide(
   rewriter.eraseOp(op);
 }
 
+/// The register tile of an M-row product. With fewer rows than a full
+/// tile, all of them, and as many columns as keep about the full tile's
+/// number of accumulators (it is two vectors wide), up to 8 vectors: one
+/// row's FMAs then still have enough independent chains to hide their
+/// latency, and each weight row streams through once (a one-row
+/// prediction is a matrix-vector product bound by reading the weights).
+/// A power of two of vectors: LLVM splits 3 or 5 vectors into slow code.
+std::pair<int64_t, int64_t> registerTile(int64_t m, int64_t tileM,
+                                         int64_t tileN) {
+  if (m >= tileM)
+    return {tileM, tileN};
+  int64_t lanes = tileN / 2;
+  int64_t vectors =
+      llvm::bit_floor(static_cast<uint64_t>(std::clamp<int64_t>(2 * tileM / m, 2, 8)));
+  return {m, vectors * lanes};
+}
+
 bool isKernelMatmul(Operation *op) {
   if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op))
     return false;
@@ -257,8 +274,13 @@ struct VectorizeMatmulPass
     });
     for (Operation *op : matmuls) {
       rewriter.setInsertionPoint(op);
-      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(tileM),
-                                         rewriter.getIndexAttr(tileN),
+      auto [rows, cols] = registerTile(
+          cast<MemRefType>(
+              cast<linalg::LinalgOp>(op).getDpsInits()[0].getType())
+              .getDimSize(0),
+          tileM, tileN);
+      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(rows),
+                                         rewriter.getIndexAttr(cols),
                                          rewriter.getIndexAttr(1)};
       scf::SCFTilingOptions options;
       options.setTileSizes(sizes);
@@ -284,7 +306,7 @@ struct VectorizeMatmulPass
         };
         tileEpilogueInto(rewriter, epilogue,
                          cast<linalg::LinalgOp>(op).getDpsInits()[0], loop(0),
-                         loop(1), loop(2), tileM, tileN);
+                         loop(1), loop(2), rows, cols);
         rewriter.eraseOp(epilogue);
       }
       rewriter.eraseOp(op);

@@ -270,3 +270,17 @@ FailureOr<ModelConfig> ModelConfig::of(ModuleOp module) {
                               << "' attribute";
   return fromAttr(dict, [&] { return module.emitError(); });
 }
+
+std::optional<int64_t> kiln::nn::predictFunctionRows(StringRef name,
+                                                     int64_t batchSize) {
+  int64_t rows;
+  if (name == "predict")
+    return batchSize;
+  if (name.consume_front("predict_") && !name.getAsInteger(10, rows))
+    return rows;
+  return std::nullopt;
+}
+
+std::string kiln::nn::predictBlockName(int64_t rows) {
+  return "predict_" + std::to_string(rows);
+}

@@ -106,13 +106,21 @@ LogicalResult DenseOp::verify() {
       failed(checkRank(*this, getWeight(), 2, "a weight")))
     return failure();
   int64_t batch = shapeOf(getInput())[0], in = shapeOf(getInput())[1];
-  int64_t out = shapeOf(getWeight())[0];
-  if (shapeOf(getWeight())[1] != in)
+  ArrayRef<int64_t> w = shapeOf(getWeight());
+  int64_t out = getTransposedWeight() ? w[1] : w[0];
+  if ((getTransposedWeight() ? w[0] : w[1]) != in)
     return emitOpError() << "weight " << formatShape(shapeOf(getWeight()))
                          << " does not take " << in << " inputs";
   if (getBias() && failed(checkShape(*this, getBias(), {out}, "a bias")))
     return failure();
   return checkShape(*this, getResult(), {batch, out}, "a result");
+}
+
+LogicalResult TransposeOp::verify() {
+  if (failed(checkRank(*this, getInput(), 2, "an input")))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  return checkShape(*this, getResult(), {in[1], in[0]}, "a result");
 }
 
 LogicalResult MatMulOp::verify() {

@@ -84,10 +84,13 @@ def NN_DenseOp : NN_Op<"dense", [Pure, NN_Differentiable]> {
     `x` is `[B, in]`, the weight `[out, in]` as in torch.nn.Linear, the
     optional bias `[out]`; the result is `[B, out]`. The activation, when
     present, has been fused into the layer by the activation fusion pass.
+    With `transposed_weight`, the weight is `[in, out]`: W^T, as @prepare
+    lays it out for prediction (the transpose-inference-weights pass).
   }];
   let arguments = (ins NN_Tensor:$input, NN_Tensor:$weight,
                        Optional<NN_Tensor>:$bias,
-                       OptionalAttr<NN_ActivationAttr>:$activation);
+                       OptionalAttr<NN_ActivationAttr>:$activation,
+                       UnitAttr:$transposed_weight);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
@@ -347,6 +350,18 @@ def NN_ReshapeOp : NN_Op<"reshape", [Pure, NN_Differentiable]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def NN_TransposeOp : NN_Op<"transpose", [Pure]> {
+  let summary = "The transpose of a matrix";
+  let description = [{
+    Only @prepare uses it, to lay weights out for prediction; it has no
+    derivative rule.
+  }];
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure, NN_Differentiable]> {

@@ -2,6 +2,7 @@
 
 #include "kiln/Driver/Driver.h"
 #include "kiln/Conversion/Pipeline.h"
+#include "kiln/Dialect/NN/NNOps.h"
 #include "kiln/Driver/Registration.h"
 #include "kiln/Frontend/AST.h"
 #include "kiln/Frontend/Frontend.h"
@@ -24,6 +25,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <set>
 
 using namespace mlir;
 using namespace kiln;
@@ -97,12 +100,12 @@ Driver::Driver(DriverOptions options) : options(std::move(options)) {
 }
 
 OwningOpRef<ModuleOp> Driver::load(StringRef specPath) {
-  llvm::SourceMgr sm;
-  DiagnosticEngine diag(sm, llvm::errs());
-  std::unique_ptr<ast::Module> ast = parseSpec(specPath, sm, diag);
-  if (!ast)
+  sourceMgr = std::make_unique<llvm::SourceMgr>();
+  DiagnosticEngine diag(*sourceMgr, llvm::errs());
+  spec = parseSpec(specPath, *sourceMgr, diag);
+  if (!spec)
     return nullptr;
-  std::optional<Model> model = checkSpec(*ast, diag);
+  std::optional<Model> model = checkSpec(*spec, diag);
   if (!model)
     return nullptr;
   OwningOpRef<ModuleOp> module = buildModule(context, *model);
@@ -114,24 +117,103 @@ OwningOpRef<ModuleOp> Driver::load(StringRef specPath) {
   return module;
 }
 
+LogicalResult Driver::runPasses(
+    ModuleOp module, llvm::function_ref<void(OpPassManager &)> build) {
+  PassManager pm(&context);
+  if (options.printIRAfterAll)
+    pm.enableIRPrinting(
+        /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; });
+  build(pm);
+  return pm.run(module);
+}
+
+void Driver::addFusionPasses(OpPassManager &pm) const {
+  // Norms first: an activation after a norm is the norm's to fuse.
+  if (options.fuseNorm)
+    pm.addPass(createFuseNorm());
+  if (options.fuseActivation)
+    pm.addPass(createFuseActivation());
+}
+
+void Driver::addPredictPasses(OpPassManager &pm) const {
+  if (options.fold)
+    pm.addPass(createFoldInference());
+  pm.addPass(createTransposeInferenceWeights());
+  addCleanup(pm);
+}
+
+void Driver::addCleanup(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
+  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+  auto predict = module.lookupSymbol<func::FuncOp>("predict");
+  if (!spec || failed(config) || !predict)
+    return error("internal error: no spec or @predict to build the "
+                 "prediction row blocks from");
+  // The workspace grows with the rows of the largest block.
+  constexpr int64_t kMaxRows = 4096;
+  for (int64_t rows : options.predictRows)
+    if (rows < 1 || rows > kMaxRows)
+      return error("--predict-rows: " + Twine(rows) + " rows; expected 1 to " +
+                   Twine(kMaxRows));
+  // Most rows first, as the descriptor lists them.
+  std::set<int64_t, std::greater<int64_t>> blocks(options.predictRows.begin(),
+                                                  options.predictRows.end());
+  blocks.insert(1);
+  blocks.erase(config->batchSize);
+  Operation *insertAfter = predict;
+  for (int64_t rows : blocks) {
+    DiagnosticEngine diag(*sourceMgr, llvm::errs());
+    std::optional<Model> model = checkSpec(*spec, diag, rows);
+    if (!model)
+      return error("the model cannot predict " + Twine(rows) +
+                   " rows at a time: its graph depends on the batch size");
+    OwningOpRef<ModuleOp> variant = buildModule(context, *model);
+    // Only its inference functions are wanted, and a batch norm on fewer
+    // than 2 rows exists only in inference.
+    variant->walk([](nn::BatchNormOp bn) { bn.setTraining(false); });
+    // The same passes that made @predict, on the inference function alone.
+    if (failed(runPasses(*variant, [&](OpPassManager &pm) {
+          pm.addPass(createDeriveInference());
+          addCleanup(pm);
+          addFusionPasses(pm);
+          addCleanup(pm);
+          addPredictPasses(pm);
+        })))
+      return failure();
+    auto block = variant->lookupSymbol<func::FuncOp>("predict");
+    // Its states are the module's: the same spec declares them.
+    WalkResult consistent = block.walk([&](nn::LoadOp load) {
+      auto state = module.lookupSymbol<nn::StateOp>(load.getState());
+      return state && state.getTensorType() == load.getType()
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    });
+    if (consistent.wasInterrupted())
+      return error("internal error: @predict on " + Twine(rows) +
+                   " rows reads states that the module does not declare");
+    block->remove();
+    block.setSymName(nn::predictBlockName(rows));
+    module.getBody()->getOperations().insertAfter(insertAfter->getIterator(),
+                                                  block);
+    insertAfter = block;
+  }
+  return success();
+}
+
 LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   auto run = [&](llvm::function_ref<void(OpPassManager &)> build) {
-    PassManager pm(&context);
-    if (options.printIRAfterAll)
-      pm.enableIRPrinting(
-          /*shouldPrintBeforePass=*/[](Pass *, Operation *) { return false; });
-    build(pm);
-    return pm.run(module);
+    return runPasses(module, build);
   };
   if (stage <= Stage::NN)
     return success();
 
   // The nn-level pipeline, stage by stage: inference functions first (they
   // clone @forward), then @forward becomes @train_step.
-  auto cleanup = [](OpPassManager &pm) {
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-  };
+  auto cleanup = addCleanup;
   if (failed(run([&](OpPassManager &pm) {
         pm.addPass(createDeriveInference());
         pm.addPass(createAutodiff());
@@ -148,11 +230,7 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
   if (stage == Stage::Train)
     return success();
   if (failed(run([&](OpPassManager &pm) {
-        // Norms first: an activation after a norm is the norm's to fuse.
-        if (options.fuseNorm)
-          pm.addPass(createFuseNorm());
-        if (options.fuseActivation)
-          pm.addPass(createFuseActivation());
+        addFusionPasses(pm);
         if (options.fuseOptimizer)
           pm.addPass(createFuseOptimizer());
         cleanup(pm);
@@ -160,12 +238,13 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
     return failure();
   if (stage == Stage::Fused)
     return success();
-  if (failed(run([&](OpPassManager &pm) {
-        if (options.fold)
-          pm.addPass(createFoldInference());
-        cleanup(pm);
-      })))
+  if (failed(run([&](OpPassManager &pm) { addPredictPasses(pm); })) ||
+      failed(addPredictRowBlocks(module)))
     return failure();
+  if (options.predictOnly)
+    for (StringRef name : {"train_step", "eval_step"})
+      if (auto func = module.lookupSymbol<func::FuncOp>(name))
+        func.erase();
   if (stage == Stage::Predict)
     return success();
 

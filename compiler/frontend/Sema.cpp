@@ -467,6 +467,8 @@ std::optional<Model> Sema::run() {
   checkBlockSignatures();
   if (trainDecl)
     checkTrain(*trainDecl);
+  if (predictRows)
+    model.training.batchSize = *predictRows;
   batch = model.training.batchSize;
   declareInputAndTarget();
   for (const DeclPtr &decl : module.getDecls()) {
@@ -488,7 +490,8 @@ std::optional<Model> Sema::run() {
 }
 
 std::optional<Model> kiln::checkSpec(const ast::Module &module,
-                                     DiagnosticEngine &diag) {
+                                     DiagnosticEngine &diag,
+                                     std::optional<int64_t> predictRows) {
   // Sema recurses once per level of nesting, a few KiB a level, and its
   // limits allow some MiB of that (more in sanitizer builds). A stack of its
   // own keeps that from depending on the caller's: a thread's, or a small
@@ -497,6 +500,7 @@ std::optional<Model> kiln::checkSpec(const ast::Module &module,
   std::optional<Model> model;
   llvm::thread worker(std::optional<unsigned>(kStackSize), [&] {
     Sema sema(module, diag);
+    sema.predictRows = predictRows;
     diag.setSorted(true);
     model = sema.run();
     diag.setSorted(false);

@@ -206,6 +206,8 @@ public:
   DiagnosticEngine &diag;
   Model model;
   int64_t batch = 32;
+  /// Set when checking the model as predict on this many rows sees it.
+  std::optional<int64_t> predictRows;
 
   const ast::InputDecl *inputDecl = nullptr;
   const ast::TargetDecl *targetDecl = nullptr;

@@ -308,7 +308,8 @@ Value Sema::evalNorm(const CallExpr &call, BoundArgs &args, Scope &scope,
                                   shapeStr(shapeOf(*x)));
     ok = false;
   }
-  if (batchNorm && x && shapeOf(*x).size() == 2 && shapeOf(*x)[0] < 2) {
+  if (batchNorm && !predictRows && x && shapeOf(*x).size() == 2 &&
+      shapeOf(*x)[0] < 2) {
     // One row has no batch statistics: its variance is 0 and the unbiased
     // running variance divides by B - 1.
     error(loc, what + " needs batches of at least 2 rows; batch_size is " +

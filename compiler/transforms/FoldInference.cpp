@@ -11,7 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Dialect/NN/NNOps.h"
+#include "PredictionState.h"
+
 #include "kiln/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -42,9 +43,6 @@ public:
   void run();
 
 private:
-  /// A prepared state declared after `after`, and its load in predict.
-  nn::StateOp declarePrepared(nn::StateOp after, StringRef name,
-                              RankedTensorType type);
   void fold(nn::DenseOp dense, nn::BatchNormOp bn);
   void foldInto(nn::BatchNormOp bn, nn::DenseOp dense);
   /// The folded weight and bias states of `dense`, declared after its
@@ -69,21 +67,6 @@ private:
   func::FuncOp prepare;
 };
 
-nn::StateOp Folder::declarePrepared(nn::StateOp after, StringRef name,
-                                    RankedTensorType type) {
-  OpBuilder b(after);
-  b.setInsertionPointAfter(after);
-  MLIRContext *ctx = module.getContext();
-  auto state = b.create<nn::StateOp>(
-      after.getLoc(), b.getStringAttr(name), TypeAttr::get(type),
-      nn::StateRoleAttr::get(ctx, nn::StateRole::prepared),
-      nn::InitKindAttr::get(ctx, nn::InitKind::zeros), b.getF64FloatAttr(0),
-      b.getF64FloatAttr(0), b.getI64IntegerAttr(1), b.getI64IntegerAttr(1),
-      IntegerAttr());
-  symbols.insert(state);
-  return state;
-}
-
 std::pair<nn::StateOp, nn::StateOp> Folder::declareFolded(nn::DenseOp dense) {
   auto weightSym = loadedFrom(dense.getWeight());
   auto weightState = symbols.lookup<nn::StateOp>(weightSym.getAttr());
@@ -92,10 +75,10 @@ std::pair<nn::StateOp, nn::StateOp> Folder::declareFolded(nn::DenseOp dense) {
                                      wType.getElementType());
   StringRef base = weightSym.getValue();
   base.consume_back(".weight");
-  nn::StateOp foldedW =
-      declarePrepared(weightState, (base + ".weight.folded").str(), wType);
+  nn::StateOp foldedW = declarePrepared(
+      symbols, weightState, (base + ".weight.folded").str(), wType);
   nn::StateOp foldedB =
-      declarePrepared(foldedW, (base + ".bias.folded").str(), bType);
+      declarePrepared(symbols, foldedW, (base + ".bias.folded").str(), bType);
   return {foldedW, foldedB};
 }
 
@@ -245,32 +228,14 @@ void Folder::run() {
   if (after.empty() && before.empty())
     return; // nothing to fold: predict reads the state itself
 
-  OpBuilder b(predict);
-  prepare = b.create<func::FuncOp>(
-      predict.getLoc(), "prepare", b.getFunctionType({}, {}));
-  b.setInsertionPointToStart(prepare.addEntryBlock());
-  b.create<func::ReturnOp>(predict.getLoc());
+  prepare = getOrCreatePrepare(module, predict);
 
   for (auto [dense, bn] : after)
     fold(dense, bn);
   for (auto [bn, dense] : before)
     foldInto(bn, dense);
 
-  // Dead loads of the folded tensors go; every state predict still reads
-  // is copied into the prediction state.
-  Block &entry = predict.getBody().front();
-  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(entry)))
-    if (isOpTriviallyDead(&op))
-      op.erase();
-  b.setInsertionPoint(prepare.front().getTerminator());
-  for (auto load : predict.getOps<nn::LoadOp>()) {
-    auto state = symbols.lookup<nn::StateOp>(load.getStateAttr().getAttr());
-    if (state.getRole() == nn::StateRole::prepared)
-      continue;
-    Value v = b.create<nn::LoadOp>(load.getLoc(), load.getType(),
-                                   load.getStateAttr());
-    b.create<nn::StoreOp>(load.getLoc(), v, load.getStateAttr());
-  }
+  copyUnpreparedStates(symbols, predict, prepare);
 }
 
 struct FoldInferencePass

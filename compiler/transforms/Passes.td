@@ -113,4 +113,19 @@ def FoldInference : Pass<"nn-fold-inference", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TransposeInferenceWeights
+    : Pass<"nn-transpose-inference-weights", "::mlir::ModuleOp"> {
+  let summary = "Lays dense weights out as W^T for predict, once, in @prepare";
+  let description = [{
+    Every dense layer of `@predict` whose weight is a state (a parameter,
+    or a weight that batch-norm folding prepared) reads a `prepared` state
+    `<weight>.transposed` of shape [in, out] instead, written once by
+    `@prepare` (created when absent) with `nn.transpose`, and carries the
+    `transposed_weight` unit attribute. The matmul kernels read their
+    right-hand side by rows: without this, every call would transpose
+    every weight first. Training functions are left alone.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
+}
+
 #endif // KILN_TRANSFORMS_PASSES

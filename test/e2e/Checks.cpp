@@ -103,14 +103,23 @@ void kiln::e2e::checkContextPredict(const CompiledModel &cm, double xLow,
   ASSERT_EQ(kiln_ctx_load(ctx, weights.c_str()), KILN_OK)
       << kiln_ctx_last_error(ctx);
   std::mt19937_64 rng(99);
-  int64_t rows = 2 * ref.batchSize() + ref.batchSize() / 2 + 1;
-  std::vector<double> x = uniformVector(rng, rows * ref.inputDim(), xLow, xHigh);
-  std::vector<float> out(rows * ref.outputDim());
-  kiln_status st = kiln_ctx_predict(ctx, toFloat(x).data(), rows, out.data());
-  EXPECT_EQ(st, KILN_OK) << kiln_ctx_last_error(ctx);
+  constexpr int64_t kMaxRows = 300;
+  std::vector<double> x =
+      uniformVector(rng, kMaxRows * ref.inputDim(), xLow, xHigh);
+  std::vector<float> xf = toFloat(x);
+  std::vector<double> want = ref.predictRows(cm.toRef(state), x, kMaxRows);
+  for (int64_t rows = 1; rows <= kMaxRows; ++rows) {
+    // One float past the rows must stay untouched.
+    std::vector<float> out(rows * ref.outputDim() + 1, -7.0f);
+    kiln_status st = kiln_ctx_predict(ctx, xf.data(), rows, out.data());
+    ASSERT_EQ(st, KILN_OK) << kiln_ctx_last_error(ctx);
+    ASSERT_EQ(out.back(), -7.0f) << rows << " rows: written past the output";
+    out.pop_back();
+    std::vector<double> expected(want.begin(),
+                                want.begin() + rows * ref.outputDim());
+    ASSERT_TRUE(allClose(out, expected, kForwardTol)) << rows << " rows";
+  }
   kiln_ctx_destroy(ctx);
-  EXPECT_TRUE(allClose(out, ref.predictRows(cm.toRef(state), x, rows),
-                       kForwardTol));
 }
 
 void kiln::e2e::checkGradients(const CompiledModel &cm, double xLow,

@@ -32,9 +32,9 @@ void checkDescriptor(const CompiledModel &cm);
 /// inference mode.
 void checkForward(const CompiledModel &cm, double xLow, double xHigh);
 
-/// kiln_ctx_predict on a row count that is no multiple of the batch size:
-/// the runtime pads the last batch, and the padding must not leak into the
-/// real rows (inference is row-independent, batch norm included).
+/// kiln_ctx_predict on every row count from 1 to 300 against the reference
+/// on the same rows: the runtime covers each count with the compiled row
+/// blocks (kiln_model::predict_blocks), one row to 256 rows at a time.
 void checkContextPredict(const CompiledModel &cm, double xLow, double xHigh);
 
 /// The model must use sgd(lr = 1.0) without weight decay, so that one

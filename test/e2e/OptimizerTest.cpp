@@ -99,7 +99,8 @@ Params closedFormGradient(const Params &p, const std::vector<double> &x,
 class Trajectory : public ::testing::TestWithParam<OptimizerCase> {};
 
 TEST_P(Trajectory, EveryStepMatchesTheFormulas) {
-  const CompiledModel &cm = CompiledModel::fromText(specFor(GetParam()));
+  const CompiledModel &cm =
+      CompiledModel::fromText(specFor(GetParam()), {kOneRowBlock});
   const Training &training = cm.model().training;
   State state = cm.initState(5);
   Params p{cm.read(state, "w"), cm.read(state, "v")};
@@ -180,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(Adam, BiasCorrectionMakesTheFirstStepLr) {
   const double lr = 0.1, eps = 1e-8;
   const CompiledModel &cm = CompiledModel::fromText(
-      specFor({"adam_first_step", "adam(lr = 0.1)"}));
+      specFor({"adam_first_step", "adam(lr = 0.1)"}), {kOneRowBlock});
   State state = cm.initState(9);
   Params p0{cm.read(state, "w"), cm.read(state, "v")};
   std::mt19937_64 rng(8);

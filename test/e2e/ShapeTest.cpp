@@ -49,6 +49,12 @@ TEST_P(Shapes, ForwardAgreesWithTheReference) {
   checkForward(compile(GetParam()), -1, 1);
 }
 
+// Every row count through the row blocks, whose kernels take other shapes
+// (fewer rows than a register tile) than the batch's.
+TEST_P(Shapes, ContextPredictsEveryRowCount) {
+  checkContextPredict(compile(GetParam()), -1, 1);
+}
+
 TEST_P(Shapes, GradientsMatchFiniteDifferences) {
   checkGradients(compile(GetParam()), -1, 1);
 }

@@ -29,6 +29,11 @@ TEST_P(PortableTarget, ForwardAgreesWithTheReference) {
   checkForward(compiled(), GetParam().xLow, GetParam().xHigh);
 }
 
+// The row blocks with the narrow target's register tile.
+TEST_P(PortableTarget, ContextPredictsEveryRowCount) {
+  checkContextPredict(compiled(), GetParam().xLow, GetParam().xHigh);
+}
+
 TEST_P(PortableTarget, GradientsMatchFiniteDifferences) {
   checkGradients(compiled(), GetParam().xLow, GetParam().xHigh);
 }

@@ -78,6 +78,12 @@ inline std::string specCaseName(const ::testing::TestParamInfo<SpecCase> &i) {
   return name.substr(0, name.find('.'));
 }
 
+/// The `kiln build` flag for a test about something other than prediction
+/// row blocks (ForwardTest predicts every row count on the default ones):
+/// the batch size's block and the one-row block alone compile in about
+/// two thirds of the time.
+inline const std::string kOneRowBlock = "--predict-rows=1";
+
 /// |compiled - ref| <= rel * max(1, |ref|), element by element (a NaN
 /// fails); reports the largest relative error and the first few
 /// mismatches. `ref` is a float64 reference, or another compiled variant.

@@ -4,6 +4,7 @@
 //   kiln build model.kiln -o model                 a standalone executable
 //   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
 //   kiln build ... --weights W.safetensors         with trained weights inside
+//   kiln build --emit=lib --predict-only ...       prediction only, no training
 //   kiln --version                                 kiln's version and commit
 //
 //===----------------------------------------------------------------------===//
@@ -47,6 +48,20 @@ cl::opt<std::string> weights(
     "weights",
     cl::desc("A checkpoint to compile into the model, folded for prediction"),
     cl::value_desc("W.safetensors"), cl::sub(buildCommand), cl::cat(category));
+
+cl::opt<bool> predictOnly(
+    "predict-only",
+    cl::desc("Prediction only: no training or evaluation code (smaller, "
+             "faster to compile); an executable still predicts"),
+    cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
+
+cl::list<int64_t> predictRows(
+    "predict-rows",
+    cl::desc("Row counts to compile a prediction function for, besides the "
+             "batch size and one row (default: 256,64,16,8,7,6,5,4,3,2); "
+             "any row count is predicted as a sum of these"),
+    cl::value_desc("N,N,..."), cl::CommaSeparated, cl::sub(emitCommand),
+    cl::sub(buildCommand), cl::cat(category));
 
 cl::opt<std::string> targetCPU("target-cpu",
                                cl::desc("CPU to generate code for (default: "
@@ -111,6 +126,9 @@ kiln::DriverOptions driverOptions() {
   options.fuseNorm = !noFuseNorm;
   options.fold = !noFold;
   options.weights = weights;
+  options.predictOnly = predictOnly;
+  if (predictRows.getNumOccurrences())
+    options.predictRows.assign(predictRows.begin(), predictRows.end());
   return options;
 }
 

@@ -40,6 +40,9 @@ struct ModelInfo {
   std::vector<TensorInfo> tensors;
   /// Exported symbols of the compiled functions; empty when absent.
   std::string trainStep, evalStep, predict, prepare;
+  /// Every prediction function (`predict` included) and its row count,
+  /// most rows first: kiln_model::predict_blocks.
+  std::vector<std::pair<int64_t, std::string>> predictBlocks;
   /// Weights compiled into the module (kiln_model::weights); empty when
   /// none were given.
   std::vector<float> weights;

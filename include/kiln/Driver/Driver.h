@@ -11,6 +11,8 @@
 
 #include "kiln/Codegen/Codegen.h"
 #include "kiln/Conversion/Pipeline.h"
+#include "kiln/Frontend/AST.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -29,7 +31,8 @@ enum class Stage {
               //   with the gradient of every parameter
   Train,      // + the optimizer's update, inside train_step
   Fused,      // + activation, normalization and optimizer fusion
-  Predict,    // + batch norms folded into predict's dense layers
+  Predict,    // + batch norms folded into predict's dense layers, weights
+              //   transposed for it, and predict for every row block
   Linalg,     // linalg, tensor, arith and math on tensors
   Bufferized, // buffers with the C ABI, kernels, the workspace plan
   LLVM,       // the LLVM dialect
@@ -55,6 +58,12 @@ struct DriverOptions {
   TargetOptions target;
   /// A checkpoint to compile into the module, folded (`build --weights`).
   std::string weights;
+  /// Only @prepare and the @predict functions: no training code.
+  bool predictOnly = false;
+  /// The row blocks of @predict to compile besides the batch size's; one
+  /// row is always among them.
+  std::vector<int64_t> predictRows{std::begin(kPredictRowBlocks),
+                                   std::end(kPredictRowBlocks)};
 };
 
 class Driver {
@@ -80,6 +89,18 @@ public:
   mlir::MLIRContext &getContext() { return context; }
 
 private:
+  mlir::LogicalResult
+  runPasses(mlir::ModuleOp module,
+            llvm::function_ref<void(mlir::OpPassManager &)> build);
+  /// The nn-level passes that both @predict and training functions take,
+  /// and those that make @predict's prediction state.
+  void addFusionPasses(mlir::OpPassManager &pm) const;
+  void addPredictPasses(mlir::OpPassManager &pm) const;
+  static void addCleanup(mlir::OpPassManager &pm);
+  /// Adds @predict_<rows> for each row block of options.predictRows (and
+  /// one row) that is not the batch size: @predict, built from the spec
+  /// with that many rows.
+  mlir::LogicalResult addPredictRowBlocks(mlir::ModuleOp module);
   /// Runs the nn and lowering pipelines on `module` through `stage`
   /// (NN to LLVM), filling `info` once the layout is known.
   mlir::LogicalResult lower(mlir::ModuleOp module, Stage stage,
@@ -97,6 +118,10 @@ private:
 
   DriverOptions options;
   mlir::MLIRContext context;
+  /// The spec that load() parsed last, and its source: the row blocks of
+  /// @predict are checked and translated from it again.
+  std::unique_ptr<llvm::SourceMgr> sourceMgr;
+  std::unique_ptr<ast::Module> spec;
 };
 
 } // namespace kiln

@@ -35,9 +35,12 @@ std::unique_ptr<ast::Module> parseSpec(llvm::StringRef path,
                                        DiagnosticEngine &diag);
 
 /// Checks and elaborates. Prints every diagnostic; returns std::nullopt if
-/// there was any error.
+/// there was any error. With `predictRows`, batches have that many rows
+/// (the returned batch size): the model as @predict on `predictRows` rows
+/// sees it, which batch norm's training minimum of 2 rows does not bind.
 std::optional<Model> checkSpec(const ast::Module &module,
-                               DiagnosticEngine &diag);
+                               DiagnosticEngine &diag,
+                               std::optional<int64_t> predictRows = {});
 
 /// Human-readable dump for `kiln emit --stage=ast` (indented tree, each node
 /// with line:col).

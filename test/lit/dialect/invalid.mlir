@@ -8,6 +8,23 @@ func.func @dense_weight_mismatch(%x: tensor<4x3xf32>, %w: tensor<2x5xf32>) -> te
 
 // -----
 
+// A transposed weight is [in, out].
+func.func @dense_transposed_weight_mismatch(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{weight [2, 3] does not take 3 inputs}}
+  %0 = nn.dense %x, %w {transposed_weight} : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @transpose_shape(%w: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{expects a result of shape [3, 2], got [2, 3]}}
+  %0 = nn.transpose %w : tensor<2x3xf32> -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
 func.func @dense_bias_mismatch(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<4x2xf32> {
   // expected-error @+1 {{expects a bias of shape [2], got [3]}}
   %0 = nn.dense %x, %w, %b : (tensor<4x3xf32>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<4x2xf32>

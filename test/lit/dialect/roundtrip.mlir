@@ -32,6 +32,10 @@ module attributes {nn.model = {batch_size = 4 : i64, input_dim = 3 : i64, target
     %bias = nn.load @fc.bias : tensor<2xf32>
     // CHECK: nn.dense %{{.*}}, %{{.*}}, %{{.*}} {activation = #nn.act<swish, 1.500000e+00>}
     %z = nn.dense %d, %w, %bias {activation = #nn.act<swish, 1.5>} : (tensor<4x3xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+    // CHECK: %[[WT:.*]] = nn.transpose %{{.*}} : tensor<2x3xf32> -> tensor<3x2xf32>
+    %wt = nn.transpose %w : tensor<2x3xf32> -> tensor<3x2xf32>
+    // CHECK: nn.dense %{{.*}}, %[[WT]], %{{.*}} {transposed_weight} : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+    %zt = nn.dense %d, %wt, %bias {transposed_weight} : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
     %c = arith.constant dense<2.0> : tensor<f32>
     // CHECK: nn.mul %{{.*}}, %{{.*}} : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
     %s = nn.mul %z, %c : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>

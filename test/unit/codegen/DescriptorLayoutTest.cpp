@@ -45,6 +45,8 @@ const std::pair<const char *, size_t> kFields[] = {
     FIELD(test_path),          FIELD(num_target_columns),
     FIELD(num_feature_columns), FIELD(target_columns),
     FIELD(feature_columns),    FIELD(weights),
+    FIELD(num_predict_blocks), FIELD(reserved2),
+    FIELD(predict_blocks),
 };
 
 #undef FIELD

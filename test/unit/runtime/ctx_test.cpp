@@ -61,6 +61,54 @@ TEST(Ctx, PredictAnyNumberOfRows) {
   }
 }
 
+// Blocks that write their own row count into each output row, and the
+// input's first feature into the second column.
+template <int Rows>
+void markRows(const float *, uint8_t *, const float *x, float *out) {
+  for (int r = 0; r < Rows; ++r) {
+    out[r * 3] = Rows;
+    out[r * 3 + 1] = x[r * 4];
+    out[r * 3 + 2] = 0;
+  }
+}
+
+// The largest block that fits, in order, on the caller's rows in place.
+TEST(Ctx, PredictTakesTheLargestBlockFirst) {
+  static const kiln_predict_block blocks[] = {
+      {8, markRows<8>}, {3, markRows<3>}, {1, markRows<1>}};
+  kiln_model m = fake_classifier_model;
+  m.predict_blocks = blocks;
+  m.num_predict_blocks = 3;
+  Ctx c(&m);
+  ASSERT_EQ(kiln_ctx_init(c.ctx, 5), KILN_OK);
+  std::vector<float> x = inputs(21), out(21 * 3);
+  ASSERT_EQ(kiln_ctx_predict(c.ctx, x.data(), 21, out.data()), KILN_OK);
+  const float want[21] = {8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+                          3, 3, 3, 1, 1};
+  for (int r = 0; r < 21; ++r) {
+    EXPECT_EQ(out[r * 3], want[r]) << "row " << r;
+    EXPECT_EQ(out[r * 3 + 1], x[r * 4]) << "row " << r;
+  }
+}
+
+TEST(Ctx, CreateRejectsBadPredictBlocks) {
+  static const kiln_predict_block noOneRow[] = {{8, markRows<8>},
+                                                {3, markRows<3>}};
+  static const kiln_predict_block unsorted[] = {
+      {3, markRows<3>}, {8, markRows<8>}, {1, markRows<1>}};
+  static const kiln_predict_block missing[] = {{8, markRows<8>}, {1, nullptr}};
+  for (auto [blocks, n] : {std::pair{noOneRow, 2}, {unsorted, 3}, {missing, 2},
+                           {noOneRow, 0}}) {
+    kiln_model m = fake_classifier_model;
+    m.predict_blocks = blocks;
+    m.num_predict_blocks = n;
+    kiln_ctx *ctx = nullptr;
+    kiln_error err{};
+    EXPECT_EQ(kiln_ctx_create(&m, &ctx, &err), KILN_ERR_ABI);
+    EXPECT_TRUE(contains(err.message, "prediction function")) << err.message;
+  }
+}
+
 TEST(Ctx, SaveLoadRoundTripAndFailedLoadKeepsWeights) {
   TempDir dir;
   Ctx a(cls), b(cls);

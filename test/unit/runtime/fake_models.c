@@ -123,13 +123,26 @@ static void predict(const linear_cfg *c, const float *s, const float *x,
                                float *out) {                                   \
     (void)ws;                                                                  \
     predict(&cfg, s, x, out);                                                  \
+  }                                                                            \
+  static void prefix##_predict_row(const float *s, uint8_t *ws,               \
+                                   const float *x, float *out) {               \
+    (void)ws;                                                                  \
+    forward(&cfg, s, x, out);                                                  \
   }
+
+/* A batch-size block and a one-row block, as the compiler emits at least. */
+#define PREDICT_BLOCKS(prefix, batch, batch_fn, row_fn)                        \
+  static const kiln_predict_block prefix##_blocks[] = {{batch, batch_fn},      \
+                                                       {1, row_fn}};
+#define PREDICT_FIELDS(prefix)                                                 \
+  .num_predict_blocks = 2, .predict_blocks = prefix##_blocks
 
 /*---- Classifier ----------------------------------------------------------*/
 
 static const linear_cfg classifier_cfg = {4, 3, 8, KILN_TARGET_CLASS, 0.5f,
                                           0, 12, 15};
 LINEAR_MODEL_FNS(classifier, classifier_cfg)
+PREDICT_BLOCKS(classifier, 8, classifier_predict, classifier_predict_row)
 
 static const kiln_tensor_info classifier_tensors[] = {
     {"linear.weight", KILN_ROLE_PARAM, KILN_INIT_XAVIER_UNIFORM, 2, 0,
@@ -154,6 +167,7 @@ const kiln_model fake_classifier_model = {
     CLASSIFIER_FIELDS,
     .name = "classifier",
     .predict = classifier_predict,
+    PREDICT_FIELDS(classifier),
 };
 
 /*---- Classifier with prepare ---------------------------------------------*/
@@ -164,18 +178,24 @@ static void prepared_prepare(const float *state, uint8_t *ws, float *pstate) {
   pstate[16] = 1.0f;
 }
 
-static void prepared_predict(const float *ps, uint8_t *ws, const float *x,
-                             float *out) {
-  classifier_predict(ps, ws, x, out);
-  if (ps[16] != 1.0f)
-    for (int k = 0; k < 8 * 3; ++k)
-      out[k] = NAN;
-}
+/* Both blocks check that prepare ran. */
+#define PREPARED_PREDICT(name, inner, rows)                                    \
+  static void name(const float *ps, uint8_t *ws, const float *x,             \
+                   float *out) {                                               \
+    inner(ps, ws, x, out);                                                     \
+    if (ps[16] != 1.0f)                                                        \
+      for (int k = 0; k < (rows) * 3; ++k)                                     \
+        out[k] = NAN;                                                          \
+  }
+PREPARED_PREDICT(prepared_predict, classifier_predict, 8)
+PREPARED_PREDICT(prepared_predict_row, classifier_predict_row, 1)
+PREDICT_BLOCKS(prepared, 8, prepared_predict, prepared_predict_row)
 
 const kiln_model fake_prepared_model = {
     CLASSIFIER_FIELDS,
     .name = "prepared",
     .predict = prepared_predict,
+    PREDICT_FIELDS(prepared),
     .prepare = prepared_prepare,
     .predict_state_size = 17,
 };
@@ -185,6 +205,7 @@ const kiln_model fake_prepared_model = {
 static const linear_cfg regressor_cfg = {3, 2, 4, KILN_TARGET_REAL, 0.1f,
                                          0, 6, -1};
 LINEAR_MODEL_FNS(regressor, regressor_cfg)
+PREDICT_BLOCKS(regressor, 4, regressor_predict, regressor_predict_row)
 
 static const kiln_tensor_info regressor_tensors[] = {
     {"w", KILN_ROLE_PARAM, KILN_INIT_NORMAL, 2, 0, {2, 3, 0, 0}, 6, 0, 0.0,
@@ -216,6 +237,7 @@ const kiln_model fake_regressor_model = {
     .train_step = regressor_train,
     .eval_step = regressor_eval,
     .predict = regressor_predict,
+    PREDICT_FIELDS(regressor),
     .optimizer = "sgd(lr=0.1)",
     .epochs = 5,
     .seed = 1,
@@ -230,6 +252,7 @@ const kiln_model fake_regressor_model = {
 static const linear_cfg binary_cfg = {2, 1, 4, KILN_TARGET_BINARY, 0.5f,
                                       0, 2, -1};
 LINEAR_MODEL_FNS(binary, binary_cfg)
+PREDICT_BLOCKS(binary, 4, binary_predict, binary_predict_row)
 
 static const kiln_tensor_info binary_tensors[] = {
     {"w", KILN_ROLE_PARAM, KILN_INIT_XAVIER_NORMAL, 2, 0, {1, 2, 0, 0}, 2, 0,
@@ -254,6 +277,7 @@ const kiln_model fake_binary_model = {
     .train_step = binary_train,
     .eval_step = binary_eval,
     .predict = binary_predict,
+    PREDICT_FIELDS(binary),
     .epochs = 5,
     .num_target_columns = 1,
     .target_columns = binary_targets,
@@ -262,6 +286,7 @@ const kiln_model fake_binary_model = {
 static const linear_cfg multilabel_cfg = {2, 2, 4, KILN_TARGET_MULTILABEL,
                                           0.5f, 0, 4, -1};
 LINEAR_MODEL_FNS(multilabel, multilabel_cfg)
+PREDICT_BLOCKS(multilabel, 4, multilabel_predict, multilabel_predict_row)
 
 static const kiln_tensor_info multilabel_tensors[] = {
     {"w", KILN_ROLE_PARAM, KILN_INIT_HE_UNIFORM, 2, 0, {2, 2, 0, 0}, 4, 0, 0.0,
@@ -286,6 +311,7 @@ const kiln_model fake_multilabel_model = {
     .train_step = multilabel_train,
     .eval_step = multilabel_eval,
     .predict = multilabel_predict,
+    PREDICT_FIELDS(multilabel),
     .epochs = 5,
     .num_target_columns = 2,
     .target_columns = multilabel_targets,
@@ -340,6 +366,14 @@ static void scripted_predict(const float *s, uint8_t *ws, const float *x,
   out[0] = out[1] = s[0];
 }
 
+static void scripted_predict_row(const float *s, uint8_t *ws, const float *x,
+                                 float *out) {
+  (void)ws;
+  (void)x;
+  out[0] = s[0];
+}
+PREDICT_BLOCKS(scripted, 2, scripted_predict, scripted_predict_row)
+
 static const kiln_tensor_info scripted_tensors[] = {
     {"marker", KILN_ROLE_PARAM, KILN_INIT_ZEROS, 1, 0, {1, 0, 0, 0}, 1, 0, 0.0,
      0.0, 1, 1},
@@ -362,6 +396,7 @@ const kiln_model fake_scripted_model = {
     .train_step = scripted_train,
     .eval_step = scripted_eval,
     .predict = scripted_predict,
+    PREDICT_FIELDS(scripted),
     .epochs = 10,
     .early_stopping = 1,
     .monitor = KILN_METRIC_LOSS,

@@ -14,6 +14,7 @@ void noTrain(float *, uint8_t *, const float *, const float *, int64_t,
 void noEval(const float *, uint8_t *, const float *, const float *, float *,
             float *) {}
 void noPredict(const float *, uint8_t *, const float *, float *) {}
+const kiln_predict_block kOneRow[] = {{1, noPredict}};
 
 // A model made only of tensors, laid out back to back.
 struct TensorModel {
@@ -38,6 +39,8 @@ struct TensorModel {
     m.train_step = noTrain;
     m.eval_step = noEval;
     m.predict = noPredict;
+    m.num_predict_blocks = 1;
+    m.predict_blocks = kOneRow;
   }
 };
 

@@ -253,6 +253,36 @@ TEST(Train, StepsEndInsideAnEpoch) {
     EXPECT_EQ(fake_script_steps_seen[i], want[i]) << "step " << i + 1;
 }
 
+// A --predict-only build has no training functions: it predicts, and
+// training or evaluating it is refused with a message, not a crash.
+TEST(Train, PredictOnlyModelsRefuseTrainingAndEvaluation) {
+  kiln_model m = fake_classifier_model;
+  m.train_step = nullptr;
+  m.eval_step = nullptr;
+  State s(&m);
+  kiln_error err{};
+  ASSERT_EQ(kiln_init_state(&m, s.data, 1, &err), KILN_OK) << err.message;
+  std::vector<float> x(8 * 4, 0.5f), y(8, 1.0f), out(8 * 3);
+  kiln_dataset d = {8, 4, 1, x.data(), y.data(), nullptr};
+  kiln_train_options o = quietOptions(&m);
+  EXPECT_EQ(kiln_train(&m, s.data, nullptr, &d, nullptr, &o, nullptr, &err),
+            KILN_ERR_ARGUMENT);
+  EXPECT_TRUE(contains(err.message, "--predict-only")) << err.message;
+  kiln_eval_result r;
+  EXPECT_EQ(kiln_evaluate(&m, s.data, nullptr, &d, &r, &err),
+            KILN_ERR_ARGUMENT);
+  EXPECT_TRUE(contains(err.message, "cannot evaluate")) << err.message;
+  EXPECT_EQ(kiln_predict_rows(&m, s.data, nullptr, x.data(), 8, out.data(),
+                              &err),
+            KILN_OK)
+      << err.message;
+  // One of the two is an inconsistent descriptor.
+  m.eval_step = fake_classifier_model.eval_step;
+  EXPECT_EQ(kiln_predict_rows(&m, s.data, nullptr, x.data(), 8, out.data(),
+                              &err),
+            KILN_ERR_ABI);
+}
+
 TEST(Train, OptionErrors) {
   Zeros train(4);
   State s(scr);

@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,13 @@ struct ModelConfig {
   /// The config of `module`, which must have a well-formed `nn.model`.
   static mlir::FailureOr<ModelConfig> of(mlir::ModuleOp module);
 };
+
+/// The rows a prediction function takes: @predict the batch size's,
+/// @predict_<rows> (a row block) its own; nothing for other functions.
+std::optional<int64_t> predictFunctionRows(llvm::StringRef name,
+                                           int64_t batchSize);
+/// The name of the row block on `rows` rows.
+std::string predictBlockName(int64_t rows);
 
 } // namespace kiln::nn
 
