@@ -81,7 +81,10 @@ def VectorizeMatmul : Pass<"kiln-vectorize-matmul", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", "8", "rows of the register tile">,
-    Option<"tileN", "tile-n", "int64_t", "32", "columns of the register tile">
+    Option<"tileN", "tile-n", "int64_t", "32", "columns of the register tile">,
+    Option<"lanes", "lanes", "int64_t", "16",
+           "floats per vector register: the width the kernels' vector ops "
+           "are split to">
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",

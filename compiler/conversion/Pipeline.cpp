@@ -49,7 +49,7 @@ void kiln::addBufferizePipeline(OpPassManager &pm,
   // can be hoisted into registers.
   if (options.vectorizeMatmul)
     pm.addNestedPass<func::FuncOp>(
-        createVectorizeMatmul({options.tileM, options.tileN}));
+        createVectorizeMatmul({options.tileM, options.tileN, options.lanes}));
   if (options.vectorizeElementwise)
     pm.addNestedPass<func::FuncOp>(
         createVectorizeElementwise({options.lanes}));

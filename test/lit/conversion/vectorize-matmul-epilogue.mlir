@@ -1,4 +1,6 @@
-// RUN: kiln-opt %s -pass-pipeline='builtin.module(func.func(kiln-vectorize-matmul))' | FileCheck %s
+// RUN: kiln-opt %s -pass-pipeline='builtin.module(func.func(kiln-vectorize-matmul{lanes=32}))' | FileCheck %s
+// (lanes=32: each 32-float row of a tile stays one vector op, as the checks
+// read it; vectorize-matmul-few-rows.mlir has the split into registers.)
 
 // The elementwise kernel right after a matmul that reads its result (the
 // bias + activation of a fused dense layer, the activation gradient of a
