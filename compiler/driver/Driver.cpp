@@ -2,7 +2,6 @@
 
 #include "kiln/Driver/Driver.h"
 #include "kiln/Conversion/Pipeline.h"
-#include "kiln/Dialect/NN/NNOps.h"
 #include "kiln/Driver/Registration.h"
 #include "kiln/Frontend/AST.h"
 #include "kiln/Frontend/Frontend.h"
@@ -26,8 +25,6 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
-#include <set>
-
 using namespace mlir;
 using namespace kiln;
 
@@ -41,11 +38,6 @@ constexpr std::pair<Stage, const char *> kStageNames[] = {
     {Stage::LLVM, "llvm"},       {Stage::LLVMIR, "llvm-ir"},
     {Stage::Asm, "asm"},
 };
-
-LogicalResult error(const llvm::Twine &message) {
-  llvm::WithColor::error(llvm::errs(), "kiln") << message << "\n";
-  return failure();
-}
 
 /// The folder of the runtime library: next to kiln's own lib folder when
 /// installed or in the build tree.
@@ -62,6 +54,11 @@ std::string runtimeDir(StringRef file) {
 }
 
 } // namespace
+
+LogicalResult kiln::error(const llvm::Twine &message) {
+  llvm::WithColor::error(llvm::errs(), "kiln") << message << "\n";
+  return failure();
+}
 
 std::optional<Stage> kiln::parseStage(StringRef name) {
   for (auto [stage, stageName] : kStageNames)
@@ -145,63 +142,6 @@ void Driver::addPredictPasses(OpPassManager &pm) const {
 void Driver::addCleanup(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-}
-
-LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
-  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
-  auto predict = module.lookupSymbol<func::FuncOp>("predict");
-  if (!spec || failed(config) || !predict)
-    return error("internal error: no spec or @predict to build the "
-                 "prediction row blocks from");
-  // The workspace grows with the rows of the largest block.
-  constexpr int64_t kMaxRows = 4096;
-  for (int64_t rows : options.predictRows)
-    if (rows < 1 || rows > kMaxRows)
-      return error("--predict-rows: " + Twine(rows) + " rows; expected 1 to " +
-                   Twine(kMaxRows));
-  // Most rows first, as the descriptor lists them.
-  std::set<int64_t, std::greater<int64_t>> blocks(options.predictRows.begin(),
-                                                  options.predictRows.end());
-  blocks.insert(1);
-  blocks.erase(config->batchSize);
-  Operation *insertAfter = predict;
-  for (int64_t rows : blocks) {
-    DiagnosticEngine diag(*sourceMgr, llvm::errs());
-    std::optional<Model> model = checkSpec(*spec, diag, rows);
-    if (!model)
-      return error("the model cannot predict " + Twine(rows) +
-                   " rows at a time: its graph depends on the batch size");
-    OwningOpRef<ModuleOp> variant = buildModule(context, *model);
-    // Only its inference functions are wanted, and a batch norm on fewer
-    // than 2 rows exists only in inference.
-    variant->walk([](nn::BatchNormOp bn) { bn.setTraining(false); });
-    // The same passes that made @predict, on the inference function alone.
-    if (failed(runPasses(*variant, [&](OpPassManager &pm) {
-          pm.addPass(createDeriveInference());
-          addCleanup(pm);
-          addFusionPasses(pm);
-          addCleanup(pm);
-          addPredictPasses(pm);
-        })))
-      return failure();
-    auto block = variant->lookupSymbol<func::FuncOp>("predict");
-    // Its states are the module's: the same spec declares them.
-    WalkResult consistent = block.walk([&](nn::LoadOp load) {
-      auto state = module.lookupSymbol<nn::StateOp>(load.getState());
-      return state && state.getTensorType() == load.getType()
-                 ? WalkResult::advance()
-                 : WalkResult::interrupt();
-    });
-    if (consistent.wasInterrupted())
-      return error("internal error: @predict on " + Twine(rows) +
-                   " rows reads states that the module does not declare");
-    block->remove();
-    block.setSymName(nn::predictBlockName(rows));
-    module.getBody()->getOperations().insertAfter(insertAfter->getIterator(),
-                                                  block);
-    insertAfter = block;
-  }
-  return success();
 }
 
 LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {

@@ -45,6 +45,9 @@ llvm::StringRef stageName(Stage stage);
 /// "ast | nn | grad | ...", for help texts and errors.
 std::string stageNames();
 
+/// Prints "kiln: error: <message>" to stderr; returns failure.
+mlir::LogicalResult error(const llvm::Twine &message);
+
 struct DriverOptions {
   bool fuseActivation = true;
   bool fuseNorm = true;

@@ -1,0 +1,83 @@
+//===- PredictRowBlocks.cpp - @predict for every row block ----------------===//
+//
+// Training keeps its static batch; prediction takes any number of rows as a
+// sum of row blocks (docs/runtime.md). Each block is @predict translated
+// from the spec with that many rows, through the same inference passes, so
+// that every kernel of it has static shapes sized for its rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "kiln/Dialect/NN/NNOps.h"
+#include "kiln/Driver/Driver.h"
+#include "kiln/Frontend/Frontend.h"
+#include "kiln/Frontend/MLIRGen.h"
+#include "kiln/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <set>
+
+using namespace mlir;
+using namespace kiln;
+
+LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
+  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+  auto predict = module.lookupSymbol<func::FuncOp>("predict");
+  if (!spec || failed(config) || !predict)
+    return error("internal error: no spec or @predict to build the "
+                 "prediction row blocks from");
+  // The workspace grows with the rows of the largest block.
+  constexpr int64_t kMaxRows = 4096;
+  for (int64_t rows : options.predictRows)
+    if (rows < 1 || rows > kMaxRows)
+      return error("--predict-rows: " + Twine(rows) + " rows; expected 1 to " +
+                   Twine(kMaxRows));
+  // Most rows first, as the descriptor lists them.
+  std::set<int64_t, std::greater<int64_t>> blocks(options.predictRows.begin(),
+                                                  options.predictRows.end());
+  blocks.insert(1);
+  blocks.erase(config->batchSize);
+  Operation *insertAfter = predict;
+  for (int64_t rows : blocks) {
+    // The spec's warnings were printed when it was loaded.
+    DiagnosticEngine quiet(*sourceMgr, llvm::nulls());
+    std::optional<Model> model = checkSpec(*spec, quiet, rows);
+    if (!model) {
+      DiagnosticEngine diag(*sourceMgr, llvm::errs());
+      (void)checkSpec(*spec, diag, rows);
+      return error("the model cannot predict " + Twine(rows) +
+                   " rows at a time: its graph depends on the batch size");
+    }
+    OwningOpRef<ModuleOp> variant = buildModule(context, *model);
+    // Only its inference functions are wanted, and a batch norm on fewer
+    // than 2 rows exists only in inference.
+    variant->walk([](nn::BatchNormOp bn) { bn.setTraining(false); });
+    // The same passes that made @predict, on the inference function alone.
+    if (failed(runPasses(*variant, [&](OpPassManager &pm) {
+          pm.addPass(createDeriveInference());
+          addCleanup(pm);
+          addFusionPasses(pm);
+          addCleanup(pm);
+          addPredictPasses(pm);
+        })))
+      return failure();
+    auto block = variant->lookupSymbol<func::FuncOp>("predict");
+    // Its states are the module's: the same spec declares them.
+    WalkResult consistent = block.walk([&](nn::LoadOp load) {
+      auto state = module.lookupSymbol<nn::StateOp>(load.getState());
+      return state && state.getTensorType() == load.getType()
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    });
+    if (consistent.wasInterrupted())
+      return error("internal error: @predict on " + Twine(rows) +
+                   " rows reads states that the module does not declare");
+    block->remove();
+    block.setSymName(nn::predictBlockName(rows));
+    module.getBody()->getOperations().insertAfter(insertAfter->getIterator(),
+                                                  block);
+    insertAfter = block;
+  }
+  return success();
+}
