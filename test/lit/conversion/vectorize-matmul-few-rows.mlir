@@ -2,10 +2,11 @@
 
 // kiln-vectorize-matmul on a product of fewer rows than its 8 x 32 tile (a
 // prediction row block): a tile of all the rows, as many columns as keep
-// about 16 accumulators (a power of two of 16-float vectors, at most 8),
-// and every row of it split into one op per register, in ascending
-// address order: per k, a one-row product streams the weight row B[k]
-// through 8 loads and 8 FMAs with 8 independent accumulators.
+// about 16 accumulators (a power of two of 16-float vectors; one row gets
+// 256 columns, here cut to the 128 there are), and every row of it split
+// into one op per register, in ascending address order: per k, a one-row
+// product streams the weight row B[k] through 8 loads and 8 FMAs with 8
+// independent accumulators.
 
 func.func @one_row(%a: memref<1x5xf32>, %b: memref<5x128xf32>, %c: memref<1x128xf32>) {
   linalg.matmul ins(%a, %b : memref<1x5xf32>, memref<5x128xf32>) outs(%c : memref<1x128xf32>)
