@@ -5,8 +5,9 @@
 # the matmul alone at 1 and 2 threads against PyTorch's and OpenBLAS's best
 # thread settings. Installs the baselines (libopenblas-dev, python3-torch)
 # through scripts/setup.sh; the build never needs them.
+# Prediction latency against PyTorch's inference modes at 1 to 256 rows.
 # And compile time against depth.
-# Usage: bench/run.sh [dense|train|fusion|threads|compile]...
+# Usage: bench/run.sh [dense|train|fusion|threads|predict|compile]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh libopenblas-dev python3-torch >/dev/null
@@ -189,6 +190,48 @@ run_matmul() {
 # kiln build's time and peak memory for a chain of dense(4) -> tanh layers
 # of growing depth (the model a fuzzing campaign found superlinear), and
 # for the examples.
+# Prediction latency per call (median and p99) at 1, 2, 8, 64 and 256 rows
+# of the two models of bench/predict: kiln's kiln_ctx_predict
+# (bench_predict.c) against PyTorch eager, trace + freeze and
+# optimize_for_inference (torch_predict.py), at 1 and 2 threads, each
+# configuration its own process, interleaved over 3 passes (the lowest
+# median counts); and the physical bound on one core (bound.c: the weights'
+# bytes at the read bandwidth measured at their size; peak.c: the FMA peak).
+# PyTorch runs with glibc's malloc thresholds fixed: by default its heap is
+# trimmed and regrown between calls, and page faults make about half the
+# calls on 256 rows of the BN model 2.8x slower (6.3 ms against 2.25). kiln
+# runs as an application would, with the defaults.
+run_predict() {
+  local dir="$out/predict" raw="$out/predict/raw.tsv" entry model spec prog t
+  local models=("predict_mnist:bench/predict/predict_mnist.kiln"
+                "mlp_bn_gelu:bench/threads/mlp_bn_gelu.kiln")
+  local torch=("${baseline[@]}" MALLOC_MMAP_THRESHOLD_=33554432
+               MALLOC_TRIM_THRESHOLD_=268435456 /usr/bin/python3 bench/predict/torch_predict.py)
+  mkdir -p "$dir"; : > "$raw"
+  clang-19 -O2 -march=native -fopenmp bench/threads/peak.c -o "$dir/peak"
+  OMP_NUM_THREADS=2 "$dir/peak" | tee -a "$raw"
+  for entry in "${models[@]}"; do
+    model=${entry%%:*} spec=${entry#*:}
+    $kiln build --emit=lib "$spec" -o "$dir/$model" >/dev/null
+    for prog in bench_predict bound; do
+      cc -O3 -march=native -o "$dir/$model/$prog" "bench/predict/$prog.c" \
+        -DMODEL="${model}_model" -I"$dir/$model" "$dir/$model/$model.o" \
+        "$dir/$model/libkiln_rt.a" "${link[@]}"
+    done
+    "$dir/$model/bound" | tee -a "$raw"
+  done
+  for _ in 1 2 3; do
+    for entry in "${models[@]}"; do
+      model=${entry%%:*}
+      for t in 1 2; do
+        "$dir/$model/bench_predict" --threads "$t" >> "$raw"
+        OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "${torch[@]}" "$model" --threads "$t" >> "$raw"
+      done
+    done
+  done
+  /usr/bin/python3 bench/predict/summarize.py < "$raw"
+}
+
 run_compile() {
   local dir="$out/compile"
   mkdir -p "$dir"
@@ -213,6 +256,6 @@ PY
   done
 }
 
-for what in "${@:-dense train fusion threads compile}"; do
+for what in "${@:-dense train fusion threads predict compile}"; do
   for w in $what; do "run_$w"; done
 done

@@ -36,6 +36,15 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
   // Most rows first, as the descriptor lists them.
   std::set<int64_t, std::greater<int64_t>> blocks(options.predictRows.begin(),
                                                   options.predictRows.end());
+  if (blocks.empty()) {
+    blocks.insert(std::begin(kPredictRowBlocks), std::end(kPredictRowBlocks));
+    int64_t bytes = 0;
+    predict.walk([&](nn::LoadOp load) {
+      bytes += load.getType().getNumElements() * 4;
+    });
+    if (bytes >= kSkinnyBlockMinBytes)
+      blocks.insert(std::begin(kSkinnyRowBlocks), std::end(kSkinnyRowBlocks));
+  }
   blocks.insert(1);
   blocks.erase(config->batchSize);
   Operation *insertAfter = predict;

@@ -58,8 +58,9 @@ cl::opt<bool> predictOnly(
 cl::list<int64_t> predictRows(
     "predict-rows",
     cl::desc("Row counts to compile a prediction function for, besides the "
-             "batch size and one row (default: 256,64,16,8,7,6,5,4,3,2); "
-             "any row count is predicted as a sum of these"),
+             "batch size and one row (default: 256,64,16,4, and 8,7,6,5,3,2 "
+             "for weights of 32 KiB or more); any row count is predicted "
+             "as a sum of these"),
     cl::value_desc("N,N,..."), cl::CommaSeparated, cl::sub(emitCommand),
     cl::sub(buildCommand), cl::cat(category));
 

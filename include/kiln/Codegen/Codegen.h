@@ -36,12 +36,17 @@ constexpr llvm::StringLiteral kOpenMPLinkFlag = KILN_OPENMP_LINK_FLAG;
 /// The row counts of the compiled prediction functions besides the batch
 /// size's (kiln_model::predict_blocks), unless `kiln build --predict-rows`
 /// says otherwise. kiln_predict_rows takes the largest block that fits
-/// until no row is left: up to 8 rows one call of a kernel shaped for
-/// exactly those rows, and any count in at most rows / 256 + 8 calls, each
-/// streaming the weights once. Each block is code of its own: the powers of
-/// 4 between 8 and 256 keep the calls few at a third of the code of every
-/// power of 2.
-constexpr int64_t kPredictRowBlocks[] = {256, 64, 16, 8, 7, 6, 5, 4, 3, 2, 1};
+/// until no row is left, each call streaming the weights once: any count
+/// in at most rows / 256 + 7 calls. Each block is code of its own, so the
+/// powers of 4 keep the calls few at a third of the code of every power of
+/// 2.
+constexpr int64_t kPredictRowBlocks[] = {256, 64, 16, 4, 1};
+/// Added when @predict reads at least kSkinnyBlockMinBytes of weights:
+/// then reading them again costs more than a call, and up to 8 rows take
+/// one call of a kernel shaped for exactly those rows. Below that (weights
+/// that stay in L1), they would only add code.
+constexpr int64_t kSkinnyRowBlocks[] = {8, 7, 6, 5, 3, 2};
+constexpr int64_t kSkinnyBlockMinBytes = 32 * 1024;
 
 /// Adds the `<model>_model` descriptor constant (kiln_rt.h's kiln_model),
 /// `<model>_init`, and with `withMain` a `main` that hands over to the

@@ -63,10 +63,10 @@ struct DriverOptions {
   std::string weights;
   /// Only @prepare and the @predict functions: no training code.
   bool predictOnly = false;
-  /// The row blocks of @predict to compile besides the batch size's; one
-  /// row is always among them.
-  std::vector<int64_t> predictRows{std::begin(kPredictRowBlocks),
-                                   std::end(kPredictRowBlocks)};
+  /// The row blocks of @predict to compile besides the batch size's (one
+  /// row is always among them); empty: kPredictRowBlocks, and
+  /// kSkinnyRowBlocks when the weights are large enough.
+  std::vector<int64_t> predictRows;
 };
 
 class Driver {
@@ -100,9 +100,9 @@ private:
   void addFusionPasses(mlir::OpPassManager &pm) const;
   void addPredictPasses(mlir::OpPassManager &pm) const;
   static void addCleanup(mlir::OpPassManager &pm);
-  /// Adds @predict_<rows> for each row block of options.predictRows (and
-  /// one row) that is not the batch size: @predict, built from the spec
-  /// with that many rows.
+  /// Adds @predict_<rows> for each row block (options.predictRows, or the
+  /// defaults, and one row) that is not the batch size: @predict, built
+  /// from the spec with that many rows.
   mlir::LogicalResult addPredictRowBlocks(mlir::ModuleOp module);
   /// Runs the nn and lowering pipelines on `module` through `stage`
   /// (NN to LLVM), filling `info` once the layout is known.
