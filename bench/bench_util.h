@@ -1,5 +1,6 @@
 /* What every C benchmark here times with and feeds its kernels: a monotonic
- * clock in seconds, and 64-byte aligned floats uniform in [-0.5, 0.5). */
+ * clock in seconds, 64-byte aligned floats uniform in [-0.5, 0.5), and the
+ * target's widest float vector. */
 #ifndef KILN_BENCH_UTIL_H
 #define KILN_BENCH_UTIL_H
 
@@ -18,5 +19,16 @@ static inline float *bench_random_floats(size_t n) {
     p[i] = (float)(rand() / (double)RAND_MAX) - 0.5f;
   return p;
 }
+
+/* The widest float vector -march=native gives, for the probes of the
+ * machine's peak (bench/threads/peak.c) and bandwidth (bench/predict). */
+#if defined(__AVX512F__)
+#define BENCH_LANES 16
+#elif defined(__AVX__)
+#define BENCH_LANES 8
+#else
+#define BENCH_LANES 4
+#endif
+typedef float bench_vec __attribute__((vector_size(BENCH_LANES * 4)));
 
 #endif /* KILN_BENCH_UTIL_H */

@@ -19,14 +19,8 @@
 
 extern const kiln_model MODEL;
 
-#if defined(__AVX512F__)
-#define LANES 16
-#elif defined(__AVX__)
-#define LANES 8
-#else
-#define LANES 4
-#endif
-typedef float vec __attribute__((vector_size(LANES * 4)));
+#define LANES BENCH_LANES
+typedef bench_vec vec;
 enum { CHAINS = 8 }; /* independent adds: loads, not add latency, limit */
 
 static int ends_with(const char *s, const char *tail) {

@@ -9,14 +9,8 @@
 
 #include "../bench_util.h"
 
-#if defined(__AVX512F__)
-#define LANES 16
-#elif defined(__AVX__)
-#define LANES 8
-#else
-#define LANES 4
-#endif
-typedef float vec __attribute__((vector_size(LANES * 4)));
+#define LANES BENCH_LANES
+typedef bench_vec vec;
 enum { CHAINS = 12 }; /* enough independent FMAs to cover the latency */
 
 /* GFLOP/s of `iters` steps of CHAINS FMAs on one thread. */
