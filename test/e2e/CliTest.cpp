@@ -271,6 +271,29 @@ TEST(Cli, RefusesACheckpointOfAnotherModel) {
   EXPECT_TRUE(r.out.empty()) << "no predictions on stdout:\n" << r.out;
 }
 
+/// Saves fresh weights to dir/w.safetensors, then trains on dir/train.csv
+/// for `epochs`, saving to the same file: the run must fail (exit 1), say
+/// that it did not write the checkpoint, and leave it byte for byte as it
+/// was. Returns stderr, for what the caller expects it to say.
+std::string trainFailsKeepingCheckpoint(const std::string &exe,
+                                        const std::string &dir,
+                                        const std::string &epochs) {
+  CommandResult r =
+      run(exe, {"init", "--seed", "2", "--save", "w.safetensors"}, dir);
+  EXPECT_EXIT_STATUS(r, 0);
+  std::string bytes = readFile(dir + "/w.safetensors");
+  r = run(exe,
+          {"train", "--data", "train.csv", "--epochs", epochs, "--save",
+           "w.safetensors"},
+          dir);
+  EXPECT_EXIT_STATUS(r, 1);
+  EXPECT_NE(r.err.find("w.safetensors was not written"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(readFile(dir + "/w.safetensors"), bytes)
+      << "the existing checkpoint was modified";
+  return r.err;
+}
+
 TEST(Cli, NanLossStopsTrainingAndKeepsTheCheckpoint) {
   std::string exe = buildExecutable(specPath("diverge.kiln"));
   std::string dir = makeScratchDir("nan");
@@ -279,22 +302,8 @@ TEST(Cli, NanLossStopsTrainingAndKeepsTheCheckpoint) {
     text += std::to_string(0.1 * i) + "," + std::to_string(0.05 * i + 0.2) +
             "," + std::to_string(0.3 * i - 1) + "\n";
   writeFile(dir + "/train.csv", text);
-  CommandResult r =
-      run(exe, {"init", "--seed", "2", "--save", "w.safetensors"}, dir);
-  EXPECT_EXIT_STATUS(r, 0);
-  std::string bytes = readFile(dir + "/w.safetensors");
-
-  r = run(exe,
-          {"train", "--data", "train.csv", "--epochs", "2", "--save",
-           "w.safetensors"},
-          dir);
-  EXPECT_EXIT_STATUS(r, 1);
-  EXPECT_NE(r.err.find("loss became nan at step 1 "), std::string::npos)
-      << r.err;
-  EXPECT_NE(r.err.find("w.safetensors was not written"), std::string::npos)
-      << r.err;
-  EXPECT_EQ(readFile(dir + "/w.safetensors"), bytes)
-      << "the existing checkpoint was modified";
+  std::string err = trainFailsKeepingCheckpoint(exe, dir, "2");
+  EXPECT_NE(err.find("loss became nan at step 1 "), std::string::npos) << err;
 }
 
 // The outside campaign's case: Adam with lr = 1e6 kept training at chance
@@ -309,22 +318,10 @@ TEST(Cli, AHugeLearningRateStopsAsDivergedAndKeepsTheCheckpoint) {
             "train { optimizer = adam(lr = 1e6); batch_size = 8 }\n");
   std::string exe = buildExecutable(dir + "/huge_lr.kiln");
   writeCSV(dir + "/train.csv", makeData(200, 3), true);
-  CommandResult r =
-      run(exe, {"init", "--seed", "2", "--save", "w.safetensors"}, dir);
-  EXPECT_EXIT_STATUS(r, 0);
-  std::string bytes = readFile(dir + "/w.safetensors");
-  r = run(exe,
-          {"train", "--data", "train.csv", "--epochs", "20", "--save",
-           "w.safetensors"},
-          dir);
-  EXPECT_EXIT_STATUS(r, 1);
-  EXPECT_TRUE(r.err.find("training diverged") != std::string::npos ||
-              r.err.find("loss became") != std::string::npos)
-      << r.err;
-  EXPECT_NE(r.err.find("w.safetensors was not written"), std::string::npos)
-      << r.err;
-  EXPECT_EQ(readFile(dir + "/w.safetensors"), bytes)
-      << "the existing checkpoint was modified";
+  std::string err = trainFailsKeepingCheckpoint(exe, dir, "20");
+  EXPECT_TRUE(err.find("training diverged") != std::string::npos ||
+              err.find("loss became") != std::string::npos)
+      << err;
 }
 
 } // namespace
