@@ -55,12 +55,24 @@ cl::opt<bool> predictOnly(
              "faster to compile); an executable still predicts"),
     cl::sub(emitCommand), cl::sub(buildCommand), cl::cat(category));
 
+/// --predict-rows's help, with the defaults as the driver has them.
+const std::string predictRowsHelp = [] {
+  auto list = [](ArrayRef<int64_t> rows) {
+    std::string s;
+    for (int64_t r : rows)
+      s += (s.empty() ? "" : ",") + std::to_string(r);
+    return s;
+  };
+  return "Row counts to compile a prediction function for, besides the "
+         "batch size and one row (default: " +
+         list(kiln::kPredictRowBlocks) + ", and " +
+         list(kiln::kSkinnyRowBlocks) + " for weights of " +
+         std::to_string(kiln::kSkinnyBlockMinBytes / 1024) +
+         " KiB or more); any row count is predicted as a sum of these";
+}();
+
 cl::list<int64_t> predictRows(
-    "predict-rows",
-    cl::desc("Row counts to compile a prediction function for, besides the "
-             "batch size and one row (default: 256,64,16,4, and 8,7,6,5,3,2 "
-             "for weights of 32 KiB or more); any row count is predicted "
-             "as a sum of these"),
+    "predict-rows", cl::desc(predictRowsHelp),
     cl::value_desc("N,N,..."), cl::CommaSeparated, cl::sub(emitCommand),
     cl::sub(buildCommand), cl::cat(category));
 
