@@ -27,7 +27,7 @@ extern "C" {
  * functions allocate nothing and keep no state of their own.
  *===----------------------------------------------------------------------===*/
 
-#define KILN_ABI_VERSION 3
+#define KILN_ABI_VERSION 4
 
 typedef enum kiln_role {
   KILN_ROLE_PARAM = 0,        /* trained; saved in checkpoints */
@@ -92,6 +92,11 @@ typedef void (*kiln_train_step_fn)(float *state, uint8_t *workspace,
                                    int64_t step, int64_t epoch, int64_t seed,
                                    float *loss);
 
+/* The learning rate train_step uses at `step` and `epoch` (the schedule,
+ * rounded to float as train_step rounds it), into lr[0]. */
+typedef void (*kiln_learning_rate_fn)(const float *state, uint8_t *workspace,
+                                      int64_t step, int64_t epoch, float *lr);
+
 /* Inference-mode forward on batch_size rows: per-row loss (loss[batch_size])
  * and the prediction (output[batch_size * output_dim]). */
 typedef void (*kiln_eval_step_fn)(const float *state, uint8_t *workspace,
@@ -145,7 +150,8 @@ typedef struct kiln_model {
   kiln_prepare_fn prepare; /* may be NULL */
 
   /* Defaults from the spec's train and data sections; flags override. */
-  const char *optimizer; /* human-readable, e.g. "adam(lr=0.001, ...)" */
+  const char *optimizer; /* human-readable, e.g. "adam(lr=0.001, ...),
+                            weight_decay=0.0001 (weights), clip_norm=1" */
   int64_t epochs;
   int64_t seed;
   int32_t early_stopping; /* 0 or 1 */
@@ -173,6 +179,12 @@ typedef struct kiln_model {
   int32_t num_predict_blocks;
   int32_t reserved2;
   const kiln_predict_block *predict_blocks;
+
+  /* The learning-rate schedule as written, e.g. "cosine(t_max=90, min_lr=0,
+   * per=step) after warmup(iters=10, start_factor=0.1)", and its compiled
+   * formula; both NULL in a predict-only build. */
+  const char *schedule;
+  kiln_learning_rate_fn learning_rate;
 } kiln_model;
 
 /*===----------------------------------------------------------------------===*

@@ -676,6 +676,8 @@ static int cmd_info(cli *c, int argc, char **argv) {
   fprintf(f, "\n%-18s %lld\n", "outputs", (long long)m->output_dim);
   fprintf(f, "%-18s %lld\n", "batch size", (long long)m->batch_size);
   fprintf(f, "%-18s %s\n", "optimizer", m->optimizer ? m->optimizer : "-");
+  if (m->schedule)
+    fprintf(f, "%-18s %s\n", "schedule", m->schedule);
   int64_t params = 0, saved = 0;
   int width = 4;
   for (int32_t t = 0; t < m->num_tensors; ++t)

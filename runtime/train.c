@@ -168,6 +168,7 @@ typedef struct trainer {
   FILE *metrics;
   int32_t primary; /* the metric shown next to val_loss */
   int64_t epochs, step, wait;
+  float lr; /* the last step's learning rate; NaN when the model has none */
   double uninformed; /* the loss of a guess that ignores the inputs */
   double reference;  /* divergence: max(first step's loss, uninformed) */
 } trainer;
@@ -259,6 +260,8 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
     kiln_train_batch(t->train, t->order, i, bs, t->b.x, t->b.y);
     float loss = 0;
     t->step++;
+    if (m->learning_rate && (o->batch_report || t->metrics))
+      m->learning_rate(t->state, t->ws, t->step, epoch, &t->lr);
     m->train_step(t->state, t->ws, t->b.x, t->b.y, t->step, epoch,
                   (int64_t)o->seed, &loss);
     if (!isfinite(loss)) {
@@ -273,11 +276,16 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
       t->reference = loss > t->uninformed ? loss : t->uninformed;
     sum += loss;
     done++;
-    if (o->batch_report)
+    if (o->batch_report) {
+      char lr[32] = "";
+      if (!isnan(t->lr))
+        snprintf(lr, sizeof lr, "  lr %.6g", (double)t->lr);
       kiln_progress_line(&t->progress,
-                         "step %lld  epoch %lld  batch %lld/%lld  loss %.6g",
+                         "step %lld  epoch %lld  batch %lld/%lld  loss %.6g%s",
                          (long long)t->step, (long long)epoch + 1,
-                         (long long)i + 1, (long long)batches, (double)loss);
+                         (long long)i + 1, (long long)batches, (double)loss,
+                         lr);
+    }
     else
       kiln_progress_batch(&t->progress, epoch, i + 1, batches, sum / done,
                           done * bs);
@@ -346,6 +354,9 @@ static kiln_status report_epoch(trainer *t, int64_t epoch, double loss,
               kiln_eval_metric(val, t->primary));
     else
       fputc(',', t->metrics);
+    fputc(',', t->metrics);
+    if (!isnan(t->lr))
+      fprintf(t->metrics, "%.9g", (double)t->lr);
     fprintf(t->metrics, ",%.3f\n", seconds);
     return metrics_flushed(t);
   }
@@ -436,6 +447,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
 
   trainer t;
   memset(&t, 0, sizeof t);
+  t.lr = NAN;
   t.m = m;
   t.state = state;
   t.ws = workspace;
@@ -469,7 +481,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                      options->metrics_path, strerror(errno));
       goto done;
     }
-    fprintf(t.metrics, "epoch,train_loss,val_loss,val_%s,seconds\n",
+    fprintf(t.metrics, "epoch,train_loss,val_loss,val_%s,lr,seconds\n",
             kiln_metric_name(t.primary));
     if ((st = metrics_flushed(&t)))
       goto done;

@@ -20,21 +20,60 @@ using namespace kiln;
 
 namespace {
 
-std::string describeOptimizer(const nn::OptimizerConfig &o) {
+/// The optimizer and what acts on the gradients, e.g.
+/// "adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08), weight_decay=0.0001
+/// (weights), clip_norm=1".
+std::string describeOptimizer(const nn::ModelConfig &c) {
+  const nn::OptimizerConfig &o = c.optimizer;
   std::string s;
   raw_string_ostream os(s);
   auto g = [](double v) { return format("%g", v); };
+  bool adam = o.kind == "adam" || o.kind == "adamw";
   os << o.kind << "(lr=" << g(o.lr);
   if (o.kind == "momentum" || o.kind == "nesterov")
     os << ", momentum=" << g(o.momentum);
   if (o.kind == "rmsprop")
     os << ", rho=" << g(o.rho);
-  if (o.kind == "adam")
+  if (adam)
     os << ", beta1=" << g(o.beta1) << ", beta2=" << g(o.beta2);
-  if (o.kind == "adagrad" || o.kind == "rmsprop" || o.kind == "adam")
+  if (o.kind == "adagrad" || o.kind == "rmsprop" || adam)
     os << ", eps=" << g(o.eps);
+  if (o.kind == "adamw")
+    os << ", weight_decay=" << g(o.weightDecay);
   os << ")";
+  if (c.weightDecay > 0)
+    os << ", weight_decay=" << g(c.weightDecay);
+  if (c.weightDecay > 0 || (o.kind == "adamw" && o.weightDecay > 0))
+    os << " (" << c.decayScope << ")";
+  if (c.clipNorm > 0)
+    os << ", clip_norm=" << g(c.clipNorm);
   return s;
+}
+
+/// The schedule as the spec writes it, e.g. "cosine(t_max=90, min_lr=0,
+/// per=step) after warmup(iters=10, start_factor=0.1)".
+std::string describeSchedule(const nn::ScheduleConfig &s) {
+  std::string out;
+  raw_string_ostream os(out);
+  auto g = [](double v) { return format("%g", v); };
+  StringRef kind = s.kind == "exp_decay" ? "exponential_decay" : s.kind;
+  os << kind << "(";
+  if (s.kind == "step_decay")
+    os << "step_size=" << s.stepSize << ", gamma=" << g(s.gamma) << ", ";
+  else if (s.kind == "exponential_decay")
+    os << "gamma=" << g(s.gamma) << ", ";
+  else if (s.kind == "exp_decay")
+    os << "k=" << g(s.k) << ", ";
+  else if (s.kind == "linear_decay")
+    os << "iters=" << s.iters << ", end_factor=" << g(s.endFactor)
+       << ", start_factor=" << g(s.startFactor) << ", ";
+  else if (s.kind == "cosine")
+    os << "t_max=" << s.tMax << ", min_lr=" << g(s.minLr) << ", ";
+  os << "per=" << s.unit << ")";
+  if (s.warmupIters > 0)
+    os << " after warmup(iters=" << s.warmupIters
+       << ", start_factor=" << g(s.warmupStartFactor) << ")";
+  return out;
 }
 
 class DescriptorBuilder {
@@ -151,7 +190,8 @@ GlobalVariable *DescriptorBuilder::build() {
   auto *type = StructType::get(
       ctx, {i32, i32, ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i32,
             i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64, i32, i32, i64, f64,
-            f64, ptr, ptr, i32, i32, ptr, ptr, ptr, i32, i32, ptr});
+            f64, ptr, ptr, i32, i32, ptr, ptr, ptr, i32, i32, ptr, ptr,
+            ptr});
   Constant *init = ConstantStruct::get(
       type,
       {c32(KILN_ABI_VERSION), c32(info.targetKindCode()), string(c.name),
@@ -161,13 +201,15 @@ GlobalVariable *DescriptorBuilder::build() {
        c32(info.tensors.size()), c32(0), tensorTable(),
        function(info.trainStep), function(info.evalStep),
        function(info.predict), function(info.prepare),
-       string(describeOptimizer(c.optimizer)), c64(c.epochs), c64(c.seed),
+       string(describeOptimizer(c)), c64(c.epochs), c64(c.seed),
        c32(c.earlyStopping), c32(info.monitorCode()), c64(c.patience),
        cf(c.minDelta), cf(c.valSplit), string(c.trainPath),
        string(c.testPath), c32(c.targetColumns.size()),
        c32(c.featureColumns.size()), columns(c.targetColumns, "targets"),
        columns(c.featureColumns, "features"), weights(),
-       c32(info.predictBlocks.size()), c32(0), predictBlocks()});
+       c32(info.predictBlocks.size()), c32(0), predictBlocks(),
+       string(info.trainStep.empty() ? "" : describeSchedule(c.schedule)),
+       function(info.learningRate)});
   return new GlobalVariable(m, type, /*isConstant=*/true,
                             GlobalValue::ExternalLinkage, init,
                             c.name + "_model");

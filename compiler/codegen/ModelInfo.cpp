@@ -113,6 +113,8 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
       predict = name.str();
     else if (kind == "prepare")
       prepare = name.str();
+    else if (kind == "learning_rate")
+      learningRate = name.str();
     if (std::optional<int64_t> rows =
             nn::predictFunctionRows(kind, config.batchSize))
       predictBlocks.push_back({*rows, name.str()});

@@ -28,14 +28,14 @@ using Scalar = FloatBuilder;
 
 /// A loss on [B, K] predictions and targets, described by its per-element
 /// term, the term's derivative in the prediction, and whether the sample's
-/// loss is the sum (bce) or the mean (regression losses) of its terms.
+/// loss is the mean or the sum of its terms (the op's `reduction`).
 struct ElementLoss {
   std::function<Value(Scalar &, Value pred, Value target)> term;
   std::function<Value(Scalar &, Value pred, Value target)> derivative;
-  bool mean;
+  bool mean = false;
 };
 
-ElementLoss describe(Operation *op) {
+ElementLoss describeTerm(Operation *op) {
   if (auto bce = dyn_cast<nn::BCEOp>(op); bce || isa<nn::BCEGradOp>(op)) {
     bool fromLogits = bce ? bce.getFromLogits()
                           : cast<nn::BCEGradOp>(op).getFromLogits();
@@ -47,8 +47,7 @@ ElementLoss describe(Operation *op) {
               },
               [](Scalar &s, Value z, Value t) {
                 return s.sub(s.sigmoid(z), t);
-              },
-              /*mean=*/false};
+              }};
     // -(t log p + (1 - t) log(1 - p)), logs clamped at -100 as in BCELoss;
     // d/dp = (p - t) / max(p (1 - p), 1e-12), as BCELoss's backward.
     return {[](Scalar &s, Value p, Value t) {
@@ -60,8 +59,7 @@ ElementLoss describe(Operation *op) {
             [](Scalar &s, Value p, Value t) {
               Value denom = s.max(s.mul(p, s.sub(s.c(1), p)), s.c(1e-12));
               return s.div(s.sub(p, t), denom);
-            },
-            false};
+            }};
   }
   if (isa<nn::MSEOp, nn::MSEGradOp>(op))
     return {[](Scalar &s, Value p, Value t) {
@@ -70,12 +68,10 @@ ElementLoss describe(Operation *op) {
             },
             [](Scalar &s, Value p, Value t) {
               return s.mul(s.c(2), s.sub(p, t));
-            },
-            true};
+            }};
   if (isa<nn::MAEOp, nn::MAEGradOp>(op))
     return {[](Scalar &s, Value p, Value t) { return s.abs(s.sub(p, t)); },
-            [](Scalar &s, Value p, Value t) { return s.sign(s.sub(p, t)); },
-            true};
+            [](Scalar &s, Value p, Value t) { return s.sign(s.sub(p, t)); }};
   double delta = isa<nn::HuberOp>(op)
                      ? cast<nn::HuberOp>(op).getDelta().convertToDouble()
                      : cast<nn::HuberGradOp>(op).getDelta().convertToDouble();
@@ -89,8 +85,14 @@ ElementLoss describe(Operation *op) {
             Value a = s.sub(p, t);
             return s.select(s.le(s.abs(a), s.c(delta)), a,
                             s.mul(s.c(delta), s.sign(a)));
-          },
-          true};
+          }};
+}
+
+ElementLoss describe(Operation *op) {
+  ElementLoss loss = describeTerm(op);
+  auto reduction = op->getAttrOfType<nn::LossReductionAttr>("reduction");
+  loss.mean = reduction && reduction.getValue() == nn::LossReduction::mean;
+  return loss;
 }
 
 /// Per-sample loss [B] of an elementwise loss.

@@ -136,16 +136,19 @@ DictionaryAttr ModelConfig::toAttr(MLIRContext *ctx) const {
     opt.set("momentum", optimizer.momentum);
   if (optimizer.kind == "rmsprop")
     opt.set("rho", optimizer.rho);
-  if (optimizer.kind == "adam") {
+  bool adam = optimizer.kind == "adam" || optimizer.kind == "adamw";
+  if (adam) {
     opt.set("beta1", optimizer.beta1);
     opt.set("beta2", optimizer.beta2);
   }
-  if (optimizer.kind == "adagrad" || optimizer.kind == "rmsprop" ||
-      optimizer.kind == "adam")
+  if (optimizer.kind == "adagrad" || optimizer.kind == "rmsprop" || adam)
     opt.set("eps", optimizer.eps);
+  if (optimizer.kind == "adamw")
+    opt.set("weight_decay", optimizer.weightDecay);
 
   DictWriter sched(ctx);
   sched.set("kind", schedule.kind);
+  sched.set("unit", schedule.unit);
   if (schedule.kind == "step_decay") {
     sched.set("gamma", schedule.gamma);
     sched.set("step_size", schedule.stepSize);
@@ -153,6 +156,17 @@ DictionaryAttr ModelConfig::toAttr(MLIRContext *ctx) const {
     sched.set("gamma", schedule.gamma);
   } else if (schedule.kind == "exp_decay") {
     sched.set("k", schedule.k);
+  } else if (schedule.kind == "linear_decay") {
+    sched.set("start_factor", schedule.startFactor);
+    sched.set("end_factor", schedule.endFactor);
+    sched.set("iters", schedule.iters);
+  } else if (schedule.kind == "cosine") {
+    sched.set("t_max", schedule.tMax);
+    sched.set("min_lr", schedule.minLr);
+  }
+  if (schedule.warmupIters > 0) {
+    sched.set("warmup_iters", schedule.warmupIters);
+    sched.set("warmup_start_factor", schedule.warmupStartFactor);
   }
 
   DictWriter d(ctx);
@@ -166,6 +180,9 @@ DictionaryAttr ModelConfig::toAttr(MLIRContext *ctx) const {
   d.set("optimizer", opt.get());
   d.set("schedule", sched.get());
   d.set("weight_decay", weightDecay);
+  d.set("decay_scope", decayScope);
+  if (clipNorm > 0)
+    d.set("clip_norm", clipNorm);
   d.set("epochs", epochs);
   d.set("seed", seed);
   if (earlyStopping) {
@@ -201,11 +218,14 @@ ModelConfig::fromAttr(DictionaryAttr attr,
       failed(d.get("num_classes", c.numClasses)) ||
       failed(d.get("optimizer", opt)) || failed(d.get("schedule", sched)) ||
       failed(d.get("weight_decay", c.weightDecay)) ||
+      failed(d.get("decay_scope", c.decayScope)) ||
+      failed(d.get("clip_norm", c.clipNorm)) ||
       failed(d.get("epochs", c.epochs)) || failed(d.get("seed", c.seed)) ||
       failed(d.get("early_stopping", es)) || failed(d.get("data", data)) ||
       failed(d.checkNoUnknownKeys()) ||
       failed(d.oneOf("target", c.targetKind,
-                     {"class", "binary", "multilabel", "real"})))
+                     {"class", "binary", "multilabel", "real"})) ||
+      failed(d.oneOf("decay_scope", c.decayScope, {"weights", "all"})))
     return failure();
   if (c.batchSize < 1 || c.inputDim < 0 || c.targetDim < 1)
     return emitError() << "nn.model needs batch_size >= 1 and target_dim >= 1";
@@ -219,10 +239,11 @@ ModelConfig::fromAttr(DictionaryAttr attr,
         failed(r.get("beta1", c.optimizer.beta1)) ||
         failed(r.get("beta2", c.optimizer.beta2)) ||
         failed(r.get("eps", c.optimizer.eps)) ||
+        failed(r.get("weight_decay", c.optimizer.weightDecay)) ||
         failed(r.checkNoUnknownKeys()) ||
         failed(r.oneOf("kind", c.optimizer.kind,
                        {"sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                        "adam"})))
+                        "adam", "adamw"})))
       return failure();
   }
   if (sched) {
@@ -230,11 +251,25 @@ ModelConfig::fromAttr(DictionaryAttr attr,
     if (failed(r.get("kind", c.schedule.kind)) ||
         failed(r.get("gamma", c.schedule.gamma)) ||
         failed(r.get("step_size", c.schedule.stepSize)) ||
-        failed(r.get("k", c.schedule.k)) || failed(r.checkNoUnknownKeys()) ||
+        failed(r.get("k", c.schedule.k)) ||
+        failed(r.get("unit", c.schedule.unit)) ||
+        failed(r.get("start_factor", c.schedule.startFactor)) ||
+        failed(r.get("end_factor", c.schedule.endFactor)) ||
+        failed(r.get("iters", c.schedule.iters)) ||
+        failed(r.get("t_max", c.schedule.tMax)) ||
+        failed(r.get("min_lr", c.schedule.minLr)) ||
+        failed(r.get("warmup_iters", c.schedule.warmupIters)) ||
+        failed(r.get("warmup_start_factor", c.schedule.warmupStartFactor)) ||
+        failed(r.checkNoUnknownKeys()) ||
         failed(r.oneOf("kind", c.schedule.kind,
                        {"constant", "step_decay", "exponential_decay",
-                        "exp_decay"})))
+                        "exp_decay", "linear_decay", "cosine"})) ||
+        failed(r.oneOf("unit", c.schedule.unit, {"epoch", "step"})))
       return failure();
+    if (c.schedule.stepSize < 1 || c.schedule.iters < 1 ||
+        c.schedule.tMax < 1 || c.schedule.warmupIters < 0)
+      return emitError() << "nn.model schedule needs step_size, iters and "
+                            "t_max >= 1 and warmup_iters >= 0";
   }
   if (es) {
     c.earlyStopping = true;

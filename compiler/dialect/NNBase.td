@@ -56,6 +56,22 @@ def NN_InitKindAttr : EnumAttr<NN_Dialect, NN_InitKind, "init"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def NN_LossReduction : I32EnumAttr<"LossReduction",
+    "how a loss combines the outputs of a sample", [
+    I32EnumAttrCase<"mean", 0>,
+    I32EnumAttrCase<"sum", 1>]> {
+  let cppNamespace = "::kiln::nn";
+  let genSpecializedAttr = 0;
+}
+def NN_LossReductionAttr : EnumAttr<NN_Dialect, NN_LossReduction,
+                                    "reduction"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+/// The reduction a loss op takes when none is given.
+class NN_ReductionDefault<string value>
+    : DefaultValuedAttr<NN_LossReductionAttr,
+                        "::kiln::nn::LossReduction::" # value>;
+
 def NN_ActivationKind : I32EnumAttr<"ActivationKind", "an activation function", [
     I32EnumAttrCase<"sigmoid", 0>,
     I32EnumAttrCase<"tanh", 1>,

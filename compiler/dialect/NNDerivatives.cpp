@@ -358,19 +358,21 @@ LogicalResult CrossEntropyOp::buildVJP(OpBuilder &b, ValueRange rg,
 }
 LogicalResult BCEOp::buildVJP(OpBuilder &b, ValueRange rg, ArrayRef<bool> n,
                               SmallVectorImpl<Value> &og) {
-  return lossVJP<BCEGradOp>(*this, b, rg, n, og, getFromLogitsAttr());
+  return lossVJP<BCEGradOp>(*this, b, rg, n, og, getFromLogitsAttr(),
+                            getReductionAttr());
 }
 LogicalResult MSEOp::buildVJP(OpBuilder &b, ValueRange rg, ArrayRef<bool> n,
                               SmallVectorImpl<Value> &og) {
-  return lossVJP<MSEGradOp>(*this, b, rg, n, og);
+  return lossVJP<MSEGradOp>(*this, b, rg, n, og, getReductionAttr());
 }
 LogicalResult MAEOp::buildVJP(OpBuilder &b, ValueRange rg, ArrayRef<bool> n,
                               SmallVectorImpl<Value> &og) {
-  return lossVJP<MAEGradOp>(*this, b, rg, n, og);
+  return lossVJP<MAEGradOp>(*this, b, rg, n, og, getReductionAttr());
 }
 LogicalResult HuberOp::buildVJP(OpBuilder &b, ValueRange rg, ArrayRef<bool> n,
                                 SmallVectorImpl<Value> &og) {
-  return lossVJP<HuberGradOp>(*this, b, rg, n, og, getDeltaAttr());
+  return lossVJP<HuberGradOp>(*this, b, rg, n, og, getDeltaAttr(),
+                              getReductionAttr());
 }
 
 //===----------------------------------------------------------------------===//

@@ -302,21 +302,23 @@ def NN_CrossEntropyOp : NN_LossOp<"cross_entropy",
   }];
 }
 def NN_BCEOp : NN_LossOp<"bce",
-    (ins DefaultValuedAttr<BoolAttr, "false">:$from_logits)> {
-  let summary = "Binary cross-entropy, summed over the labels of a sample";
+    (ins DefaultValuedAttr<BoolAttr, "false">:$from_logits,
+         NN_ReductionDefault<"sum">:$reduction)> {
+  let summary = "Binary cross-entropy over the labels of a sample";
   let description = [{
     On probabilities, logs are clamped at -100 as in torch.nn.BCELoss; from
     logits, the stable form max(z, 0) - z y + log(1 + e^-|z|).
   }];
 }
-def NN_MSEOp : NN_LossOp<"mse"> {
-  let summary = "Squared error, averaged over the outputs of a sample";
+def NN_MSEOp : NN_LossOp<"mse", (ins NN_ReductionDefault<"mean">:$reduction)> {
+  let summary = "Squared error over the outputs of a sample";
 }
-def NN_MAEOp : NN_LossOp<"mae"> {
-  let summary = "Absolute error, averaged over the outputs of a sample";
+def NN_MAEOp : NN_LossOp<"mae", (ins NN_ReductionDefault<"mean">:$reduction)> {
+  let summary = "Absolute error over the outputs of a sample";
 }
-def NN_HuberOp : NN_LossOp<"huber", (ins F64Attr:$delta)> {
-  let summary = "Huber loss, averaged over the outputs of a sample";
+def NN_HuberOp : NN_LossOp<"huber",
+    (ins F64Attr:$delta, NN_ReductionDefault<"mean">:$reduction)> {
+  let summary = "Huber loss over the outputs of a sample";
 }
 
 //===----------------------------------------------------------------------===//
@@ -459,10 +461,14 @@ class NN_LossGradOp<string mnemonic, dag attrs = (ins)>
 def NN_CrossEntropyGradOp : NN_LossGradOp<"cross_entropy_grad",
     (ins DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing)>;
 def NN_BCEGradOp : NN_LossGradOp<"bce_grad",
-    (ins DefaultValuedAttr<BoolAttr, "false">:$from_logits)>;
-def NN_MSEGradOp : NN_LossGradOp<"mse_grad">;
-def NN_MAEGradOp : NN_LossGradOp<"mae_grad">;
-def NN_HuberGradOp : NN_LossGradOp<"huber_grad", (ins F64Attr:$delta)>;
+    (ins DefaultValuedAttr<BoolAttr, "false">:$from_logits,
+         NN_ReductionDefault<"sum">:$reduction)>;
+def NN_MSEGradOp : NN_LossGradOp<"mse_grad",
+    (ins NN_ReductionDefault<"mean">:$reduction)>;
+def NN_MAEGradOp : NN_LossGradOp<"mae_grad",
+    (ins NN_ReductionDefault<"mean">:$reduction)>;
+def NN_HuberGradOp : NN_LossGradOp<"huber_grad",
+    (ins F64Attr:$delta, NN_ReductionDefault<"mean">:$reduction)>;
 
 //===----------------------------------------------------------------------===//
 // Fused elementwise kernels

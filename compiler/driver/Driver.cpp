@@ -182,7 +182,7 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
       failed(addPredictRowBlocks(module)))
     return failure();
   if (options.predictOnly)
-    for (StringRef name : {"train_step", "eval_step"})
+    for (StringRef name : {"train_step", "eval_step", "learning_rate"})
       if (auto func = module.lookupSymbol<func::FuncOp>(name))
         func.erase();
   if (stage == Stage::Predict)

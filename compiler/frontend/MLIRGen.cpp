@@ -35,6 +35,8 @@ StringRef optimizerName(OptimizerKind kind) {
     return "rmsprop";
   case OptimizerKind::Adam:
     return "adam";
+  case OptimizerKind::AdamW:
+    return "adamw";
   }
   llvm_unreachable("unknown optimizer");
 }
@@ -49,6 +51,10 @@ StringRef scheduleName(ScheduleKind kind) {
     return "exponential_decay";
   case ScheduleKind::ExpDecay:
     return "exp_decay";
+  case ScheduleKind::LinearDecay:
+    return "linear_decay";
+  case ScheduleKind::Cosine:
+    return "cosine";
   }
   llvm_unreachable("unknown schedule");
 }
@@ -103,10 +109,26 @@ nn::ModelConfig buildConfig(const Model &model) {
                  t.optimizer.rho,
                  t.optimizer.beta1,
                  t.optimizer.beta2,
-                 t.optimizer.eps};
-  c.schedule = {scheduleName(t.schedule.kind).str(), t.schedule.gamma,
-                t.schedule.stepSize, t.schedule.k};
+                 t.optimizer.eps,
+                 t.optimizer.kind == OptimizerKind::AdamW
+                     ? t.optimizer.weightDecay
+                     : 0.0};
+  const Schedule &s = t.schedule;
+  c.schedule = {scheduleName(s.kind).str(),
+                s.unit == ScheduleUnit::Step ? "step" : "epoch",
+                s.gamma,
+                s.stepSize,
+                s.k,
+                s.startFactor,
+                s.endFactor,
+                s.iters,
+                s.tMax,
+                s.minLr,
+                s.warmupIters,
+                s.warmupStartFactor};
   c.weightDecay = t.weightDecay;
+  c.decayScope = t.decayScope == DecayScope::All ? "all" : "weights";
+  c.clipNorm = t.clipNorm;
   c.epochs = t.epochs;
   c.seed = static_cast<int64_t>(t.seed);
   c.earlyStopping = t.earlyStopping.enabled;
@@ -289,6 +311,10 @@ Value ModuleBuilder::emitLoss() {
   mlir::Location l = loc(loss.loc);
   Value pred = values[loss.prediction], target = values[loss.target];
   auto perSample = tensorType({model.training.batchSize});
+  auto reduction = nn::LossReductionAttr::get(
+      b.getContext(), loss.reduction == LossReduction::Sum
+                          ? nn::LossReduction::sum
+                          : nn::LossReduction::mean);
   Value samples;
   switch (loss.kind) {
   case LossKind::CrossEntropy:
@@ -298,17 +324,17 @@ Value ModuleBuilder::emitLoss() {
   case LossKind::BCE:
   case LossKind::MultiLabelBCE:
     samples = b.create<nn::BCEOp>(l, perSample, pred, target,
-                                  b.getBoolAttr(loss.fromLogits));
+                                  b.getBoolAttr(loss.fromLogits), reduction);
     break;
   case LossKind::MSE:
-    samples = b.create<nn::MSEOp>(l, perSample, pred, target);
+    samples = b.create<nn::MSEOp>(l, perSample, pred, target, reduction);
     break;
   case LossKind::MAE:
-    samples = b.create<nn::MAEOp>(l, perSample, pred, target);
+    samples = b.create<nn::MAEOp>(l, perSample, pred, target, reduction);
     break;
   case LossKind::Huber:
     samples = b.create<nn::HuberOp>(l, perSample, pred, target,
-                                    b.getF64FloatAttr(loss.delta));
+                                    b.getF64FloatAttr(loss.delta), reduction);
     break;
   }
   return b.create<nn::MeanOp>(l, tensorType({}), samples);

@@ -287,10 +287,14 @@ std::string declaredTarget(const Target &t) {
 } // namespace
 
 void Sema::checkLoss(const LossDecl &decl) {
+  // The last parameter but cross-entropy's is the reduction (a name).
   static const StringRef kCE[] = {"logits", "target", "label_smoothing"};
-  static const StringRef kBCE[] = {"prediction", "target", "from_logits"};
-  static const StringRef kReg[] = {"prediction", "target"};
-  static const StringRef kHuber[] = {"prediction", "target", "delta"};
+  static const StringRef kBCE[] = {"prediction", "target", "from_logits",
+                                   "reduction"};
+  static const StringRef kReg[] = {"prediction", "target", "reduction"};
+  static const StringRef kHuber[] = {"prediction", "target", "delta",
+                                     "reduction"};
+  static const StringRef kReductions[] = {"mean", "sum"};
   const CallExpr &call = decl.getCall();
   const std::string &name = call.getCallee();
   Location loc = call.getLoc();
@@ -304,6 +308,7 @@ void Sema::checkLoss(const LossDecl &decl) {
     needs = TargetKind::Class;
   } else if (name == "bce" || name == "multilabel_bce") {
     loss.kind = name == "bce" ? LossKind::BCE : LossKind::MultiLabelBCE;
+    loss.reduction = LossReduction::Sum; // the lecture's
     params = kBCE;
     needs = name == "bce" ? TargetKind::Binary : TargetKind::MultiLabel;
   } else if (name == "mse" || name == "mae") {
@@ -324,7 +329,10 @@ void Sema::checkLoss(const LossDecl &decl) {
   // The target argument is the one place where the target may be named;
   // evaluate it apart from the prediction, which must not read it.
   BoundArgs args;
-  bool bound = bindArgs(call, params, 2, what, top, args, /*rawSlots=*/2);
+  unsigned reductionSlot = params.size() - 1;
+  bool hasReduction = loss.kind != LossKind::CrossEntropy;
+  uint64_t raw = 2 | (hasReduction ? uint64_t(1) << reductionSlot : 0);
+  bool bound = bindArgs(call, params, 2, what, top, args, raw);
   if (args.given(1)) {
     inLoss = true;
     args.values[1] = eval(*args.exprs[1], top);
@@ -333,6 +341,12 @@ void Sema::checkLoss(const LossDecl &decl) {
   if (!bound)
     return;
   bool ok = true;
+  if (hasReduction && args.given(reductionSlot)) {
+    auto r = asName(*args.exprs[reductionSlot], kReductions, "reduction");
+    ok &= r.has_value();
+    if (r)
+      loss.reduction = *r == "sum" ? LossReduction::Sum : LossReduction::Mean;
+  }
   if (loss.kind == LossKind::CrossEntropy) {
     auto ls = realArg(args, 2, 0.0, "'label_smoothing' of " + what);
     ok &= ls && checkRange(*ls, args.values[2].loc,

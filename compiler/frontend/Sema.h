@@ -190,6 +190,7 @@ private:
   void checkTrain(const ast::SectionDecl &section);
   void checkOptimizer(const ast::Setting &setting);
   void checkSchedule(const ast::Setting &setting);
+  void checkWarmup(const ast::Setting &setting);
   void checkEarlyStopping(const ast::Setting &setting);
   void checkData(const ast::SectionDecl &section);
   std::optional<std::vector<ColumnRef>> evalColumns(const ast::Setting &s);
@@ -200,6 +201,11 @@ private:
   /// left empty after an error was reported.
   const ast::CallExpr *asChoice(const ast::Setting &s, std::string &name,
                                 const Location *&loc, const llvm::Twine &what);
+  /// A bare name among `allowed` (a monitor, a unit, a reduction); reports
+  /// anything else as an unknown `what`.
+  std::optional<llvm::StringRef> asName(const ast::Expr &e,
+                                        llvm::ArrayRef<llvm::StringRef> allowed,
+                                        const llvm::Twine &what);
 
 public:
   const ast::Module &module;

@@ -70,9 +70,11 @@ const StringRef kInitNames[] = {"zeros",          "ones",          "normal",
 const StringRef kLossNames[] = {"cross_entropy", "bce", "multilabel_bce",
                                 "mse",           "mae", "huber"};
 const StringRef kOptimizerNames[] = {"sgd",     "momentum", "nesterov",
-                                     "adagrad", "rmsprop",  "adam"};
+                                     "adagrad", "rmsprop",  "adam",
+                                     "adamw"};
 const StringRef kScheduleNames[] = {"constant", "step_decay",
-                                    "exponential_decay"};
+                                    "exponential_decay", "linear_decay",
+                                    "cosine"};
 
 } // namespace
 
@@ -327,8 +329,10 @@ Value Sema::evalNorm(const CallExpr &call, BoundArgs &args, Scope &scope,
                   InitSpec{init, 0, 0}, features, features, sourceLoc(loc)};
     n.states.push_back(addState(std::move(s)));
   };
-  add("gamma", InitKind::Ones, StateRole::Parameter);
-  add("beta", InitKind::Zeros, StateRole::Parameter);
+  // torch.nn.BatchNorm1d's and LayerNorm's names for gamma and beta, so
+  // that a checkpoint loads into the PyTorch module (docs/language.md).
+  add("weight", InitKind::Ones, StateRole::Parameter);
+  add("bias", InitKind::Zeros, StateRole::Parameter);
   if (batchNorm) {
     add("running_mean", InitKind::Zeros, StateRole::RunningMean);
     add("running_var", InitKind::Ones, StateRole::RunningVar);

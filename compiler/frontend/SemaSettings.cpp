@@ -18,9 +18,12 @@ using namespace llvm;
 
 namespace {
 
-const StringRef kTrainSettings[] = {"optimizer",    "schedule", "weight_decay",
-                                    "batch_size",   "epochs",   "seed",
-                                    "early_stopping"};
+const StringRef kTrainSettings[] = {
+    "optimizer", "schedule",       "warmup",     "weight_decay",
+    "weight_decay_scope", "clip_norm", "batch_size", "epochs",
+    "seed",      "early_stopping"};
+const StringRef kDecayScopes[] = {"weights", "all"};
+const StringRef kScheduleUnits[] = {"epoch", "step"};
 const StringRef kDataSettings[] = {"train", "test", "target", "features",
                                    "val_split"};
 const StringRef kMonitors[] = {"val_loss", "val_accuracy", "val_mse",
@@ -70,6 +73,19 @@ const CallExpr *Sema::asChoice(const Setting &s, std::string &name,
   return nullptr;
 }
 
+std::optional<StringRef> Sema::asName(const Expr &e, ArrayRef<StringRef> allowed,
+                                      const Twine &what) {
+  auto *ident = dyn_cast<IdentExpr>(&e);
+  StringRef name = ident ? StringRef(ident->getName()) : StringRef();
+  if (ident && !e.hasAlias() && is_contained(allowed, name))
+    return name;
+  error(e.getLoc(), "unknown " + what +
+                        (ident ? " '" + name + "'" + didYouMean(name, allowed)
+                               : std::string()) +
+                        " (" + join(allowed, ", ") + ")");
+  return std::nullopt;
+}
+
 //===----------------------------------------------------------------------===//
 // train
 //===----------------------------------------------------------------------===//
@@ -78,26 +94,39 @@ void Sema::checkTrain(const SectionDecl &section) {
   Training &t = model.training;
   StringMap<Location> seen;
   Scope constants(/*constantsOnly=*/true);
+  const Setting *weightDecay = nullptr, *warmup = nullptr,
+                *optimizer = nullptr;
   for (const Setting &s : section.getSettings()) {
     if (!firstTime(*this, seen, s))
       continue;
     std::string what = "'" + s.name + "'";
     if (s.name == "optimizer") {
       checkOptimizer(s);
+      optimizer = &s;
     } else if (s.name == "schedule") {
       checkSchedule(s);
+    } else if (s.name == "warmup") {
+      warmup = &s; // after the schedule, whose unit it takes
     } else if (s.name == "early_stopping") {
       checkEarlyStopping(s);
     } else if (!is_contained(kTrainSettings, s.name)) {
       error(s.loc, "unknown train setting '" + s.name + "'" +
                        didYouMean(s.name, kTrainSettings) + " (" +
                        join(ArrayRef<StringRef>(kTrainSettings), ", ") + ")");
+    } else if (s.name == "weight_decay_scope") {
+      if (const Expr *e = settingValue(s))
+        if (auto scope = asName(*e, kDecayScopes, "weight decay scope"))
+          t.decayScope = *scope == "all" ? DecayScope::All : DecayScope::Weights;
     } else if (const Expr *e = settingValue(s)) {
       Value v = eval(*e, constants);
-      if (s.name == "weight_decay") {
-        if (auto wd = asNumber(v, what);
-            wd && checkRange(*wd, v.loc, what, 0, Bound::Closed))
-          t.weightDecay = *wd;
+      if (s.name == "weight_decay" || s.name == "clip_norm") {
+        bool decay = s.name == "weight_decay";
+        if (auto x = asNumber(v, what);
+            x && checkRange(*x, v.loc, what, 0,
+                            decay ? Bound::Closed : Bound::Open))
+          (decay ? t.weightDecay : t.clipNorm) = *x;
+        if (decay)
+          weightDecay = &s;
       } else if (s.name == "seed") {
         if (auto seed = asInt(v, what);
             seed && checkRange(double(*seed), v.loc, what, 0, Bound::Closed))
@@ -110,6 +139,19 @@ void Sema::checkTrain(const SectionDecl &section) {
       }
     }
   }
+  if (warmup)
+    checkWarmup(*warmup);
+  if (weightDecay && optimizer && t.weightDecay > 0 &&
+      t.optimizer.kind == OptimizerKind::AdamW) {
+    error(weightDecay->loc, "'weight_decay' adds lambda w to the gradient, "
+                            "which adamw replaces by its decoupled decay: "
+                            "write 'adamw(weight_decay = ...)'");
+    note(optimizer->loc, "the optimizer is adamw here");
+  }
+  // A schedule that spans the run by default: its epochs after the warmup.
+  Schedule &sched = t.schedule;
+  if (sched.kind == ScheduleKind::Cosine && sched.tMax == 0)
+    sched.tMax = std::max<int64_t>(1, t.epochs - sched.warmupIters);
 }
 
 void Sema::checkOptimizer(const Setting &s) {
@@ -118,6 +160,8 @@ void Sema::checkOptimizer(const Setting &s) {
   static const StringRef kAdagrad[] = {"lr", "eps"};
   static const StringRef kRMSProp[] = {"lr", "rho", "eps"};
   static const StringRef kAdam[] = {"lr", "beta1", "beta2", "eps"};
+  static const StringRef kAdamW[] = {"lr", "beta1", "beta2", "eps",
+                                     "weight_decay"};
   std::string name;
   const Location *loc = nullptr;
   const CallExpr *call = asChoice(s, name, loc, "an optimizer");
@@ -147,6 +191,9 @@ void Sema::checkOptimizer(const Setting &s) {
   } else if (name == "adam") {
     opt.kind = OptimizerKind::Adam;
     params = kAdam;
+  } else if (name == "adamw") {
+    opt.kind = OptimizerKind::AdamW;
+    params = kAdamW;
   } else {
     error(*loc, "unknown optimizer '" + name + "'" +
                     didYouMean(name, optimizerNames()) + " (" +
@@ -176,6 +223,9 @@ void Sema::checkOptimizer(const Setting &s) {
     } else if (p == "lr" || p == "eps") {
       ok &= checkRange(*v, at, argWhat, 0, Bound::Open);
       (p == "lr" ? opt.lr : opt.eps) = *v;
+    } else if (p == "weight_decay") {
+      ok &= checkRange(*v, at, argWhat, 0, Bound::Closed);
+      opt.weightDecay = *v;
     } else {
       ok &= checkRange(*v, at, argWhat, 0, Bound::Closed, 1, Bound::Open);
       double &slot = p == "momentum" ? opt.momentum
@@ -190,8 +240,13 @@ void Sema::checkOptimizer(const Setting &s) {
 }
 
 void Sema::checkSchedule(const Setting &s) {
-  static const StringRef kStep[] = {"step_size", "gamma"};
-  static const StringRef kExp[] = {"gamma", "k"};
+  // Every schedule's parameters; the last is always `per` (a name).
+  static const StringRef kConstant[] = {"per"};
+  static const StringRef kStep[] = {"step_size", "gamma", "per"};
+  static const StringRef kExp[] = {"gamma", "k", "per"};
+  static const StringRef kLinear[] = {"iters", "end_factor", "start_factor",
+                                      "per"};
+  static const StringRef kCosine[] = {"t_max", "min_lr", "per"};
   std::string name;
   const Location *loc = nullptr;
   const CallExpr *call = asChoice(s, name, loc, "a schedule");
@@ -199,67 +254,132 @@ void Sema::checkSchedule(const Setting &s) {
     return;
   Schedule sched;
   sched.loc = sourceLoc(*loc);
-  if (!is_contained(scheduleNames(), name)) {
+  ArrayRef<StringRef> params;
+  unsigned required = 0;
+  if (name == "constant") {
+    params = kConstant;
+  } else if (name == "step_decay") {
+    sched.kind = ScheduleKind::StepDecay;
+    params = kStep;
+    required = 1;
+  } else if (name == "exponential_decay") {
+    params = kExp;
+  } else if (name == "linear_decay") {
+    sched.kind = ScheduleKind::LinearDecay;
+    params = kLinear;
+    required = 1;
+  } else if (name == "cosine") {
+    sched.kind = ScheduleKind::Cosine;
+    sched.tMax = 0; // the run's epochs after warmup, once known
+    params = kCosine;
+  } else {
     error(*loc, "unknown schedule '" + name + "'" +
                     didYouMean(name, scheduleNames()) + " (" +
                     join(scheduleNames(), ", ") + ")");
     return;
   }
-  if (name == "constant") {
-    if (call && !call->getArgs().empty()) {
-      error(call->getArgs()[0].value->getLoc(),
-            "the 'constant' schedule takes no arguments");
+  std::string what = "'" + name + "'";
+  if (!call) {
+    if (required || name == "exponential_decay") {
+      error(*loc, what + " needs arguments: write '" + name +
+                      (name == "step_decay"          ? "(step_size = N)'"
+                       : name == "linear_decay"      ? "(iters = N)'"
+                                                     : "(gamma = g)' or '" +
+                                                      name + "(k = k)'"));
       return;
     }
     model.training.schedule = sched;
     return;
   }
-  std::string what = "'" + name + "'";
-  if (!call) {
-    error(*loc, what + " needs arguments: write '" + name +
-                    (name == "step_decay" ? "(step_size = N)'"
-                                          : "(gamma = g)' or '" + name +
-                                                "(k = k)'"));
+  Scope constants(/*constantsOnly=*/true);
+  BoundArgs args;
+  unsigned perSlot = params.size() - 1;
+  if (!bindArgs(*call, params, required, what, constants, args,
+                /*rawSlots=*/uint64_t(1) << perSlot))
+    return;
+  bool ok = true;
+  auto arg = [&](unsigned i) { return "'" + params[i].str() + "' of " + what; };
+  // A positive count, or a real within bounds, into `slot` when given.
+  auto count = [&](unsigned i, int64_t &slot) {
+    if (!args.given(i))
+      return;
+    auto n = intArg(args, i, slot, arg(i));
+    ok &= n && checkRange(double(*n), args.values[i].loc, arg(i), 1,
+                          Bound::Closed);
+    slot = n.value_or(slot);
+  };
+  auto real = [&](unsigned i, double &slot, double lo, Bound loBound,
+                  double hi = 0, Bound hiBound = Bound::None) {
+    if (!args.given(i))
+      return;
+    auto x = realArg(args, i, slot, arg(i));
+    ok &= x && checkRange(*x, args.values[i].loc, arg(i), lo, loBound, hi,
+                          hiBound);
+    slot = x.value_or(slot);
+  };
+  if (args.given(perSlot)) {
+    auto unit = asName(*args.exprs[perSlot], kScheduleUnits, "schedule unit");
+    ok &= unit.has_value();
+    if (unit == "step")
+      sched.unit = ScheduleUnit::Step;
+  }
+  if (sched.kind == ScheduleKind::StepDecay) {
+    count(0, sched.stepSize);
+    sched.gamma = 0.1;
+    real(1, sched.gamma, 0, Bound::Open, 1, Bound::Closed);
+  } else if (name == "exponential_decay") {
+    if (args.given(0) == args.given(1)) {
+      error(call->getLoc(), what + " takes exactly one of 'gamma' "
+                                   "(lr * gamma^t) and 'k' (lr * exp(-k * t))");
+      return;
+    }
+    sched.kind = args.given(1) ? ScheduleKind::ExpDecay
+                               : ScheduleKind::ExponentialDecay;
+    real(0, sched.gamma, 0, Bound::Open, 1, Bound::Closed);
+    real(1, sched.k, 0, Bound::Closed);
+  } else if (sched.kind == ScheduleKind::LinearDecay) {
+    // torch.optim.lr_scheduler.LinearLR's bounds.
+    count(0, sched.iters);
+    real(1, sched.endFactor, 0, Bound::Closed, 1, Bound::Closed);
+    real(2, sched.startFactor, 0, Bound::Open, 1, Bound::Closed);
+  } else if (sched.kind == ScheduleKind::Cosine) {
+    count(0, sched.tMax);
+    real(1, sched.minLr, 0, Bound::Closed);
+    if (!args.given(0) && sched.unit == ScheduleUnit::Step) {
+      error(call->getLoc(),
+            what + " per step needs 't_max', the steps to anneal over: the "
+                   "steps of a run depend on the data's rows");
+      ok = false;
+    }
+  }
+  if (ok)
+    model.training.schedule = sched;
+}
+
+void Sema::checkWarmup(const Setting &s) {
+  static const StringRef kParams[] = {"iters", "start_factor"};
+  if (!s.isCall) {
+    error(s.loc, "write 'warmup(iters = N, start_factor = 0.1)'");
     return;
   }
   Scope constants(/*constantsOnly=*/true);
   BoundArgs args;
-  bool step = name == "step_decay";
-  if (!bindArgs(*call, step ? ArrayRef<StringRef>(kStep) : kExp, step ? 1 : 0,
-                what, constants, args))
+  if (!bindArgs(cast<CallExpr>(*s.value), kParams, 1, "'warmup'", constants,
+                args))
     return;
-  unsigned gammaSlot = step ? 1 : 0;
-  bool ok = true;
-  if (step) {
-    sched.kind = ScheduleKind::StepDecay;
-    auto size = intArg(args, 0, 1, "'step_size' of " + what);
-    ok &= size && checkRange(double(*size), args.values[0].loc,
-                             "'step_size' of " + what, 1, Bound::Closed);
-    sched.stepSize = size.value_or(1);
-    sched.gamma = 0.1;
-  } else if (args.given(0) == args.given(1)) {
-    error(call->getLoc(), what + " takes exactly one of 'gamma' "
-                                 "(lr * gamma^epoch) and 'k' "
-                                 "(lr * exp(-k * epoch))");
+  Schedule &sched = model.training.schedule;
+  auto iters = intArg(args, 0, 1, "'iters' of 'warmup'");
+  bool ok = iters && checkRange(double(*iters), args.values[0].loc,
+                                "'iters' of 'warmup'", 1, Bound::Closed);
+  auto start = realArg(args, 1, sched.warmupStartFactor,
+                       "'start_factor' of 'warmup'");
+  ok &= start && checkRange(*start, args.values[1].loc,
+                            "'start_factor' of 'warmup'", 0, Bound::Open, 1,
+                            Bound::Closed);
+  if (!ok)
     return;
-  } else if (args.given(1)) {
-    sched.kind = ScheduleKind::ExpDecay;
-    auto k = realArg(args, 1, 0.0, "'k' of " + what);
-    ok &= k && checkRange(*k, args.values[1].loc, "'k' of " + what, 0,
-                          Bound::Closed);
-    sched.k = k.value_or(0.0);
-  } else {
-    sched.kind = ScheduleKind::ExponentialDecay;
-  }
-  if (args.given(gammaSlot)) {
-    auto gamma = realArg(args, gammaSlot, 0.1, "'gamma' of " + what);
-    ok &= gamma && checkRange(*gamma, args.values[gammaSlot].loc,
-                              "'gamma' of " + what, 0, Bound::Open, 1,
-                              Bound::Closed);
-    sched.gamma = gamma.value_or(0.1);
-  }
-  if (ok)
-    model.training.schedule = sched;
+  sched.warmupIters = *iters;
+  sched.warmupStartFactor = *start;
 }
 
 void Sema::checkEarlyStopping(const Setting &s) {
@@ -282,23 +402,15 @@ void Sema::checkEarlyStopping(const Setting &s) {
                 /*rawSlots=*/1))
     return;
   if (args.given(0)) {
-    const Expr &m = *args.exprs[0];
-    auto *ident = dyn_cast<IdentExpr>(&m);
-    StringRef name = ident ? StringRef(ident->getName()) : StringRef();
-    if (!ident || !is_contained(kMonitors, name)) {
-      error(m.getLoc(), "unknown monitor" +
-                            (ident ? " '" + name + "'" +
-                                         didYouMean(name, kMonitors)
-                                   : std::string()) +
-                            " (" + join(ArrayRef<StringRef>(kMonitors), ", ") + ")");
-      ok = false;
-    } else {
+    std::optional<StringRef> name =
+        asName(*args.exprs[0], kMonitors, "monitor");
+    ok &= name.has_value();
+    if (name)
       es.monitor = name == "val_loss"       ? Metric::Loss
                    : name == "val_accuracy" ? Metric::Accuracy
                    : name == "val_mse"      ? Metric::MSE
                    : name == "val_mae"      ? Metric::MAE
                                             : Metric::R2;
-    }
   }
   auto patience = intArg(args, 1, 5, "'patience' of 'early_stopping'");
   ok &= patience && checkRange(double(*patience), args.values[1].loc,

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_LOWEROPTIMIZER
@@ -41,13 +42,37 @@ public:
     return b.create<arith::SIToFPOp>(loc, b.getF64Type(), i);
   }
   Value divI(Value x, Value y) { return b.create<arith::DivSIOp>(loc, x, y); }
+  Value subI(Value x, Value y) { return b.create<arith::SubIOp>(loc, x, y); }
+  Value minI(Value x, Value y) { return b.create<arith::MinSIOp>(loc, x, y); }
+  Value lessI(Value x, Value y) {
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return b.create<arith::SelectOp>(loc, c, x, y);
+  }
+  Value addF(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
   Value mulF(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
   Value subF(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value divF(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value minF(Value x, Value y) {
+    return b.create<arith::MinimumFOp>(loc, x, y);
+  }
   Value powF(Value x, Value y) { return b.create<math::PowFOp>(loc, x, y); }
   Value expF(Value x) { return b.create<math::ExpOp>(loc, x); }
-  /// A rank-0 f32 tensor holding the f64 scalar `v`, for nn ops.
+  Value cosF(Value x) { return b.create<math::CosOp>(loc, x); }
+  Value f32(float v) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
+  /// The f32 element of a rank-0 tensor.
+  Value element(Value t) {
+    return b.create<tensor::ExtractOp>(loc, t, ValueRange());
+  }
+  /// A rank-0 f32 tensor holding the scalar `v` (f64 is rounded once), for
+  /// nn ops.
   Value tensor(Value v) {
-    Value f = b.create<arith::TruncFOp>(loc, b.getF32Type(), v);
+    Value f = v.getType().isF64()
+                  ? b.create<arith::TruncFOp>(loc, b.getF32Type(), v)
+                  : v;
     return b.create<tensor::FromElementsOp>(
         loc, RankedTensorType::get({}, b.getF32Type()), f);
   }
@@ -65,6 +90,11 @@ public:
   Value mul(double c, Value x) { return mul(constant(c), x); }
   Value add(Value x, double c) { return add(x, constant(c)); }
   Value sqrt(Value x) { return b.create<nn::SqrtOp>(loc, x); }
+  /// The sum of all elements, a rank-0 tensor.
+  Value sum(Value x) {
+    return b.create<nn::SumToOp>(
+        loc, RankedTensorType::get({}, b.getF32Type()), x);
+  }
 
 private:
   /// x op y, where one of them may be a rank-0 tensor broadcast over the
@@ -87,14 +117,23 @@ public:
   LogicalResult run();
 
 private:
-  /// lr0 schedule(epoch), an f64 scalar.
-  Value learningRate(UpdateBuilder &u, Value epoch);
+  /// The step's learning rate, an f64 scalar.
+  Value learningRate(UpdateBuilder &u, Value step, Value epoch);
+  /// @learning_rate(step, epoch) -> tensor<f32>: the same formula, for the
+  /// runtime to report; a tensor result so that it takes the buffer ABI of
+  /// every compiled function.
+  void buildLearningRateFunction();
+  /// The factor that scales every gradient down to the global norm
+  /// `clip_norm`, a rank-0 tensor; null without clipping.
+  Value clipFactor(UpdateBuilder &u, ArrayRef<Value> grads);
+  /// Whether weight decay applies to `param`.
+  bool decays(nn::StateOp param) const;
   /// Declares the optimizer state `<param>.<suffix>` (zeros at start) and
   /// loads it.
   Value state(nn::StateOp param, StringRef suffix, OpBuilder &b);
   void store(OpBuilder &b, Value v, StringRef state);
   void update(UpdateBuilder &u, OpBuilder &b, nn::StateOp param, Value w,
-              Value g, Value lr, Value step);
+              Value g, Value lr, Value lrF64, Value step);
 
   ModuleOp module;
   func::FuncOp func;
@@ -102,17 +141,77 @@ private:
   SymbolTable symbols;
 };
 
-Value OptimizerLowering::learningRate(UpdateBuilder &u, Value epoch) {
+Value OptimizerLowering::learningRate(UpdateBuilder &u, Value step,
+                                      Value epoch) {
   const nn::ScheduleConfig &s = config.schedule;
+  // t counts from 0 in the schedule's unit: the epoch, or the step - 1.
+  Value t = s.unit == "step" ? u.subI(step, u.i64(1)) : epoch;
   Value lr0 = u.f64(config.optimizer.lr);
-  if (s.kind == "step_decay") // lr0 gamma^floor(epoch / step_size)
-    return u.mulF(lr0, u.powF(u.f64(s.gamma),
-                              u.toF64(u.divI(epoch, u.i64(s.stepSize)))));
-  if (s.kind == "exponential_decay") // lr0 gamma^epoch
-    return u.mulF(lr0, u.powF(u.f64(s.gamma), u.toF64(epoch)));
-  if (s.kind == "exp_decay") // lr0 e^(-k epoch)
-    return u.mulF(lr0, u.expF(u.mulF(u.f64(-s.k), u.toF64(epoch))));
-  return lr0;
+  // After a warmup, the schedule starts at t = 0.
+  Value tMain = s.warmupIters > 0 ? u.subI(t, u.i64(s.warmupIters)) : t;
+  Value lr = lr0;
+  if (s.kind == "step_decay") { // lr0 gamma^floor(t / step_size)
+    lr = u.mulF(lr0, u.powF(u.f64(s.gamma),
+                            u.toF64(u.divI(tMain, u.i64(s.stepSize)))));
+  } else if (s.kind == "exponential_decay") { // lr0 gamma^t
+    lr = u.mulF(lr0, u.powF(u.f64(s.gamma), u.toF64(tMain)));
+  } else if (s.kind == "exp_decay") { // lr0 e^(-k t)
+    lr = u.mulF(lr0, u.expF(u.mulF(u.f64(-s.k), u.toF64(tMain))));
+  } else if (s.kind == "linear_decay") {
+    // lr0 (start + (end - start) min(t, iters) / iters)
+    Value frac = u.mulF(u.toF64(u.minI(tMain, u.i64(s.iters))),
+                        u.f64(1.0 / double(s.iters)));
+    lr = u.mulF(lr0, u.addF(u.f64(s.startFactor),
+                            u.mulF(u.f64(s.endFactor - s.startFactor), frac)));
+  } else if (s.kind == "cosine") {
+    // min + (lr0 - min) (1 + cos(pi t / t_max)) / 2
+    Value angle = u.mulF(u.toF64(tMain), u.f64(llvm::numbers::pi / double(s.tMax)));
+    lr = u.addF(u.f64(s.minLr),
+                u.mulF(u.f64((config.optimizer.lr - s.minLr) / 2),
+                       u.addF(u.f64(1.0), u.cosF(angle))));
+  }
+  if (s.warmupIters == 0)
+    return lr;
+  // lr0 (start + (1 - start) t / warmup) while t < warmup.
+  Value warm = u.mulF(
+      lr0, u.addF(u.f64(s.warmupStartFactor),
+                  u.mulF(u.f64((1.0 - s.warmupStartFactor) /
+                               double(s.warmupIters)),
+                         u.toF64(t))));
+  return u.select(u.lessI(t, u.i64(s.warmupIters)), warm, lr);
+}
+
+void OptimizerLowering::buildLearningRateFunction() {
+  OpBuilder b(func);
+  b.setInsertionPointAfter(func);
+  Type i64 = b.getI64Type();
+  auto lrFunc = b.create<func::FuncOp>(
+      func.getLoc(), "learning_rate",
+      b.getFunctionType({i64, i64}, RankedTensorType::get({}, b.getF32Type())));
+  Block *body = lrFunc.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  UpdateBuilder u(b, func.getLoc());
+  Value lr = learningRate(u, body->getArgument(0), body->getArgument(1));
+  b.create<func::ReturnOp>(func.getLoc(), u.tensor(lr));
+}
+
+Value OptimizerLowering::clipFactor(UpdateBuilder &u, ArrayRef<Value> grads) {
+  if (config.clipNorm <= 0)
+    return Value();
+  // torch.nn.utils.clip_grad_norm_: min(1, max_norm / (||g|| + 1e-6)).
+  Value total;
+  for (Value g : grads) {
+    Value sq = u.sum(u.mul(g, g));
+    total = total ? u.add(total, sq) : sq;
+  }
+  Value norm = u.element(u.sqrt(total));
+  Value factor = u.divF(u.f32(float(config.clipNorm)),
+                        u.addF(norm, u.f32(1e-6f)));
+  return u.tensor(u.minF(factor, u.f32(1.0f)));
+}
+
+bool OptimizerLowering::decays(nn::StateOp param) const {
+  return config.decayScope == "all" || param.getTensorType().getRank() >= 2;
 }
 
 Value OptimizerLowering::state(nn::StateOp param, StringRef suffix,
@@ -148,12 +247,17 @@ void OptimizerLowering::store(OpBuilder &b, Value v, StringRef name) {
 
 void OptimizerLowering::update(UpdateBuilder &u, OpBuilder &b,
                                nn::StateOp param, Value w, Value g, Value lr,
-                               Value step) {
+                               Value lrF64, Value step) {
   const nn::OptimizerConfig &o = config.optimizer;
   StringRef name = param.getSymName();
   // L2 weight decay, lambda/2 |w|^2 in the loss: lambda w in the gradient.
-  if (config.weightDecay > 0)
+  if (config.weightDecay > 0 && decays(param))
     g = u.add(g, u.mul(config.weightDecay, w));
+  // AdamW decays the weights apart from the gradient, first, as
+  // torch.optim.AdamW: w <- w (1 - lr lambda).
+  if (o.kind == "adamw" && o.weightDecay > 0 && decays(param))
+    w = u.mul(w, u.tensor(u.subF(u.f64(1.0),
+                                 u.mulF(lrF64, u.f64(o.weightDecay)))));
 
   Value step_; // w <- w - lr step_
   if (o.kind == "sgd") {
@@ -175,7 +279,7 @@ void OptimizerLowering::update(UpdateBuilder &u, OpBuilder &b,
                     u.mul(1.0 - o.rho, u.mul(g, g)));
     store(b, s, (name + ".square_avg").str());
     step_ = u.div(g, u.add(u.sqrt(s), o.eps));
-  } else { // adam
+  } else { // adam, adamw
     // m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
     // step m^ / (sqrt(v^) + eps), m^ = m / (1 - b1^t), v^ = v / (1 - b2^t).
     Value m = u.add(u.mul(o.beta1, state(param, "exp_avg", b)),
@@ -205,9 +309,15 @@ LogicalResult OptimizerLowering::run() {
   Value epoch = body.getArgument(3);
   Value step = body.getArgument(2);
 
+  buildLearningRateFunction();
   OpBuilder b(ret);
   UpdateBuilder u(b, func.getLoc());
-  Value lr = u.tensor(learningRate(u, epoch));
+  Value lrF64 = learningRate(u, step, epoch);
+  Value lr = u.tensor(lrF64);
+  SmallVector<Value> grads(ret.getOperands().drop_front());
+  if (Value factor = clipFactor(u, grads))
+    for (Value &g : grads)
+      g = u.mul(g, factor);
 
   // Each parameter's one load, to update from.
   llvm::DenseMap<StringAttr, Value> loads;
@@ -223,7 +333,7 @@ LogicalResult OptimizerLowering::run() {
     if (!param || !w)
       return func.emitError() << "gradient of unknown parameter " << paramRef;
     UpdateBuilder pu(b, param.getLoc());
-    update(pu, b, param, w, ret.getOperand(i), lr, step);
+    update(pu, b, param, w, grads[i - 1], lr, lrF64, step);
   }
 
   Value loss = ret.getOperand(0);

@@ -6,11 +6,13 @@
 //   dL/dw_k = 2/(B K) sum_b r_bk x_bk,  dL/dv_jk = 2/(B K) sum_b x_bj r_bk.
 // K = 19 gives the fused update kernels a vector body and a tail, for a
 // vector and a matrix param. For each optimizer (defaults and other
-// hyperparameters), each schedule and with weight decay, 8 train_steps on
-// fresh random batches (epochs 0,0,1,1,2,2,3,3, so step_decay boundaries
-// are crossed) are compared after every step with a float64 trajectory
-// computed from the formulas (reference/Optimizer.cpp): both params, every
-// optimizer state tensor, and the loss.
+// hyperparameters), each schedule per epoch and per step, with a warmup,
+// with weight decay in both scopes (w has rank 1: it decays only in scope
+// `all`; v always does), AdamW and clip_norm, 8 train_steps on fresh random
+// batches (epochs 0,0,1,1,2,2,3,3, so step_decay boundaries are crossed) are
+// compared after every step with a float64 trajectory computed from the
+// formulas (reference/Optimizer.cpp): both params, every optimizer state
+// tensor, and the loss.
 //
 // Tolerance: |compiled - ref| <= 1e-5 * max(1, |ref|). Each step is a few
 // float32 operations per element (relative error ~1e-7 each); over 8 steps
@@ -38,6 +40,7 @@ struct OptimizerCase {
   const char *optimizer;
   const char *schedule = "constant";
   double weightDecay = 0;
+  const char *extra = ""; // more train settings
 };
 
 std::ostream &operator<<(std::ostream &os, const OptimizerCase &c) {
@@ -52,7 +55,8 @@ std::string specFor(const OptimizerCase &c) {
          "]\nloss mse(x * w + x @ v, y)\ntrain {\n  optimizer = " +
          c.optimizer + "\n  schedule = " + c.schedule +
          "\n  weight_decay = " + std::to_string(c.weightDecay) +
-         "\n  batch_size = " + std::to_string(kBatch) + "\n}\n";
+         "\n  batch_size = " + std::to_string(kBatch) + "\n  " + c.extra +
+         "\n}\n";
 }
 
 /// The params by name, in float64.
@@ -104,7 +108,7 @@ TEST_P(Trajectory, EveryStepMatchesTheFormulas) {
   const Training &training = cm.model().training;
   State state = cm.initState(5);
   Params p{cm.read(state, "w"), cm.read(state, "v")};
-  RefOptimizer optW(training, p.w.size()), optV(training, p.v.size());
+  RefOptimizer optW(training, p.w.size(), 1), optV(training, p.v.size(), 2);
   const std::pair<const char *, RefOptimizer *> opts[] = {{"w", &optW},
                                                           {"v", &optV}};
   for (const auto &[param, opt] : opts)
@@ -118,7 +122,7 @@ TEST_P(Trajectory, EveryStepMatchesTheFormulas) {
     int64_t epoch = (step - 1) / 2;
     SCOPED_TRACE("step " + std::to_string(step) + ", epoch " +
                  std::to_string(epoch) + ", lr " +
-                 std::to_string(scheduledLR(training, epoch)));
+                 std::to_string(scheduledLR(training, step, epoch)));
     std::vector<double> x = uniformVector(rng, kBatch * K, -1.5, 1.5);
     std::vector<double> y = uniformVector(rng, kBatch * K, -1, 1);
     float loss = cm.trainStep(state, toFloat(x), toFloat(y), step, epoch,
@@ -126,6 +130,10 @@ TEST_P(Trajectory, EveryStepMatchesTheFormulas) {
     double refLoss = closedFormLoss(p, x, y);
     EXPECT_NEAR(loss, refLoss, kTrajectoryTol * std::max(1.0, refLoss));
     Params g = closedFormGradient(p, x, y);
+    double clip = clipFactor(training, {&g.w, &g.v});
+    for (std::vector<double> *grad : {&g.w, &g.v})
+      for (double &e : *grad)
+        e *= clip;
     optW.update(p.w, g.w, step, epoch);
     optV.update(p.v, g.v, step, epoch);
     EXPECT_TRUE(allClose(toFloat(cm.read(state, "w")), p.w, kTrajectoryTol))
@@ -167,6 +175,28 @@ const OptimizerCase kCases[] = {
     {"weight_decay_momentum", "momentum(lr = 0.1)", "constant", 0.05},
     {"weight_decay_adagrad", "adagrad(lr = 0.1)", "constant", 0.2},
     {"weight_decay_adam", "adam(lr = 0.05)", "step_decay(step_size = 2)", 0.3},
+    {"weight_decay_all", "momentum(lr = 0.1)", "constant", 0.05,
+     "weight_decay_scope = all"},
+    {"adamw_default", "adamw(lr = 0.05)"},
+    {"adamw_all", "adamw(lr = 0.05, weight_decay = 0.2, beta2 = 0.99)",
+     "exponential_decay(gamma = 0.7, per = step)", 0,
+     "weight_decay_scope = all"},
+    {"step_decay_per_step", "sgd(lr = 0.2)",
+     "step_decay(step_size = 3, gamma = 0.5, per = step)"},
+    {"linear_decay_epoch", "sgd(lr = 0.2)",
+     "linear_decay(iters = 3, end_factor = 0.2, start_factor = 0.9)"},
+    {"linear_decay_step", "rmsprop(lr = 0.02)",
+     "linear_decay(iters = 5, per = step)"},
+    {"cosine_epoch", "momentum(lr = 0.1)", "cosine(min_lr = 0.01)"},
+    {"cosine_step", "adam(lr = 0.05)", "cosine(t_max = 6, per = step)"},
+    {"warmup_cosine_step", "adamw(lr = 0.05)",
+     "cosine(t_max = 5, min_lr = 0.001, per = step)", 0,
+     "warmup(iters = 3, start_factor = 0.1)"},
+    {"warmup_epoch", "sgd(lr = 0.2)", "step_decay(step_size = 1, gamma = 0.5)",
+     0, "warmup(iters = 2)"},
+    {"clip_sgd", "sgd(lr = 0.3)", "constant", 0, "clip_norm = 0.5"},
+    {"clip_adam_decay", "adam(lr = 0.05)", "constant", 0.1,
+     "clip_norm = 1.0"},
 };
 
 INSTANTIATE_TEST_SUITE_P(

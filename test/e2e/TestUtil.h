@@ -63,9 +63,11 @@ inline std::vector<SpecCase> opFamilySpecs() {
       {"loss_bce_logits.kiln"},
       {"loss_mlbce.kiln"},
       {"loss_mlbce_logits.kiln"},
+      {"loss_mlbce_mean.kiln"},
       {"loss_mse.kiln"},
       {"loss_mae.kiln"},
       {"loss_huber.kiln"},
+      {"loss_huber_sum.kiln"},
       // Whole networks.
       {"regressor.kiln"},
       {"classifier.kiln"},

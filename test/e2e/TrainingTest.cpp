@@ -40,7 +40,7 @@ TEST(Training, SixAdamStepsThroughNormsAndDropout) {
   RefStates states = cm.toRef(state);
   std::vector<RefOptimizer> opts;
   for (const StateTensor &st : model.states)
-    opts.emplace_back(model.training, Tensor::numel(st.shape));
+    opts.emplace_back(model.training, Tensor::numel(st.shape), st.shape.size());
 
   std::mt19937_64 rng(5);
   for (int64_t step = 1; step <= kSteps; ++step) {

@@ -39,7 +39,7 @@ struct ModelInfo {
   int64_t flopsPerSample = 0;
   std::vector<TensorInfo> tensors;
   /// Exported symbols of the compiled functions; empty when absent.
-  std::string trainStep, evalStep, predict, prepare;
+  std::string trainStep, evalStep, predict, prepare, learningRate;
   /// Every prediction function (`predict` included) and its row count,
   /// most rows first: kiln_model::predict_blocks.
   std::vector<std::pair<int64_t, std::string>> predictBlocks;

@@ -123,11 +123,14 @@ struct Target {
 enum class LossKind {
   CrossEntropy,  // softmax cross-entropy on logits, with label smoothing
   BCE,           // binary target; fromLogits selects the stable form
-  MultiLabelBCE, // sum over labels (the lecture's formula), mean over batch
+  MultiLabelBCE, // over the labels per `reduction`, mean over the batch
   MSE,
   MAE,
   Huber,
 };
+
+/// How a loss combines a sample's outputs; the batch is always averaged.
+enum class LossReduction { Mean, Sum };
 
 struct Loss {
   LossKind kind = LossKind::MSE;
@@ -136,10 +139,21 @@ struct Loss {
   bool fromLogits = false;
   double labelSmoothing = 0.0;
   double delta = 1.0; // Huber
+  /// Over a sample's outputs: multilabel_bce sums (the lecture's formula),
+  /// mse, mae and huber average; `reduction = ...` says otherwise.
+  LossReduction reduction = LossReduction::Mean;
   SourceLoc loc;
 };
 
-enum class OptimizerKind { SGD, Momentum, Nesterov, Adagrad, RMSProp, Adam };
+enum class OptimizerKind {
+  SGD,
+  Momentum,
+  Nesterov,
+  Adagrad,
+  RMSProp,
+  Adam,
+  AdamW, // Adam with decoupled weight decay (Loshchilov & Hutter)
+};
 
 struct Optimizer {
   OptimizerKind kind = OptimizerKind::Adam;
@@ -148,24 +162,45 @@ struct Optimizer {
   double rho = 0.99;     // RMSProp
   double beta1 = 0.9;    // Adam
   double beta2 = 0.999;  // Adam
-  double eps = 1e-8;     // Adagrad, RMSProp, Adam
+  double eps = 1e-8;     // Adagrad, RMSProp, Adam, AdamW
+  double weightDecay = 0.01; // AdamW's decoupled decay
   SourceLoc loc;
 };
 
+/// Schedules are functions of a time t counting from 0: the epoch, or the
+/// optimizer step minus one (docs/optimizers.md).
 enum class ScheduleKind {
   Constant,
-  StepDecay,        // lr * gamma^floor(epoch / stepSize)
-  ExponentialDecay, // lr * gamma^epoch
-  ExpDecay,         // lr * exp(-k * epoch)
+  StepDecay,        // lr * gamma^floor(t / stepSize)
+  ExponentialDecay, // lr * gamma^t
+  ExpDecay,         // lr * exp(-k * t)
+  LinearDecay,      // lr * (s + (e - s) * min(t, iters) / iters)
+  Cosine,           // min + (lr - min) (1 + cos(pi t / tMax)) / 2
 };
+
+enum class ScheduleUnit { Epoch, Step };
 
 struct Schedule {
   ScheduleKind kind = ScheduleKind::Constant;
+  ScheduleUnit unit = ScheduleUnit::Epoch;
   double gamma = 1.0;
   int64_t stepSize = 1;
   double k = 0.0;
+  double startFactor = 1.0; // LinearDecay
+  double endFactor = 0.0;   // LinearDecay
+  int64_t iters = 1;        // LinearDecay
+  int64_t tMax = 1;         // Cosine
+  double minLr = 0.0;       // Cosine
+  /// A linear warmup from startFactor * lr to lr over the first
+  /// `warmupIters` units, after which the schedule starts at t = 0.
+  int64_t warmupIters = 0;
+  double warmupStartFactor = 1.0 / 3.0; // torch.optim.lr_scheduler.LinearLR's
   SourceLoc loc;
 };
+
+/// The parameters weight decay applies to: those of rank >= 2 (dense
+/// weights and matrix params: the lecture's sum over W), or all of them.
+enum class DecayScope { Weights, All };
 
 enum class Metric { Loss, Accuracy, MSE, MAE, R2 };
 
@@ -180,7 +215,9 @@ struct EarlyStopping {
 struct Training {
   Optimizer optimizer;
   Schedule schedule;
-  double weightDecay = 0.0;
+  double weightDecay = 0.0; // coupled: lambda w added to the gradient
+  DecayScope decayScope = DecayScope::Weights;
+  double clipNorm = 0.0; // > 0: gradients clipped to this global L2 norm
   int64_t batchSize = 32;
   int64_t epochs = 10;
   EarlyStopping earlyStopping;

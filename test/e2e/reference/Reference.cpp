@@ -319,22 +319,26 @@ RefResult Reference::run(const RefStates &states, const std::vector<double> &x,
       break;
     case LossKind::MSE:
       for (int64_t k = 0; k < K; ++k)
-        l += (z[k] - t[k]) * (z[k] - t[k]) / K;
+        l += (z[k] - t[k]) * (z[k] - t[k]);
       break;
     case LossKind::MAE:
       for (int64_t k = 0; k < K; ++k) {
         kink(z[k] - t[k]);
-        l += std::fabs(z[k] - t[k]) / K;
+        l += std::fabs(z[k] - t[k]);
       }
       break;
     case LossKind::Huber:
       for (int64_t k = 0; k < K; ++k) {
         double a = std::fabs(z[k] - t[k]), d = loss.delta;
         kink(a - d);
-        l += (a <= d ? 0.5 * a * a : d * (a - 0.5 * d)) / K;
+        l += a <= d ? 0.5 * a * a : d * (a - 0.5 * d);
       }
       break;
     }
+    // Every loss but cross-entropy combines the outputs by `reduction`.
+    if (loss.kind != LossKind::CrossEntropy &&
+        loss.reduction == LossReduction::Mean)
+      l /= K;
     res.meanLoss += l / B;
   }
   return res;

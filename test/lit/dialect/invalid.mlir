@@ -189,8 +189,8 @@ func.func @unknown_activation(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tenso
 
 // -----
 
-// expected-error @+1 {{nn.model optimizer key 'kind' has unknown value 'adamw'}}
-module attributes {nn.model = {batch_size = 4 : i64, optimizer = {kind = "adamw"}}} {
+// expected-error @+1 {{nn.model optimizer key 'kind' has unknown value 'lamb'}}
+module attributes {nn.model = {batch_size = 4 : i64, optimizer = {kind = "lamb"}}} {
 }
 
 // -----

@@ -111,7 +111,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.01 : f64}} {
+module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.01 : f64, decay_scope = "all"}} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -125,7 +125,8 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 }
 
 // L2 weight decay (lambda/2 |w|^2 in the loss) adds lambda w to each
-// gradient, biases included, before the optimizer sees it.
+// gradient before the optimizer sees it; with decay_scope "all", biases
+// included.
 // CHECK-LABEL: func.func @train_step(
 // CHECK:         %[[W:.*]] = nn.load @w
 // CHECK:         %[[B:.*]] = nn.load @b

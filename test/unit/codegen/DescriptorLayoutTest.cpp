@@ -46,7 +46,8 @@ const std::pair<const char *, size_t> kFields[] = {
     FIELD(num_feature_columns), FIELD(target_columns),
     FIELD(feature_columns),    FIELD(weights),
     FIELD(num_predict_blocks), FIELD(reserved2),
-    FIELD(predict_blocks),
+    FIELD(predict_blocks),     FIELD(schedule),
+    FIELD(learning_rate),
 };
 
 #undef FIELD

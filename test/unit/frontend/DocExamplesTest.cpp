@@ -1,8 +1,8 @@
-//===- DocExamplesTest.cpp - docs/language.md's examples must compile -----===//
+//===- DocExamplesTest.cpp - The docs' examples must compile --------------===//
 //
-// Every ```kiln block of the language reference is a complete spec that must
-// check without errors; ```kiln-error blocks must fail. So the reference
-// cannot drift from the implementation unnoticed.
+// Every ```kiln block of the language reference and of the optimizer page is
+// a complete spec that must check without errors; ```kiln-error blocks must
+// fail. So the reference cannot drift from the implementation unnoticed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,13 +20,14 @@ using kiln::test::SpecRun;
 namespace {
 
 struct Example {
-  unsigned line; // of the opening fence in language.md
+  unsigned line; // of the opening fence in `page`
   bool expectError;
   std::string text;
 };
 
-std::vector<Example> readExamples() {
-  std::ifstream file(KILN_SOURCE_DIR "/docs/language.md");
+/// The examples of docs/<page>, in order.
+std::vector<Example> readExamples(const std::string &page = "language.md") {
+  std::ifstream file(KILN_SOURCE_DIR "/docs/" + page);
   std::vector<Example> examples;
   std::string line;
   unsigned lineNo = 0;
@@ -48,17 +49,22 @@ std::vector<Example> readExamples() {
 }
 
 TEST(DocExamples, EveryExampleChecksAsDocumented) {
-  std::vector<Example> examples = readExamples();
-  ASSERT_GE(examples.size(), 8u) << "docs/language.md lost its examples";
-  for (const Example &e : examples) {
-    auto run = SpecRun::check(e.text);
-    if (e.expectError)
-      EXPECT_FALSE(run->model.has_value())
-          << "language.md:" << e.line << " should fail:\n" << e.text;
-    else
-      EXPECT_TRUE(run->model.has_value())
-          << "language.md:" << e.line << ":\n"
-          << run->diagnostics() << e.text;
+  const std::pair<std::string, size_t> pages[] = {{"language.md", 8},
+                                                  {"optimizers.md", 4}};
+  for (const auto &[page, least] : pages) {
+    std::vector<Example> examples = readExamples(page);
+    ASSERT_GE(examples.size(), least) << "docs/" << page
+                                      << " lost its examples";
+    for (const Example &e : examples) {
+      auto run = SpecRun::check(e.text);
+      if (e.expectError)
+        EXPECT_FALSE(run->model.has_value())
+            << page << ":" << e.line << " should fail:\n" << e.text;
+      else
+        EXPECT_TRUE(run->model.has_value())
+            << page << ":" << e.line << ":\n"
+            << run->diagnostics() << e.text;
+    }
   }
 }
 

@@ -67,7 +67,10 @@ TEST(SemaDiagnostics, ArgumentCountsAndTypes) {
               "'bias' of 'dense' must be true or false, got a string");
   expectError("loss mse(dense(3, 2), y)\n",
               "the input of 'dense' must be a tensor, got the number 3");
-  expectError("loss mse(x -> dense(2), y, x)\n", "too many arguments for 'mse'");
+  expectError("loss mse(x -> dense(2), y, mean, x)\n",
+              "too many arguments for 'mse'");
+  expectError("loss mse(x -> dense(2), y, x)\n",
+              "unknown reduction 'x' (mean, sum)");
   expectError("loss mse(x -> dense(2))\n", "'mse' needs argument 'target'");
   expectError("loss mse(x -> dense(2), y)\ntrain { lr = 1 }\n",
               "unknown train setting 'lr'");

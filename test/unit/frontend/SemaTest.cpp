@@ -237,8 +237,8 @@ TEST(Sema, NormalizationStates) {
   const Model &m = *run->model;
   EXPECT_EQ(stateNames(m),
             (std::vector<std::string>{
-                "bn.gamma", "bn.beta", "bn.running_mean", "bn.running_var",
-                "layernorm0.gamma", "layernorm0.beta", "dense0.weight",
+                "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var",
+                "layernorm0.weight", "layernorm0.bias", "dense0.weight",
                 "dense0.bias"}));
   EXPECT_EQ(m.states[0].init.kind, InitKind::Ones);
   EXPECT_EQ(m.states[1].init.kind, InitKind::Zeros);
@@ -370,6 +370,73 @@ TEST(Sema, OptimizersAndSchedules) {
   EXPECT_EQ(es->model->training.earlyStopping.monitor, Metric::R2);
   EXPECT_EQ(es->model->training.earlyStopping.patience, 5);
   EXPECT_EQ(es->model->training.seed, 42u);
+}
+
+// The settings of a PyTorch recipe: AdamW, a warmup before cosine per step,
+// the decay scope, clipping; and the defaults they replace.
+TEST(Sema, RecipeSettings) {
+  auto spec = [](const std::string &train) {
+    return checked(std::string(kMinimal) + "loss mse(x -> dense(2), y)\n" +
+                   "train { " + train + " }\n");
+  };
+  auto defaults = spec("epochs = 7");
+  const Training &d = defaults->model->training;
+  EXPECT_EQ(d.schedule.unit, ScheduleUnit::Epoch);
+  EXPECT_EQ(d.schedule.warmupIters, 0);
+  EXPECT_EQ(d.decayScope, DecayScope::Weights);
+  EXPECT_DOUBLE_EQ(d.clipNorm, 0.0);
+
+  auto recipe = spec("optimizer = adamw(lr = 3e-4, weight_decay = 0.05)\n"
+                     "schedule = cosine(t_max = 900, min_lr = 1e-6, per = "
+                     "step)\nwarmup(iters = 100, start_factor = 0.01)\n"
+                     "weight_decay_scope = all\nclip_norm = 1.5");
+  const Training &t = recipe->model->training;
+  EXPECT_EQ(t.optimizer.kind, OptimizerKind::AdamW);
+  EXPECT_DOUBLE_EQ(t.optimizer.weightDecay, 0.05);
+  EXPECT_DOUBLE_EQ(t.optimizer.beta1, 0.9);
+  EXPECT_EQ(t.schedule.kind, ScheduleKind::Cosine);
+  EXPECT_EQ(t.schedule.unit, ScheduleUnit::Step);
+  EXPECT_EQ(t.schedule.tMax, 900);
+  EXPECT_DOUBLE_EQ(t.schedule.minLr, 1e-6);
+  EXPECT_EQ(t.schedule.warmupIters, 100);
+  EXPECT_DOUBLE_EQ(t.schedule.warmupStartFactor, 0.01);
+  EXPECT_EQ(t.decayScope, DecayScope::All);
+  EXPECT_DOUBLE_EQ(t.clipNorm, 1.5);
+
+  // Per epoch, cosine anneals over the epochs after the warmup unless told;
+  // the warmup's start factor is LinearLR's default, 1/3.
+  auto epochs = spec("schedule = cosine\nwarmup(iters = 2)\nepochs = 12");
+  EXPECT_EQ(epochs->model->training.schedule.tMax, 10);
+  EXPECT_DOUBLE_EQ(epochs->model->training.schedule.warmupStartFactor,
+                   1.0 / 3.0);
+  auto linear = spec("schedule = linear_decay(iters = 5, end_factor = 0.1)");
+  const Schedule &l = linear->model->training.schedule;
+  EXPECT_EQ(l.kind, ScheduleKind::LinearDecay);
+  EXPECT_EQ(l.iters, 5);
+  EXPECT_DOUBLE_EQ(l.endFactor, 0.1);
+  EXPECT_DOUBLE_EQ(l.startFactor, 1.0);
+  auto constantPerStep = spec("schedule = constant(per = step)");
+  EXPECT_EQ(constantPerStep->model->training.schedule.unit, ScheduleUnit::Step);
+}
+
+TEST(Sema, LossReductions) {
+  auto loss = [](const char *target, const std::string &call) {
+    return checked(std::string("model m\ninput x: [3]\ntarget y: ") + target +
+                   "\nloss " + call + "\n");
+  };
+  // The lecture's multilabel BCE sums over the labels; the regression
+  // losses average over the outputs.
+  EXPECT_EQ(loss("multilabel(2)", "multilabel_bce(x -> dense(2) -> sigmoid, y)")
+                ->model->loss.reduction,
+            LossReduction::Sum);
+  EXPECT_EQ(loss("multilabel(2)",
+                 "multilabel_bce(x -> dense(2), y, true, reduction = mean)")
+                ->model->loss.reduction,
+            LossReduction::Mean);
+  EXPECT_EQ(loss("real(2)", "mae(x -> dense(2), y)")->model->loss.reduction,
+            LossReduction::Mean);
+  EXPECT_EQ(loss("real(2)", "mse(x -> dense(2), y, sum)")->model->loss.reduction,
+            LossReduction::Sum);
 }
 
 TEST(Sema, BlockDefaultsAndArgumentsOfAnyKind) {

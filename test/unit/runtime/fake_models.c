@@ -373,6 +373,14 @@ static void scripted_predict_row(const float *s, uint8_t *ws, const float *x,
   out[0] = s[0];
 }
 PREDICT_BLOCKS(scripted, 2, scripted_predict, scripted_predict_row)
+/* Halves per epoch and drops by a hundredth per step: the report shows
+ * which step and epoch each value belongs to. */
+static void scripted_learning_rate(const float *s, uint8_t *ws, int64_t step,
+                                   int64_t epoch, float *lr) {
+  (void)s;
+  (void)ws;
+  *lr = (float)(1.0 / (double)(1 << epoch) - 0.01 * (double)step);
+}
 
 static const kiln_tensor_info scripted_tensors[] = {
     {"marker", KILN_ROLE_PARAM, KILN_INIT_ZEROS, 1, 0, {1, 0, 0, 0}, 1, 0, 0.0,
@@ -397,6 +405,7 @@ const kiln_model fake_scripted_model = {
     .eval_step = scripted_eval,
     .predict = scripted_predict,
     PREDICT_FIELDS(scripted),
+    .learning_rate = scripted_learning_rate,
     .epochs = 10,
     .early_stopping = 1,
     .monitor = KILN_METRIC_LOSS,

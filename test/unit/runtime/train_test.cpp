@@ -360,13 +360,19 @@ TEST(Progress, BatchReportAndMetricsFile) {
   std::string metrics = dir.path("m.csv");
   o.metrics_path = metrics.c_str();
   std::string out = trainOutput(0, &o);
-  EXPECT_TRUE(contains(out, "step 1  epoch 1  batch 1/2  loss 1\n")) << out;
-  EXPECT_TRUE(contains(out, "step 6  epoch 3  batch 2/2  loss 1\n")) << out;
+  // The scripted model's lr is 2^-epoch - step / 100.
+  EXPECT_TRUE(contains(out, "step 1  epoch 1  batch 1/2  loss 1  lr 0.99\n"))
+      << out;
+  EXPECT_TRUE(contains(out, "step 6  epoch 3  batch 2/2  loss 1  lr 0.19\n"))
+      << out;
   std::string csv = readFile(metrics);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
-            "epoch,train_loss,val_loss,val_r2,seconds");
+            "epoch,train_loss,val_loss,val_r2,lr,seconds");
+  // Each epoch's row has its last step's lr.
   EXPECT_TRUE(contains(csv, "\n1,1,2,")) << csv;
+  EXPECT_TRUE(contains(csv, ",0.980000019,")) << csv;
   EXPECT_TRUE(contains(csv, "\n3,1,3,")) << csv;
+  EXPECT_TRUE(contains(csv, ",0.189999998,")) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 }
 

@@ -22,20 +22,32 @@
 namespace kiln::nn {
 
 struct OptimizerConfig {
-  std::string kind = "adam"; // sgd, momentum, nesterov, adagrad, rmsprop, adam
+  // sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw
+  std::string kind = "adam";
   double lr = 1e-3;
   double momentum = 0.9;
   double rho = 0.99;
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
+  double weightDecay = 0.0; // adamw's decoupled decay
 };
 
+/// Frontend's Schedule (kiln/Frontend/Model.h) says what each field means.
 struct ScheduleConfig {
-  std::string kind = "constant"; // constant, step_decay, exponential_decay, exp_decay
+  // constant, step_decay, exponential_decay, exp_decay, linear_decay, cosine
+  std::string kind = "constant";
+  std::string unit = "epoch"; // epoch, step
   double gamma = 1.0;
   int64_t stepSize = 1;
   double k = 0.0;
+  double startFactor = 1.0;
+  double endFactor = 0.0;
+  int64_t iters = 1;
+  int64_t tMax = 1;
+  double minLr = 0.0;
+  int64_t warmupIters = 0;
+  double warmupStartFactor = 1.0;
 };
 
 struct ColumnConfig {
@@ -54,6 +66,8 @@ struct ModelConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   double weightDecay = 0.0;
+  std::string decayScope = "weights"; // weights, all
+  double clipNorm = 0.0;              // 0: no clipping
   int64_t epochs = 10;
   int64_t seed = 0;
   bool earlyStopping = false;
