@@ -37,6 +37,7 @@ EXAMPLES_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "examples"))
 EXAMPLES = {
     "digits": ("accuracy", 0.96),
     "digits_nesterov": ("accuracy", 0.96),
+    "digits_adamw": ("accuracy", 0.96),
     "digits_multilabel": ("accuracy", 0.97),
     "digits_multilabel_prob": ("accuracy", 0.97),
     "breast_cancer": ("accuracy", 0.95),
