@@ -354,6 +354,19 @@ def NN_ReshapeOp : NN_Op<"reshape", [Pure, NN_Differentiable]> {
   let hasFolder = 1;
 }
 
+def NN_PredictionOp : NN_Op<"prediction", [Pure, SameOperandsAndResultType]> {
+  let summary = "Marks the value @predict returns: the identity";
+  let description = [{
+    A loss written as an expression of the spec has no loss op whose first
+    operand is the prediction. MLIRGen marks the prediction with this op;
+    DeriveInference returns its operand from @predict and @eval_step and
+    removes every marker, so no later pass sees one.
+  }];
+  let arguments = (ins NN_Tensor:$input);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
 def NN_TransposeOp : NN_Op<"transpose", [Pure]> {
   let summary = "The transpose of a matrix";
   let description = [{

@@ -196,6 +196,7 @@ private:
   Value constant(double v, mlir::Location l);
   Value emitNode(const Node &node);
   Value emitLoss();
+  Value emitReduction(const Node &node, mlir::Location l);
 
   const Model &model;
   OpBuilder b;
@@ -302,8 +303,33 @@ Value ModuleBuilder::emitNode(const Node &node) {
                                      f64(node.eps), nn::ActivationAttr(),
                                      UnitAttr());
   }
+  case OpKind::Sum:
+  case OpKind::Mean:
+    return emitReduction(node, l);
   }
   llvm_unreachable("unknown node kind");
+}
+
+/// Over all axes: nn.mean, or nn.sum_to a scalar. Over one axis: nn.sum_to
+/// the shape with that axis 1, reshaped without it (and scaled for a mean).
+Value ModuleBuilder::emitReduction(const Node &node, mlir::Location l) {
+  Value x = values[node.operands[0]];
+  auto inType = cast<RankedTensorType>(x.getType());
+  if (!node.axis) {
+    if (node.kind == OpKind::Mean)
+      return b.create<nn::MeanOp>(l, tensorType({}), x);
+    return b.create<nn::SumToOp>(l, tensorType({}), x);
+  }
+  SmallVector<int64_t> kept(inType.getShape());
+  int64_t n = kept[*node.axis];
+  kept[*node.axis] = 1;
+  Value sum = b.create<nn::SumToOp>(
+      l, RankedTensorType::get(kept, b.getF32Type()), x);
+  Value result = b.create<nn::ReshapeOp>(l, tensorType(node.shape), sum);
+  if (node.kind == OpKind::Mean)
+    result = b.create<nn::MulOp>(l, tensorType(node.shape), result,
+                                 constant(1.0 / double(n), l));
+  return result;
 }
 
 Value ModuleBuilder::emitLoss() {
@@ -311,6 +337,8 @@ Value ModuleBuilder::emitLoss() {
   mlir::Location l = loc(loss.loc);
   Value pred = values[loss.prediction], target = values[loss.target];
   auto perSample = tensorType({model.training.batchSize});
+  if (loss.kind == LossKind::Expression)
+    return b.create<nn::MeanOp>(l, tensorType({}), values[loss.perSample]);
   auto reduction = nn::LossReductionAttr::get(
       b.getContext(), loss.reduction == LossReduction::Sum
                           ? nn::LossReduction::sum
@@ -381,6 +409,10 @@ OwningOpRef<ModuleOp> ModuleBuilder::build() {
       values[id] = entry->getArgument(1);
     else
       values[id] = emitNode(node);
+    // A loss written as an expression has no loss op to say what predict
+    // returns: mark the prediction for DeriveInference.
+    if (id == model.loss.prediction && model.loss.kind == LossKind::Expression)
+      values[id] = b.create<nn::PredictionOp>(loc(node.loc), values[id]);
   }
   Value loss = emitLoss();
   b.create<func::ReturnOp>(loc(model.loss.loc), loss);

@@ -319,6 +319,9 @@ void Sema::checkLoss(const LossDecl &decl) {
     loss.kind = LossKind::Huber;
     params = kHuber;
     needs = TargetKind::Real;
+  } else if (auto block = blocks.find(name); block != blocks.end()) {
+    checkExpressionLoss(call, *block->second);
+    return;
   } else {
     error(loc, "unknown loss '" + name + "'" + didYouMean(name, lossNames()) +
                    " (" + join(lossNames(), ", ") + ")");
@@ -398,6 +401,127 @@ void Sema::checkLoss(const LossDecl &decl) {
   haveLoss = true;
 }
 
+void Sema::checkExpressionLoss(const CallExpr &call, const BlockDecl &block) {
+  Loss &loss = model.loss;
+  loss.kind = LossKind::Expression;
+  lossKindKnown = true;
+  Location loc = call.getLoc();
+  std::string what = "the loss block '" + block.getName() + "'";
+  if (block.getArgs().size() < 2) {
+    error(loc, what + " must take the prediction and the target first");
+    return;
+  }
+  // The block sees the target through its second parameter; the
+  // prediction must not read it (checked below).
+  SmallVector<Value, 4> bound;
+  inLoss = true;
+  Value result = callBlock(block, call, top, &bound);
+  inLoss = false;
+  if (result.isPoison() || bound.size() < 2 || !targetNode)
+    return;
+  std::optional<unsigned> pred = asTensor(bound[0], "the prediction of " + what);
+  if (!pred)
+    return;
+  if (!(bound[1].kind == Value::Kind::Tensor && bound[1].node == *targetNode)) {
+    error(bound[1].loc, "the second argument of " + what +
+                            " must be the target '" + targetDecl->getName() +
+                            "'");
+    return;
+  }
+  std::vector<bool> readsTarget(model.nodes.size(), false);
+  for (unsigned i = 0; i <= *pred; ++i)
+    for (unsigned op : model.nodes[i].operands)
+      readsTarget[i] = readsTarget[i] || op == *targetNode || readsTarget[op];
+  if (readsTarget[*pred]) {
+    error(bound[0].loc, "the prediction of " + what + " reads the target '" +
+                            targetDecl->getName() + "'");
+    return;
+  }
+  std::vector<int64_t> predShape = shapeOf(*pred);
+  if (predShape.size() != 2 || predShape[0] != batch) {
+    error(bound[0].loc, "the prediction of " + what + " must have shape [" +
+                            std::to_string(batch) + ", outputs], got " +
+                            shapeStr(predShape));
+    return;
+  }
+  // The loss is the mean over the rows of a per-row loss: evaluation
+  // reports that per-row loss, like the builtin losses'.
+  std::optional<unsigned> value = asTensor(result, "the result of " + what);
+  if (!value)
+    return;
+  // Constant factors and negations outside the mean apply to each row's
+  // loss: -mean(l) is mean(-l).
+  std::vector<Node> scalings;
+  for (;;) {
+    const Node &n = model.nodes[*value];
+    auto isConstant = [&](unsigned i) {
+      return model.nodes[n.operands[i]].kind == OpKind::Constant;
+    };
+    if (!n.shape.empty())
+      break;
+    if (n.kind == OpKind::Neg) {
+      scalings.push_back(n);
+      value = n.operands[0];
+    } else if ((n.kind == OpKind::Mul || n.kind == OpKind::Div) &&
+               isConstant(1)) {
+      scalings.push_back(n);
+      value = n.operands[0];
+    } else if (n.kind == OpKind::Mul && isConstant(0)) {
+      scalings.push_back(n);
+      std::swap(scalings.back().operands[0], scalings.back().operands[1]);
+      value = n.operands[1];
+    } else {
+      break;
+    }
+  }
+  const Node mean = model.nodes[*value]; // a copy: addNode may reallocate
+  unsigned perSample = 0;
+  bool overRows = false;
+  if (mean.kind == OpKind::Mean && mean.shape.empty()) {
+    unsigned input = mean.operands[0];
+    std::vector<int64_t> shape = model.nodes[input].shape;
+    bool batchLeads = !shape.empty() && shape[0] == batch &&
+                      dependsOnRows(input) &&
+                      (!mean.axis || *mean.axis == 0);
+    if (batchLeads && (shape.size() == 1 || !mean.axis)) {
+      // The mean over all elements is the mean over the rows of each
+      // row's mean: one mean per row over the other axes, innermost first.
+      perSample = input;
+      for (size_t axis = shape.size() - 1; axis >= 1; --axis) {
+        Node n;
+        n.kind = OpKind::Mean;
+        n.loc = mean.loc;
+        n.axis = int64_t(axis);
+        n.shape.assign(shape.begin(), shape.begin() + axis);
+        n.operands = {perSample};
+        perSample = addNode(std::move(n));
+      }
+      // The scalings, innermost first, on each row's loss.
+      for (Node &scale : llvm::reverse(scalings)) {
+        scale.shape = {batch};
+        scale.operands[0] = perSample;
+        perSample = addNode(std::move(scale));
+      }
+      overRows = true;
+    }
+  }
+  if (!overRows) {
+    error(loc, what + " must return the mean over the batch of a loss per "
+                      "row (negated or scaled by constants, if need be): "
+                      "'mean(l)' of a [batch] or [batch, ...] tensor, or "
+                      "'mean(l, axis = 0)' of a [batch] one, got " +
+                      (shapeOf(*value).empty()
+                           ? std::string("a scalar computed otherwise")
+                           : "shape " + shapeStr(shapeOf(*value))));
+    return;
+  }
+  loss.prediction = *pred;
+  loss.target = *targetNode;
+  loss.perSample = perSample;
+  loss.loc = sourceLoc(loc);
+  haveLoss = true;
+}
+
 //===----------------------------------------------------------------------===//
 // Pruning
 //===----------------------------------------------------------------------===//
@@ -407,6 +531,8 @@ void Sema::checkLoss(const LossDecl &decl) {
 void Sema::prune() {
   std::vector<bool> live(model.nodes.size(), false);
   live[model.loss.prediction] = live[model.loss.target] = true;
+  if (model.loss.kind == LossKind::Expression)
+    live[model.loss.perSample] = true;
   if (inputNode)
     live[*inputNode] = true;
   for (size_t i = model.nodes.size(); i-- > 0;)
@@ -469,6 +595,8 @@ void Sema::prune() {
 
   model.loss.prediction = nodeId[model.loss.prediction];
   model.loss.target = nodeId[model.loss.target];
+  if (model.loss.kind == LossKind::Expression)
+    model.loss.perSample = nodeId[model.loss.perSample];
   model.nodes = std::move(nodes);
   model.states = std::move(states);
 }

@@ -167,8 +167,13 @@ private:
   Value evalDense(const ast::CallExpr &call, BoundArgs &args, Scope &scope);
   Value evalNorm(const ast::CallExpr &call, BoundArgs &args, Scope &scope,
                  bool batchNorm);
+  Value evalReduction(const ast::CallExpr &call, BoundArgs &args, OpKind op);
+  /// Whether `node` has a row per sample: it reads the input or the target.
+  bool dependsOnRows(unsigned node) const;
+  /// The values a block instance's parameters were bound to are appended
+  /// to `bound` when it is given.
   Value callBlock(const ast::BlockDecl &block, const ast::CallExpr &call,
-                  Scope &scope);
+                  Scope &scope, llvm::SmallVectorImpl<Value> *bound = nullptr);
   Value binaryOp(char op, Value lhs, Value rhs, const Location &loc);
   std::optional<std::vector<int64_t>> broadcast(llvm::ArrayRef<int64_t> a,
                                                 llvm::ArrayRef<int64_t> b,
@@ -182,6 +187,10 @@ private:
   void checkBlockSignatures();
   void declareInputAndTarget();
   void checkLoss(const ast::LossDecl &decl);
+  /// `loss block(prediction, target, ...)`: the block's scalar result,
+  /// a mean over the rows, is the loss.
+  void checkExpressionLoss(const ast::CallExpr &call,
+                           const ast::BlockDecl &block);
   void checkMonitorAndColumns();
   void prune();
 
@@ -239,7 +248,7 @@ public:
   /// The values of chain operands already evaluated (see eval), until the
   /// operation that uses them takes them.
   llvm::DenseMap<const ast::Expr *, Value> chainValues;
-  bool inLoss = false; // evaluating the loss's target argument
+  bool inLoss = false; // evaluating the loss's target argument or block
   bool reportedTooLarge = false;
   llvm::StringSet<> stateNames;
   Scope top;

@@ -37,6 +37,7 @@ const StringRef kBeta[] = {"x", "beta"};
 const StringRef kDropout[] = {"x", "p"};
 const StringRef kBatchNorm[] = {"x", "momentum", "eps"};
 const StringRef kLayerNorm[] = {"x", "eps"};
+const StringRef kReduce[] = {"x", "axis"};
 
 const Builtin kBuiltins[] = {
     {"dense", OpKind::Dense, kDense, 2, false},
@@ -56,12 +57,14 @@ const Builtin kBuiltins[] = {
     {"dropout", OpKind::Dropout, kDropout, 1, false},
     {"batchnorm", OpKind::BatchNorm, kBatchNorm, 1, false},
     {"layernorm", OpKind::LayerNorm, kLayerNorm, 1, false},
+    {"sum", OpKind::Sum, kReduce, 1, false},
+    {"mean", OpKind::Mean, kReduce, 1, false},
 };
 
 const StringRef kBuiltinNames[] = {
     "dense", "matmul", "relu", "sigmoid", "tanh", "leaky_relu",
     "gelu",  "softplus", "swish", "softmax", "exp", "log",
-    "sqrt",  "abs",    "dropout", "batchnorm", "layernorm"};
+    "sqrt",  "abs",    "dropout", "batchnorm", "layernorm", "sum", "mean"};
 
 const StringRef kInitNames[] = {"zeros",          "ones",          "normal",
                                 "uniform",        "xavier_uniform", "xavier_normal",
@@ -188,6 +191,8 @@ Value Sema::evalBuiltin(const CallExpr &call, unsigned index, Scope &scope) {
     return evalNorm(call, args, scope, b.op == OpKind::BatchNorm);
   if (b.op == OpKind::MatMul)
     return binaryOp('@', args.values[0], args.values[1], loc);
+  if (b.op == OpKind::Sum || b.op == OpKind::Mean)
+    return evalReduction(call, args, b.op);
 
   std::optional<unsigned> x = asTensor(args.values[0], "the input of " + what);
   Node n;
@@ -235,6 +240,61 @@ Value Sema::evalBuiltin(const CallExpr &call, unsigned index, Scope &scope) {
   n.shape = shapeOf(*x);
   n.operands = {*x};
   return addTensor(std::move(n), loc);
+}
+
+/// sum(x, axis) and mean(x, axis): over one axis, or over all of them.
+Value Sema::evalReduction(const CallExpr &call, BoundArgs &args, OpKind op) {
+  Location loc = call.getLoc();
+  std::string what = op == OpKind::Sum ? "'sum'" : "'mean'";
+  std::optional<unsigned> x = asTensor(args.values[0], "the input of " + what);
+  if (!x)
+    return Value::poison(loc);
+  std::vector<int64_t> shape = shapeOf(*x);
+  Node n;
+  n.kind = op;
+  n.loc = sourceLoc(loc);
+  n.operands = {*x};
+  if (args.given(1)) {
+    std::optional<int64_t> axis = intArg(args, 1, 0, "'axis' of " + what);
+    if (!axis)
+      return Value::poison(loc);
+    int64_t rank = int64_t(shape.size());
+    if (*axis < -rank || *axis >= rank) {
+      error(args.values[1].loc,
+            "'axis' of " + what + " must be in [" + std::to_string(-rank) +
+                ", " + std::to_string(rank) + ") for shape " +
+                shapeStr(shape) + ", got " + std::to_string(*axis));
+      return Value::poison(loc);
+    }
+    n.axis = *axis < 0 ? *axis + rank : *axis;
+    n.shape = shape;
+    n.shape.erase(n.shape.begin() + *n.axis);
+  }
+  // Outside the loss, a reduction over the rows would make one row's
+  // prediction depend on the others in its batch.
+  if (!inLoss && (!n.axis || *n.axis == 0) && dependsOnRows(*x)) {
+    error(loc, what + " over the batch axis (axis 0 or all axes) mixes the "
+                      "rows of a batch; only the loss may reduce over them");
+    return Value::poison(loc);
+  }
+  return addTensor(std::move(n), loc);
+}
+
+bool Sema::dependsOnRows(unsigned node) const {
+  std::vector<unsigned> worklist = {node};
+  std::vector<bool> seen(model.nodes.size(), false);
+  while (!worklist.empty()) {
+    unsigned id = worklist.back();
+    worklist.pop_back();
+    if (seen[id])
+      continue;
+    seen[id] = true;
+    if (id == inputNode || id == targetNode)
+      return true;
+    for (unsigned op : model.nodes[id].operands)
+      worklist.push_back(op);
+  }
+  return false;
 }
 
 Value Sema::evalDense(const CallExpr &call, BoundArgs &args, Scope &scope) {

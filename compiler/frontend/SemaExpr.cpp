@@ -596,7 +596,7 @@ Value Sema::evalNeg(const NegExpr &expr, Scope &scope) {
 //===----------------------------------------------------------------------===//
 
 Value Sema::callBlock(const BlockDecl &block, const CallExpr &call,
-                      Scope &scope) {
+                      Scope &scope, SmallVectorImpl<Value> *bound) {
   Location loc = call.getLoc();
   const std::string &name = block.getName();
   usedBlocks[name] = true;
@@ -645,6 +645,8 @@ Value Sema::callBlock(const BlockDecl &block, const CallExpr &call,
       Scope constants(/*constantsOnly=*/true);
       v = eval(*arg.defaultValue, constants);
     }
+    if (bound)
+      bound->push_back(v);
     defineVariable(inner, arg.name, arg.loc, std::move(v), false);
   }
   Value result = Value::poison(loc);

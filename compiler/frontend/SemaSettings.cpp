@@ -531,9 +531,13 @@ void Sema::checkData(const SectionDecl &section) {
 void Sema::checkMonitorAndColumns() {
   Training &t = model.training;
   if (t.earlyStopping.enabled && lossKindKnown) {
-    bool classification = model.loss.kind == LossKind::CrossEntropy ||
-                          model.loss.kind == LossKind::BCE ||
-                          model.loss.kind == LossKind::MultiLabelBCE;
+    // A loss written as an expression classifies what its target says.
+    bool classification =
+        model.loss.kind == LossKind::Expression
+            ? targetDecl && model.target.kind != TargetKind::Real
+            : model.loss.kind == LossKind::CrossEntropy ||
+                  model.loss.kind == LossKind::BCE ||
+                  model.loss.kind == LossKind::MultiLabelBCE;
     Metric m = t.earlyStopping.monitor;
     bool regressionMetric =
         m == Metric::MSE || m == Metric::MAE || m == Metric::R2;

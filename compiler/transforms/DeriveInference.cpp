@@ -32,8 +32,11 @@ void toInferenceMode(func::FuncOp func) {
 }
 
 /// What a caller gets as the prediction: probabilities where the loss
-/// reads logits, the prediction itself otherwise.
+/// reads logits, the prediction itself otherwise (and for a loss written as
+/// an expression, the value it marks).
 Value buildOutput(OpBuilder &b, Operation *loss) {
+  if (auto marker = dyn_cast<nn::PredictionOp>(loss))
+    return marker.getInput();
   Value pred = loss->getOperand(0);
   if (isa<nn::CrossEntropyOp>(loss))
     return b.create<nn::SoftmaxOp>(loss->getLoc(), pred);
@@ -42,18 +45,34 @@ Value buildOutput(OpBuilder &b, Operation *loss) {
   return pred;
 }
 
-/// The per-sample loss op whose mean `forward` returns.
+/// The op that says what the prediction is: the per-sample loss op whose
+/// mean `forward` returns, or, for a loss written as an expression (a mean
+/// of any per-sample value), the one nn.prediction marker.
 FailureOr<Operation *> findLoss(func::FuncOp forward) {
   auto ret = cast<func::ReturnOp>(forward.getBody().front().getTerminator());
   auto mean = ret.getNumOperands() == 1
                   ? ret.getOperand(0).getDefiningOp<nn::MeanOp>()
                   : nn::MeanOp();
   Operation *loss = mean ? mean.getInput().getDefiningOp() : nullptr;
-  if (!loss || !isa<nn::CrossEntropyOp, nn::BCEOp, nn::MSEOp, nn::MAEOp,
-                    nn::HuberOp>(loss))
-    return forward.emitError(
-        "@forward must return the mean of a loss op's per-sample losses");
-  return loss;
+  if (loss && isa<nn::CrossEntropyOp, nn::BCEOp, nn::MSEOp, nn::MAEOp,
+                  nn::HuberOp>(loss))
+    return loss;
+  auto markers = llvm::to_vector(forward.getOps<nn::PredictionOp>());
+  if (mean && cast<RankedTensorType>(mean.getInput().getType()).getRank() ==
+                  1 &&
+      markers.size() == 1)
+    return markers.front().getOperation();
+  return forward.emitError("@forward must return the mean of per-sample "
+                           "losses, from a loss op or with one "
+                           "nn.prediction marking the prediction");
+}
+
+/// The marker has done its work once the prediction is known.
+void eraseMarkers(func::FuncOp func) {
+  for (auto marker : llvm::make_early_inc_range(func.getOps<nn::PredictionOp>())) {
+    marker.replaceAllUsesWith(marker.getInput());
+    marker.erase();
+  }
 }
 
 /// Clones `forward` as `name` in inference mode, returning the per-sample
@@ -75,14 +94,16 @@ LogicalResult derive(func::FuncOp forward, StringRef name, bool withLoss) {
   Operation *mean = ret.getOperand(0).getDefiningOp();
   b.setInsertionPoint(ret);
   SmallVector<Value> results;
+  bool marked = isa<nn::PredictionOp>(*loss);
   if (withLoss)
-    results.push_back((*loss)->getResult(0));
+    results.push_back(marked ? mean->getOperand(0) : (*loss)->getResult(0));
   results.push_back(buildOutput(b, *loss));
   b.create<func::ReturnOp>(ret.getLoc(), results);
   ret.erase();
   mean->erase();
-  if (!withLoss)
+  if (!withLoss && !marked)
     (*loss)->erase();
+  eraseMarkers(func);
 
   // Drop what inference no longer reads (loads of running statistics that
   // only fed stores, the target in predict, step and seed).
@@ -111,7 +132,8 @@ struct DeriveInferencePass
     }
     if (failed(derive(forward, "eval_step", /*withLoss=*/true)) ||
         failed(derive(forward, "predict", /*withLoss=*/false)))
-      signalPassFailure();
+      return signalPassFailure();
+    eraseMarkers(forward);
   }
 };
 

@@ -68,6 +68,8 @@ inline std::vector<SpecCase> opFamilySpecs() {
       {"loss_mae.kiln"},
       {"loss_huber.kiln"},
       {"loss_huber_sum.kiln"},
+      {"loss_expr_mse.kiln"},
+      {"loss_expr_bce.kiln"},
       // Whole networks.
       {"regressor.kiln"},
       {"classifier.kiln"},

@@ -79,8 +79,10 @@ enum class OpKind {
   Swish,     // beta
   Softmax,   // over the last axis
   Dropout,   // p
-  BatchNorm, // eps, momentum; states {gamma, beta, running_mean, running_var}
-  LayerNorm, // eps; states {gamma, beta}
+  BatchNorm, // eps, momentum; states {weight, bias, running_mean, running_var}
+  LayerNorm, // eps; states {weight, bias}
+  Sum,       // over `axis`, or over all axes when it is unset
+  Mean,      // likewise
 };
 
 /// One value of the forward graph. Nodes are in definition order, so every
@@ -98,6 +100,7 @@ struct Node {
   double p = 0.0;                 // Dropout
   double eps = 1e-5;              // BatchNorm, LayerNorm
   double momentum = 0.1;          // BatchNorm (PyTorch's convention)
+  std::optional<int64_t> axis;    // Sum, Mean: non-negative; unset: all
 };
 
 enum class TargetKind {
@@ -127,6 +130,7 @@ enum class LossKind {
   MSE,
   MAE,
   Huber,
+  Expression, // a block of the spec: `perSample` is its loss per row
 };
 
 /// How a loss combines a sample's outputs; the batch is always averaged.
@@ -136,6 +140,7 @@ struct Loss {
   LossKind kind = LossKind::MSE;
   unsigned prediction = 0; // node id: the network's output
   unsigned target = 0;     // node id of the Target node
+  unsigned perSample = 0;  // Expression: node id of the per-row loss, [B]
   bool fromLogits = false;
   double labelSmoothing = 0.0;
   double delta = 1.0; // Huber

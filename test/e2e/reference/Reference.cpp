@@ -274,6 +274,29 @@ RefResult Reference::run(const RefStates &states, const std::vector<double> &x,
       }
       break;
     }
+    case OpKind::Sum:
+    case OpKind::Mean: {
+      // The input as [outer, len, inner] around the reduced axis (all
+      // axes: one run of every element).
+      const Tensor &a = in(0);
+      int64_t outer = 1, len = (int64_t)a.data.size(), inner = 1;
+      if (n.axis) {
+        len = a.shape[*n.axis];
+        for (int64_t d = 0; d < *n.axis; ++d)
+          outer *= a.shape[d];
+        for (size_t d = *n.axis + 1; d < a.shape.size(); ++d)
+          inner *= a.shape[d];
+      }
+      r.data.assign(outer * inner, 0.0);
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t k = 0; k < len; ++k)
+          for (int64_t i = 0; i < inner; ++i)
+            r.data[o * inner + i] += a.data[(o * len + k) * inner + i];
+      if (n.kind == OpKind::Mean)
+        for (double &e : r.data)
+          e /= (double)len;
+      break;
+    }
     }
     assert(Tensor::numel(n.shape) == (int64_t)r.data.size());
     r.shape = n.shape;
@@ -290,7 +313,14 @@ RefResult Reference::run(const RefStates &states, const std::vector<double> &x,
     const double *z = &p.data[b * K];
     const double *t = &y[b * targetDim()];
     double &l = res.sampleLoss[b];
+    if (loss.kind == LossKind::Expression) {
+      l = v[loss.perSample].data[b];
+      res.meanLoss += l / B;
+      continue;
+    }
     switch (loss.kind) {
+    case LossKind::Expression:
+      break;
     case LossKind::CrossEntropy: {
       double mx = *std::max_element(z, z + K), s = 0;
       for (int64_t j = 0; j < K; ++j)

@@ -36,6 +36,16 @@ module attributes {nn.model = {batch_size = 4 : i64, input_dim = 3 : i64, target
     %wt = nn.transpose %w : tensor<2x3xf32> -> tensor<3x2xf32>
     // CHECK: nn.dense %{{.*}}, %[[WT]], %{{.*}} {transposed_weight} : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
     %zt = nn.dense %d, %wt, %bias {transposed_weight} : (tensor<4x3xf32>, tensor<3x2xf32>, tensor<2xf32>) -> tensor<4x2xf32>
+    // CHECK: nn.prediction %{{.*}} : tensor<4x2xf32>
+    %zp = nn.prediction %zt : tensor<4x2xf32>
+    %yy = arith.constant dense<0.5> : tensor<4x2xf32>
+    // CHECK: nn.mse %{{.*}}, %{{.*}} {reduction = #nn.reduction<sum>} :
+    %lsum = nn.mse %zp, %yy {reduction = #nn.reduction<sum>} : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<4xf32>
+    // The default reduction is not printed: bce sums, mse averages.
+    // CHECK: nn.bce %{{.*}}, %{{.*}} : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<4xf32>
+    %lbce = nn.bce %zp, %yy {reduction = #nn.reduction<sum>} : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<4xf32>
+    // CHECK: nn.huber %{{.*}}, %{{.*}} {delta = 1.000000e+00 : f64} :
+    %lh = nn.huber %zp, %yy {delta = 1.0 : f64, reduction = #nn.reduction<mean>} : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<4xf32>
     %c = arith.constant dense<2.0> : tensor<f32>
     // CHECK: nn.mul %{{.*}}, %{{.*}} : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
     %s = nn.mul %z, %c : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>

@@ -419,6 +419,29 @@ TEST(Sema, RecipeSettings) {
   EXPECT_EQ(constantPerStep->model->training.schedule.unit, ScheduleUnit::Step);
 }
 
+// A loss block: the prediction is its first argument, and the per-row loss
+// is what its mean over the rows averages.
+TEST(Sema, ExpressionLoss) {
+  auto run = checked("model m\ninput x: [3]\ntarget y: real(2)\n"
+                     "block l1(p, t) { return mean(sum(abs(p - t), axis = -1)) "
+                     "}\nloss l1(x -> dense(2), y)\ntrain { batch_size = 4 }\n");
+  const Model &m = *run->model;
+  EXPECT_EQ(m.loss.kind, LossKind::Expression);
+  EXPECT_EQ(m.nodes[m.loss.prediction].kind, OpKind::Dense);
+  const Node &perRow = m.nodes[m.loss.perSample];
+  EXPECT_EQ(perRow.kind, OpKind::Sum);
+  EXPECT_EQ(perRow.axis, 1);
+  EXPECT_EQ(perRow.shape, (std::vector<int64_t>{4}));
+  // mean over all elements of [4, 2]: a mean per row over axis 1.
+  auto all = checked("model m\ninput x: [3]\ntarget y: real(2)\n"
+                     "block l2(p, t) { return mean((p - t) * (p - t)) }\n"
+                     "loss l2(x -> dense(2), y)\ntrain { batch_size = 4 }\n");
+  const Node &rowMean = all->model->nodes[all->model->loss.perSample];
+  EXPECT_EQ(rowMean.kind, OpKind::Mean);
+  EXPECT_EQ(rowMean.axis, 1);
+  EXPECT_EQ(rowMean.shape, (std::vector<int64_t>{4}));
+}
+
 TEST(Sema, LossReductions) {
   auto loss = [](const char *target, const std::string &call) {
     return checked(std::string("model m\ninput x: [3]\ntarget y: ") + target +
