@@ -1,0 +1,245 @@
+//===- checkpoint_test.cpp - Resumable checkpoints through the C API ------===//
+//
+// kiln_train with checkpoint_path / resume_path / interrupt on the fake
+// models: a run stopped at any step and resumed ends in the uninterrupted
+// run's state and result; the checkpoint loads as plain weights; what does
+// not belong to the run is refused before the state is touched.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test_util.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+using namespace kiln_test;
+
+namespace {
+
+const kiln_model *cls = &fake_classifier_model;
+const kiln_model *scr = &fake_scripted_model;
+
+struct Data {
+  std::vector<float> x, y;
+  kiln_dataset d{};
+  Data(int64_t n, int64_t dim, uint32_t seed, int classes)
+      : x(n * dim), y(n) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (float &v : x)
+      v = classes ? u(rng) : 0.0f;
+    for (int64_t r = 0; r < n; ++r)
+      y[r] = classes ? float(r % classes) : 0.0f;
+    d = {n, dim, 1, x.data(), y.data(), nullptr};
+  }
+};
+
+kiln_train_options options(const kiln_model *m) {
+  kiln_train_options o;
+  kiln_train_options_default(m, &o);
+  o.quiet = 1;
+  return o;
+}
+
+std::vector<float> contents(const State &s, const kiln_model *m) {
+  return std::vector<float>(s.data, s.data + m->state_size);
+}
+
+TEST(Checkpoint, ResumeAtEveryStepGivesTheUninterruptedState) {
+  Data train(21, 4, 1, 3); // 3 batches of 8, the last one wrapped
+  Workspace ws(cls);
+  kiln_error err{};
+  kiln_train_options o = options(cls);
+  o.epochs = 4;
+  o.seed = 9;
+  State full(cls);
+  ASSERT_EQ(kiln_init_state(cls, full.data, 9, &err), KILN_OK);
+  kiln_train_result want;
+  ASSERT_EQ(kiln_train(cls, full.data, ws.data, &train.d, nullptr, &o, &want,
+                       &err),
+            KILN_OK)
+      << err.message;
+  TempDir dir;
+  std::string ck = dir.path("ck.safetensors");
+  for (int64_t k = 1; k < 12; ++k) {
+    State s(cls);
+    ASSERT_EQ(kiln_init_state(cls, s.data, 9, &err), KILN_OK);
+    kiln_train_options a = o;
+    a.steps = k;
+    a.checkpoint_path = ck.c_str();
+    ASSERT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &a, nullptr,
+                         &err),
+              KILN_OK)
+        << err.message;
+    State t(cls); // zeros: the checkpoint brings everything
+    kiln_train_options b = o;
+    b.resume_path = ck.c_str();
+    kiln_train_result got;
+    ASSERT_EQ(kiln_train(cls, t.data, ws.data, &train.d, nullptr, &b, &got,
+                         &err),
+              KILN_OK)
+        << err.message;
+    EXPECT_EQ(contents(t, cls), contents(full, cls)) << "resumed at step " << k;
+    EXPECT_EQ(got.steps, want.steps);
+    EXPECT_EQ(got.epochs, want.epochs);
+    EXPECT_EQ(got.train_loss, want.train_loss);
+  }
+}
+
+TEST(Checkpoint, EarlyStoppingStateCarriesOver) {
+  const float val[] = {5, 4, 3, 3.5f, 3.2f, 1, 1};
+  Data train(4, 1, 0, 0), vald(3, 1, 0, 0); // 2 batches per epoch
+  Workspace ws(scr);
+  kiln_error err{};
+  kiln_train_options o = options(scr); // early stopping, patience 2
+  auto reset = [&] {
+    fake_script_reset();
+    std::copy(std::begin(val), std::end(val), fake_script_val_loss);
+    for (int i = 0; i < FAKE_SCRIPT_LEN; ++i)
+      fake_script_train_loss[i] = 1.0f + 0.25f * float(i % 5);
+  };
+  reset();
+  State full(scr);
+  kiln_train_result want;
+  ASSERT_EQ(kiln_train(scr, full.data, ws.data, &train.d, &vald.d, &o, &want,
+                       &err),
+            KILN_OK);
+  ASSERT_TRUE(want.stopped_early);
+  ASSERT_EQ(want.best_epoch, 3);
+  TempDir dir;
+  std::string ck = dir.path("ck.safetensors");
+  for (int64_t k = 1; k <= 10; ++k) {
+    reset();
+    State s(scr);
+    kiln_train_options a = o;
+    a.steps = k;
+    a.checkpoint_path = ck.c_str();
+    ASSERT_EQ(kiln_train(scr, s.data, ws.data, &train.d, &vald.d, &a, nullptr,
+                         &err),
+              KILN_OK)
+        << err.message;
+    State t(scr);
+    kiln_train_options b = o;
+    b.resume_path = ck.c_str();
+    kiln_train_result got;
+    ASSERT_EQ(kiln_train(scr, t.data, ws.data, &train.d, &vald.d, &b, &got,
+                         &err),
+              KILN_OK)
+        << err.message;
+    EXPECT_EQ(contents(t, scr), contents(full, scr)) << "resumed at step " << k;
+    EXPECT_EQ(got.epochs, want.epochs) << k;
+    EXPECT_EQ(got.best_epoch, want.best_epoch) << k;
+    EXPECT_EQ(got.best_value, want.best_value) << k;
+    EXPECT_EQ(got.stopped_early, want.stopped_early) << k;
+  }
+}
+
+TEST(Checkpoint, InterruptWritesTheCheckpointAndStops) {
+  Data train(21, 4, 1, 3);
+  Workspace ws(cls);
+  kiln_error err{};
+  kiln_train_options o = options(cls);
+  o.epochs = 3;
+  State full(cls), s(cls), t(cls);
+  ASSERT_EQ(kiln_init_state(cls, full.data, 4, &err), KILN_OK);
+  ASSERT_EQ(kiln_init_state(cls, s.data, 4, &err), KILN_OK);
+  ASSERT_EQ(kiln_train(cls, full.data, ws.data, &train.d, nullptr, &o, nullptr,
+                       &err),
+            KILN_OK);
+  TempDir dir;
+  std::string ck = dir.path("ck.safetensors");
+  volatile sig_atomic_t stop = 1;
+  kiln_train_options a = o;
+  a.interrupt = &stop;
+  EXPECT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &a, nullptr,
+                       &err),
+            KILN_ERR_INTERRUPTED);
+  EXPECT_STREQ(err.message, "interrupted after step 1 (epoch 1, batch 1); no "
+                            "checkpoint written");
+  a.checkpoint_path = ck.c_str();
+  ASSERT_EQ(kiln_init_state(cls, s.data, 4, &err), KILN_OK);
+  EXPECT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &a, nullptr,
+                       &err),
+            KILN_ERR_INTERRUPTED);
+  EXPECT_EQ(std::string(err.message),
+            "interrupted after step 1 (epoch 1, batch 1); resumable checkpoint "
+            "written to " + ck);
+  kiln_checkpoint_info info;
+  ASSERT_EQ(kiln_checkpoint_read_info(cls, ck.c_str(), &info, &err), KILN_OK)
+      << err.message;
+  EXPECT_EQ(info.step, 1);
+  EXPECT_EQ(info.epochs_done, 0);
+  EXPECT_EQ(info.batches_done, 1);
+  EXPECT_EQ(info.epochs, 3);
+  EXPECT_EQ(info.train_rows, 21);
+  kiln_train_options b = o;
+  b.resume_path = ck.c_str();
+  ASSERT_EQ(kiln_train(cls, t.data, ws.data, &train.d, nullptr, &b, nullptr,
+                       &err),
+            KILN_OK)
+      << err.message;
+  EXPECT_EQ(contents(t, cls), contents(full, cls));
+}
+
+TEST(Checkpoint, LoadsAsPlainWeightsAndRefusesOtherRuns) {
+  Data train(21, 4, 1, 3);
+  Workspace ws(cls);
+  kiln_error err{};
+  kiln_train_options o = options(cls);
+  o.epochs = 2;
+  TempDir dir;
+  std::string ck = dir.path("ck.safetensors");
+  o.checkpoint_path = ck.c_str();
+  State s(cls);
+  ASSERT_EQ(kiln_init_state(cls, s.data, 4, &err), KILN_OK);
+  ASSERT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &o, nullptr,
+                       &err),
+            KILN_OK);
+  // Plain load: the weights, and a fresh optimizer (opt.steps, float 15).
+  State w(cls);
+  ASSERT_EQ(kiln_safetensors_load(cls, w.data, ck.c_str(), &err), KILN_OK)
+      << err.message;
+  EXPECT_EQ(std::memcmp(w.data, s.data, 15 * sizeof(float)), 0);
+  EXPECT_EQ(s.data[15], 6.0f);
+  EXPECT_EQ(w.data[15], 0.0f);
+
+  // Other runs, refused with the state untouched.
+  std::vector<float> before = contents(w, cls);
+  kiln_train_options b = o;
+  b.checkpoint_path = nullptr;
+  b.resume_path = ck.c_str();
+  b.seed = o.seed + 1;
+  EXPECT_EQ(kiln_train(cls, w.data, ws.data, &train.d, nullptr, &b, nullptr,
+                       &err),
+            KILN_ERR_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("has seed"), std::string::npos)
+      << err.message;
+  b.seed = o.seed;
+  Data other(22, 4, 1, 3);
+  EXPECT_EQ(kiln_train(cls, w.data, ws.data, &other.d, nullptr, &b, nullptr,
+                       &err),
+            KILN_ERR_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("other data"), std::string::npos)
+      << err.message;
+  EXPECT_EQ(kiln_checkpoint_read_info(&fake_regressor_model, ck.c_str(),
+                                      nullptr, &err),
+            KILN_ERR_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("a checkpoint of model"),
+            std::string::npos)
+      << err.message;
+  // A weights file is no resumable checkpoint.
+  std::string wf = dir.path("w.safetensors");
+  ASSERT_EQ(kiln_safetensors_save(cls, s.data, wf.c_str(), &err), KILN_OK);
+  b.resume_path = wf.c_str();
+  EXPECT_EQ(kiln_train(cls, w.data, ws.data, &train.d, nullptr, &b, nullptr,
+                       &err),
+            KILN_ERR_FORMAT);
+  EXPECT_NE(std::string(err.message).find("not a resumable checkpoint"),
+            std::string::npos)
+      << err.message;
+  EXPECT_EQ(contents(w, cls), before);
+  EXPECT_NE(kiln_model_fingerprint(cls), kiln_model_fingerprint(&fake_prepared_model));
+}
+
+} // namespace
