@@ -479,7 +479,9 @@ typedef struct kiln_train_result {
  * 10^4 times a reference (the first step's loss or an uninformed guess's,
  * whichever is larger; docs/runtime.md), or a nan/inf validation loss;
  * `state` is then the diverged one and must not be saved. Writes no
- * checkpoint. */
+ * weights file; a resumable checkpoint with checkpoint_path, and continues
+ * one with resume_path (then `result` counts epochs and steps from the
+ * start of the run). */
 kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                        const kiln_dataset *train, const kiln_dataset *val,
                        const kiln_train_options *options,

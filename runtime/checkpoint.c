@@ -43,6 +43,10 @@ static void fnv_str(uint64_t *h, const char *s) {
   fnv_bytes(h, s ? s : "", strlen(s ? s : "") + 1);
 }
 
+/* What the descriptor does not hold cannot be hashed: the schedule, weight
+ * decay, dropout rates and the loss live in the compiled code only. A
+ * descriptor function that reports the learning rate at a (step, epoch)
+ * would let the schedule in: hash its values at a few points here. */
 uint64_t kiln_model_fingerprint(const kiln_model *m) {
   uint64_t h = FNV[FNV_OFFSET];
   fnv_str(&h, m->name);
@@ -135,7 +139,7 @@ kiln_status kiln_checkpoint_write(const kiln_model *m,
   }
   for (int32_t t = 0; t < m->num_tensors; ++t) {
     const kiln_tensor_info *ti = &m->tensors[t];
-    ts[t] = (kiln_st_tensor){ti->name, ti, (float *)(state + ti->offset), 0, 0};
+    ts[t] = (kiln_st_tensor){ti->name, ti, state + ti->offset, NULL, 0, 0};
     if (!with_best)
       continue;
     size_t len = strlen(KILN_CHECKPOINT_BEST_PREFIX) + strlen(ti->name) + 1;
@@ -145,7 +149,7 @@ kiln_status kiln_checkpoint_write(const kiln_model *m,
     }
     snprintf(names[t], len, "%s%s", KILN_CHECKPOINT_BEST_PREFIX, ti->name);
     ts[m->num_tensors + t] =
-        (kiln_st_tensor){names[t], ti, (float *)(best + ti->offset), 0, 0};
+        (kiln_st_tensor){names[t], ti, best + ti->offset, NULL, 0, 0};
   }
   meta_str(&meta, KILN_CHECKPOINT_KEY, CHECKPOINT_VERSION);
   meta_hex(&meta, "fingerprint", kiln_model_fingerprint(m));
@@ -281,7 +285,8 @@ static kiln_status get_f64(reader *r, const char *key, int finite,
   return KILN_OK;
 }
 
-static int ignore_all(void *arg, const kiln_json *meta, const char *name) {
+static int ignore_all(const void *arg, const kiln_json *meta,
+                      const char *name) {
   (void)arg;
   (void)meta;
   (void)name;
@@ -537,7 +542,7 @@ kiln_status kiln_checkpoint_load(const kiln_model *m,
   }
   for (int32_t t = 0; t < nt; ++t) {
     const kiln_tensor_info *ti = &m->tensors[t];
-    ts[t] = (kiln_st_tensor){ti->name, ti, tmp + ti->offset, 0, 0};
+    ts[t] = (kiln_st_tensor){ti->name, ti, NULL, tmp + ti->offset, 0, 0};
     if (!with_best)
       continue;
     size_t len = strlen(KILN_CHECKPOINT_BEST_PREFIX) + strlen(ti->name) + 1;
@@ -546,7 +551,8 @@ kiln_status kiln_checkpoint_load(const kiln_model *m,
       goto free_tensors;
     }
     snprintf(names[t], len, "%s%s", KILN_CHECKPOINT_BEST_PREFIX, ti->name);
-    ts[nt + t] = (kiln_st_tensor){names[t], ti, tmp + floats + ti->offset, 0, 0};
+    ts[nt + t] =
+        (kiln_st_tensor){names[t], ti, NULL, tmp + floats + ti->offset, 0, 0};
   }
   if ((st = kiln_safetensors_read(path, file, size, ts, n, NULL, NULL, NULL,
                                   err)))

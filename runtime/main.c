@@ -450,9 +450,16 @@ static int cmd_train(cli *c, int argc, char **argv) {
                        a.every ? "" : "-steps");
   if (a.resume && a.init_from)
     return usage_error(c, "give --resume or --init-from, not both");
+  char save_buf[1024];
+  const char *save = a.save ? a.save : default_weights(m, save_buf,
+                                                       sizeof save_buf);
+  const char *ckpt = a.checkpoint ? a.checkpoint : a.resume;
+  if (ckpt && strcmp(ckpt, save) == 0)
+    return usage_error(c, "the checkpoint and the weights must go to different "
+                          "files (--checkpoint or --resume, and --save)");
   /* A resumed run writes its checkpoints back to the file it came from,
    * unless told otherwise. */
-  o.checkpoint_path = a.checkpoint ? a.checkpoint : a.resume;
+  o.checkpoint_path = ckpt;
   o.resume_path = a.resume;
   kiln_checkpoint_info ci = {0};
   if (a.resume) {
@@ -484,9 +491,6 @@ static int cmd_train(cli *c, int argc, char **argv) {
     return usage_error(c, "--data is required (the spec names no training "
                           "data)");
   const char *test = a.test ? a.test : m->test_path;
-  char save_buf[1024];
-  const char *save = a.save ? a.save : default_weights(m, save_buf,
-                                                       sizeof save_buf);
   if (o.early_stopping && !a.val && !(val_split > 0)) {
     kiln_error e;
     kiln_fail(&e, KILN_ERR_ARGUMENT,

@@ -138,14 +138,14 @@ kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
                                    size_t size, kiln_error *err);
 
 /* One tensor of a file: its name there, its shape and size (only rank,
- * shape and numel are read), and its floats (the source when writing, the
- * destination when reading). */
+ * shape and numel are read), and its floats. */
 typedef struct kiln_st_tensor {
   const char *name;
   const kiln_tensor_info *ti;
-  float *data;
-  int optional; /* reading: may be absent */
-  int found;    /* reading: set when it was read */
+  const float *src; /* writing: the floats to write */
+  float *dst;       /* reading: where they go */
+  int optional;     /* reading: may be absent */
+  int found;        /* reading: set when it was read */
 } kiln_st_tensor;
 
 /* Writes the tensors in order, atomically (kiln_write_file_atomic), with
@@ -159,17 +159,17 @@ kiln_status kiln_safetensors_write(const char *path, const char *model_name,
 /* 1 to accept a tensor of the file that no kiln_st_tensor names (it is
  * checked for format, then left); `metadata` is the header's
  * "__metadata__" object or NULL. */
-typedef int (*kiln_st_ignore_fn)(void *arg, const kiln_json *metadata,
+typedef int (*kiln_st_ignore_fn)(const void *arg, const kiln_json *metadata,
                                  const char *name);
 
 /* Validates a whole file in memory as kiln_safetensors_load does, against
  * the wanted tensors (any other is refused unless `ignore` accepts it),
- * then copies them to their `data` and sets `found`. Nothing is written
+ * then copies them to their `dst` and sets `found`. Nothing is written
  * on failure. With root_out, the parsed header is handed over (free it
  * with kiln_json_free). */
 kiln_status kiln_safetensors_read(const char *path, const char *file,
                                   size_t size, kiln_st_tensor *ts, int32_t nts,
-                                  kiln_st_ignore_fn ignore, void *arg,
+                                  kiln_st_ignore_fn ignore, const void *arg,
                                   kiln_json **root_out, kiln_error *err);
 
 /*---- Resumable checkpoints (checkpoint.c) --------------------------------*/

@@ -78,7 +78,7 @@ kiln_status kiln_safetensors_write(const char *path, const char *model_name,
   chunks[c++] = (kiln_chunk){len8, 8};
   chunks[c++] = (kiln_chunk){h.data, h.len};
   for (int32_t t = 0; t < n; ++t)
-    chunks[c++] = (kiln_chunk){ts[t].data, (size_t)ts[t].ti->numel * 4};
+    chunks[c++] = (kiln_chunk){ts[t].src, (size_t)ts[t].ti->numel * 4};
   kiln_status st = kiln_write_file_atomic(path, chunks, c, err);
   free(chunks);
   free(h.data);
@@ -97,7 +97,7 @@ kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
   for (int32_t t = 0; t < m->num_tensors; ++t)
     if (is_saved(&m->tensors[t]))
       ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t],
-                                 (float *)(state + m->tensors[t].offset), 0, 0};
+                                 state + m->tensors[t].offset, NULL, 0, 0};
   st = kiln_safetensors_write(path, m->name, NULL, ts, n, err);
   free(ts);
   return st;
@@ -319,7 +319,7 @@ static int64_t find_key(const key_ref *sorted, int64_t n, const char *name) {
 }
 
 static kiln_status parse_header(const kiln_st_tensor *ts, int32_t nts,
-                                kiln_st_ignore_fn ignore, void *arg,
+                                kiln_st_ignore_fn ignore, const void *arg,
                                 const char *path, const kiln_json *root,
                                 entry *es, int64_t *n, kiln_error *err) {
   *n = 0;
@@ -445,7 +445,7 @@ kiln_status kiln_safetensors_load(const kiln_model *m, float *state,
 
 kiln_status kiln_safetensors_read(const char *path, const char *file,
                                   size_t size, kiln_st_tensor *ts, int32_t nts,
-                                  kiln_st_ignore_fn ignore, void *arg,
+                                  kiln_st_ignore_fn ignore, const void *arg,
                                   kiln_json **root_out, kiln_error *err) {
   kiln_status st = KILN_OK;
   if (root_out)
@@ -495,7 +495,7 @@ kiln_status kiln_safetensors_read(const char *path, const char *file,
       if (es[i].tensor < 0)
         continue;
       kiln_st_tensor *t = &ts[es[i].tensor];
-      copy_tensor(t->data, data + es[i].begin, t->ti->numel, es[i].dtype_size);
+      copy_tensor(t->dst, data + es[i].begin, t->ti->numel, es[i].dtype_size);
       t->found = 1;
     }
   }
@@ -513,7 +513,8 @@ kiln_status kiln_safetensors_read(const char *path, const char *file,
  * KILN_CHECKPOINT_BEST_PREFIX. Only a file whose metadata says it is one
  * gets this leniency, so that a checkpoint of another model is still
  * refused by its foreign tensors. */
-static int resume_extra(void *arg, const kiln_json *meta, const char *name) {
+static int resume_extra(const void *arg, const kiln_json *meta,
+                        const char *name) {
   const kiln_model *m = arg;
   if (!meta || !kiln_json_get(meta, KILN_CHECKPOINT_KEY))
     return 0;
@@ -535,10 +536,10 @@ kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
   int32_t n = 0;
   for (int32_t t = 0; t < m->num_tensors; ++t)
     if (is_saved(&m->tensors[t]))
-      ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t],
+      ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t], NULL,
                                  state + m->tensors[t].offset, 0, 0};
   kiln_status st = kiln_safetensors_read(path, file, size, ts, n, resume_extra,
-                                         (void *)m, NULL, err);
+                                         m, NULL, err);
   free(ts);
   if (!st)
     for (int32_t t = 0; t < m->num_tensors; ++t)
