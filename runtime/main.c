@@ -333,7 +333,9 @@ typedef struct train_args {
 /* SIGINT and SIGTERM while a run with a checkpoint trains: the handler
  * only sets the flag, which kiln_train polls at each step boundary; it
  * then writes the checkpoint and stops. SA_RESETHAND: a second signal
- * takes its default action (ends the process at once). */
+ * takes its default action (ends the process at once). SA_RESTART: a
+ * write to a terminal or pipe that the signal interrupts goes on, rather
+ * than failing with EINTR inside stdio. */
 static volatile sig_atomic_t train_interrupted;
 
 static void on_stop_signal(int sig) {
@@ -351,7 +353,7 @@ static void catch_stop_signals(stop_signals *s) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
   train_interrupted = 0;
   /* A signal the caller ignores (nohup, a background job) stays ignored. */
   s->installed = sigaction(SIGINT, NULL, &s->old_int) == 0 &&
