@@ -269,17 +269,26 @@ static kiln_status write_checkpoint(trainer *t) {
                                t->state, t->best, &p, t->err);
 }
 
-/* After a step or a whole epoch: the run is at `epochs_done` epochs and
- * `batches_done` batches (summing to `sum`). Writes a checkpoint when one
- * is `due` or the run is interrupted, and stops an interrupted run. */
+/* The run is at `epochs_done` epochs and `batches_done` batches (summing
+ * to `sum`), unless a --steps run has taken its last checkpoint. */
+static void set_position(trainer *t, int64_t epochs_done,
+                         int64_t batches_done, double sum) {
+  if (t->frozen)
+    return;
+  t->at.epochs_done = epochs_done;
+  t->at.batches_done = batches_done;
+  t->at.epoch_loss_sum = sum;
+}
+
+/* After a step or a whole epoch that does not end the run: writes a
+ * checkpoint when one is `due` or the run is interrupted, and stops an
+ * interrupted run. */
 static kiln_status at_boundary(trainer *t, int64_t epochs_done,
                                int64_t batches_done, double sum, int due) {
   const kiln_train_options *o = t->o;
   if (t->frozen)
     return KILN_OK;
-  t->at.epochs_done = epochs_done;
-  t->at.batches_done = batches_done;
-  t->at.epoch_loss_sum = sum;
+  set_position(t, epochs_done, batches_done, sum);
   int interrupted = o->interrupt && *o->interrupt;
   kiln_status st;
   if (o->checkpoint_path && (due || interrupted) && (st = write_checkpoint(t)))
@@ -495,12 +504,14 @@ static kiln_status train_loop(trainer *t) {
       return st;
     int stop = o->early_stopping &&
                track_best(t, epoch, kiln_eval_metric(&val, o->monitor));
+    if (stop || epoch + 1 >= t->epochs) { /* the last checkpoint follows */
+      set_position(t, epoch + 1, 0, 0);
+      break;
+    }
     if ((st = at_boundary(t, epoch + 1, 0, 0,
                           o->checkpoint_every > 0 &&
                               (epoch + 1) % o->checkpoint_every == 0)))
       return st;
-    if (stop)
-      break;
   }
   t->res->steps = t->step;
   /* The run's last checkpoint, before the best epoch is restored. */
