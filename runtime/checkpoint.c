@@ -396,28 +396,21 @@ static kiln_status read_info(const kiln_model *m, reader *r,
   return KILN_OK;
 }
 
-/* The file in memory and its header: the first pass, which checks the
- * safetensors format and the metadata before any tensor is matched, so
- * that a checkpoint of another model is named as such. */
-static kiln_status open_checkpoint(const kiln_model *m, const char *path,
-                                   char **file, size_t *size,
-                                   kiln_checkpoint_info *info,
-                                   kiln_run_position *p, kiln_error *err) {
-  kiln_status st = kiln_read_file(path, file, size, err);
-  if (st)
-    return st;
+/* The first pass over a file in memory: the safetensors format and the
+ * metadata, before any tensor is matched, so that a checkpoint of another
+ * model is named as such. */
+static kiln_status parse_info(const kiln_model *m, const char *path,
+                              const char *file, size_t size,
+                              kiln_checkpoint_info *info, kiln_run_position *p,
+                              kiln_error *err) {
   kiln_json *root = NULL;
-  st = kiln_safetensors_read(path, *file, *size, NULL, 0, ignore_all, NULL,
-                             &root, err);
+  kiln_status st = kiln_safetensors_read(path, file, size, NULL, 0, ignore_all,
+                                         NULL, &root, err);
   if (!st) {
     reader r = {path, NULL, err};
     st = read_info(m, &r, root, info, p);
   }
   kiln_json_free(root);
-  if (st) {
-    free(*file);
-    *file = NULL;
-  }
   return st;
 }
 
@@ -436,7 +429,8 @@ kiln_status kiln_checkpoint_read_info(const kiln_model *m, const char *path,
   char *file = NULL;
   size_t size = 0;
   kiln_run_position p;
-  st = open_checkpoint(m, path, &file, &size, info, &p, err);
+  if (!(st = kiln_read_file(path, &file, &size, err)))
+    st = parse_info(m, path, file, size, info, &p, err);
   free(file);
   if (st)
     memset(info, 0, sizeof *info);
@@ -490,43 +484,56 @@ kiln_status kiln_checkpoint_load(const kiln_model *m,
                                  const kiln_dataset *val, uint64_t data_fp,
                                  float *state, float *best,
                                  kiln_run_position *p, kiln_error *err) {
-  const char *path = o->resume_path;
   char *file = NULL;
   size_t size = 0;
+  kiln_status st = kiln_read_file(o->resume_path, &file, &size, err);
+  if (!st)
+    st = kiln_checkpoint_parse(m, o, train, val, data_fp, o->resume_path, file,
+                               size, state, best, p, err);
+  free(file);
+  return st;
+}
+
+kiln_status kiln_checkpoint_parse(const kiln_model *m,
+                                  const kiln_train_options *o,
+                                  const kiln_dataset *train,
+                                  const kiln_dataset *val, uint64_t data_fp,
+                                  const char *path, const char *file,
+                                  size_t size, float *state, float *best,
+                                  kiln_run_position *p, kiln_error *err) {
   kiln_checkpoint_info info;
   kiln_run_position pos;
-  kiln_status st = open_checkpoint(m, path, &file, &size, &info, &pos, err);
+  kiln_status st = parse_info(m, path, file, size, &info, &pos, err);
   if (st)
     return st;
   if ((st = check_settings(path, &info, o, err)))
-    goto done;
+    return st;
 
   /* The data: the same rows, or the split would differ too. */
   int64_t val_rows = val ? val->rows : 0;
   uint64_t fp = info.data_fingerprint;
   if (info.train_rows != train->rows || info.val_rows != val_rows ||
       fp != data_fp) {
-    st = kiln_fail(err, KILN_ERR_ARGUMENT,
-                   "%s: the checkpoint's run trained on other data (%lld "
-                   "training and %lld validation rows, data fingerprint "
-                   "%016llx; now %lld and %lld, %016llx): give the data, "
-                   "validation split or file, and seed of the interrupted run",
-                   path, (long long)info.train_rows, (long long)info.val_rows,
-                   (unsigned long long)fp, (long long)train->rows,
-                   (long long)val_rows, (unsigned long long)data_fp);
-    goto done;
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "%s: the checkpoint's run trained on other data (%lld "
+                     "training and %lld validation rows, data fingerprint "
+                     "%016llx; now %lld and %lld, %016llx): give the data, "
+                     "validation split or file, and seed of the interrupted "
+                     "run",
+                     path, (long long)info.train_rows, (long long)info.val_rows,
+                     (unsigned long long)fp, (long long)train->rows,
+                     (long long)val_rows, (unsigned long long)data_fp);
   }
   int64_t batches = kiln_num_batches(train->rows, m->batch_size);
   if (pos.batches_done > batches ||
+      pos.epochs_done > (INT64_MAX - batches) / batches ||
       pos.step != pos.epochs_done * batches + pos.batches_done ||
-      (pos.batches_done == 0 && pos.epoch_loss_sum != 0)) {
-    st = kiln_fail(err, KILN_ERR_FORMAT,
-                   "%s: damaged resumable checkpoint: step %lld does not "
-                   "follow from %lld epochs and %lld batches of %lld",
-                   path, (long long)pos.step, (long long)pos.epochs_done,
-                   (long long)pos.batches_done, (long long)batches);
-    goto done;
-  }
+      (pos.batches_done == 0 && pos.epoch_loss_sum != 0))
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: damaged resumable checkpoint: step %lld does not "
+                     "follow from %lld epochs and %lld batches of %lld",
+                     path, (long long)pos.step, (long long)pos.epochs_done,
+                     (long long)pos.batches_done, (long long)batches);
 
   /* The tensors, into scratch buffers first: on failure the caller's state
    * stays as it was. */
@@ -568,8 +575,6 @@ free_tensors:
   free(names);
   free(ts);
   free(tmp);
-done:
-  free(file);
   return st;
 }
 

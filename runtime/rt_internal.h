@@ -223,6 +223,16 @@ kiln_status kiln_checkpoint_load(const kiln_model *m,
                                  float *state, float *best,
                                  kiln_run_position *p, kiln_error *err);
 
+/* kiln_checkpoint_load on a file already in memory; `path` only names it
+ * in messages. */
+kiln_status kiln_checkpoint_parse(const kiln_model *m,
+                                  const kiln_train_options *o,
+                                  const kiln_dataset *train,
+                                  const kiln_dataset *val, uint64_t data_fp,
+                                  const char *path, const char *file,
+                                  size_t size, float *state, float *best,
+                                  kiln_run_position *p, kiln_error *err);
+
 /* Opens the metrics file of a resumed run for appending: its header and
  * its first `epochs_done` rows (the epochs the checkpoint has completed)
  * are kept, later rows (written after the checkpoint) dropped. A missing
