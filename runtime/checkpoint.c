@@ -483,13 +483,14 @@ kiln_status kiln_checkpoint_load(const kiln_model *m,
                                  const kiln_dataset *train,
                                  const kiln_dataset *val, uint64_t data_fp,
                                  float *state, float *best,
-                                 kiln_run_position *p, kiln_error *err) {
+                                 kiln_run_position *p, FILE **metrics,
+                                 kiln_error *err) {
   char *file = NULL;
   size_t size = 0;
   kiln_status st = kiln_read_file(o->resume_path, &file, &size, err);
   if (!st)
     st = kiln_checkpoint_parse(m, o, train, val, data_fp, o->resume_path, file,
-                               size, state, best, p, err);
+                               size, state, best, p, metrics, err);
   free(file);
   return st;
 }
@@ -500,7 +501,8 @@ kiln_status kiln_checkpoint_parse(const kiln_model *m,
                                   const kiln_dataset *val, uint64_t data_fp,
                                   const char *path, const char *file,
                                   size_t size, float *state, float *best,
-                                  kiln_run_position *p, kiln_error *err) {
+                                  kiln_run_position *p, FILE **metrics,
+                                  kiln_error *err) {
   kiln_checkpoint_info info;
   kiln_run_position pos;
   kiln_status st = parse_info(m, path, file, size, &info, &pos, err);
@@ -563,6 +565,11 @@ kiln_status kiln_checkpoint_parse(const kiln_model *m,
   }
   if ((st = kiln_safetensors_read(path, file, size, ts, n, NULL, NULL, NULL,
                                   err)))
+    goto free_tensors;
+  /* The last thing that can fail: the metrics file. */
+  if (o->metrics_path && metrics &&
+      (st = kiln_checkpoint_open_metrics(o->metrics_path, pos.epochs_done,
+                                         metrics, err)))
     goto free_tensors;
   memcpy(state, tmp, floats * sizeof(float));
   if (with_best && best)

@@ -214,14 +214,16 @@ kiln_status kiln_checkpoint_write(const kiln_model *m,
                                   const kiln_run_position *p, kiln_error *err);
 
 /* Reads o->resume_path, checks it against the model, the options and the
- * data, and only then fills `state`, `best` (when not NULL; early
- * stopping) and `p`. */
+ * data, opens o->metrics_path (if set) with kiln_checkpoint_open_metrics
+ * into *metrics, and only then fills `state`, `best` (when not NULL;
+ * early stopping) and `p`: on failure they are as they were. */
 kiln_status kiln_checkpoint_load(const kiln_model *m,
                                  const kiln_train_options *o,
                                  const kiln_dataset *train,
                                  const kiln_dataset *val, uint64_t data_fp,
                                  float *state, float *best,
-                                 kiln_run_position *p, kiln_error *err);
+                                 kiln_run_position *p, FILE **metrics,
+                                 kiln_error *err);
 
 /* kiln_checkpoint_load on a file already in memory; `path` only names it
  * in messages. */
@@ -231,7 +233,8 @@ kiln_status kiln_checkpoint_parse(const kiln_model *m,
                                   const kiln_dataset *val, uint64_t data_fp,
                                   const char *path, const char *file,
                                   size_t size, float *state, float *best,
-                                  kiln_run_position *p, kiln_error *err);
+                                  kiln_run_position *p, FILE **metrics,
+                                  kiln_error *err);
 
 /* Opens the metrics file of a resumed run for appending: its header and
  * its first `epochs_done` rows (the epochs the checkpoint has completed)

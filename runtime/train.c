@@ -309,12 +309,12 @@ static kiln_status at_boundary(trainer *t, int64_t epochs_done,
   return KILN_OK;
 }
 
-/* Continues the run saved in o->resume_path. */
+/* Continues the run saved in o->resume_path, and its metrics file. */
 static kiln_status resume(trainer *t) {
   kiln_run_position p;
   kiln_status st =
       kiln_checkpoint_load(t->m, t->o, t->train, t->val, t->data_fp, t->state,
-                           t->best, &p, t->err);
+                           t->best, &p, &t->metrics, t->err);
   if (st)
     return st;
   t->at = p;
@@ -579,12 +579,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
     goto done;
   if (options->checkpoint_path || options->resume_path)
     t.data_fp = kiln_data_fingerprint(train, val);
-  if (options->resume_path &&
-      ((st = resume(&t)) ||
-       (options->metrics_path &&
-        (st = kiln_checkpoint_open_metrics(options->metrics_path,
-                                           t.at.epochs_done, &t.metrics,
-                                           err)))))
+  if (options->resume_path && (st = resume(&t)))
     goto done;
   if (options->metrics_path && !t.metrics) {
     t.metrics = fopen(options->metrics_path, "w");

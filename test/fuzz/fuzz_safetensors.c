@@ -80,7 +80,7 @@ static void check_resume(const uint8_t *data, size_t size) {
   kiln_error err;
   kiln_status st = kiln_checkpoint_parse(
       m, &o, &train, &val, kiln_data_fingerprint(&train, &val), "fuzz",
-      (const char *)data, size, state, best, &p, &err);
+      (const char *)data, size, state, best, &p, NULL, &err);
   if (st != KILN_OK) {
     if (!err.message[0])
       abort();

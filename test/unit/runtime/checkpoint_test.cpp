@@ -11,6 +11,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <random>
 
 using namespace kiln_test;
@@ -240,6 +242,78 @@ TEST(Checkpoint, LoadsAsPlainWeightsAndRefusesOtherRuns) {
       << err.message;
   EXPECT_EQ(contents(w, cls), before);
   EXPECT_NE(kiln_model_fingerprint(cls), kiln_model_fingerprint(&fake_prepared_model));
+}
+
+std::string slurp(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The metrics file of a resumed run keeps the rows up to the checkpoint,
+// drops the later ones, and goes on; one that lacks those rows is refused
+// and left as it was.
+TEST(Checkpoint, MetricsFileContinues) {
+  Data train(21, 4, 1, 3);
+  Workspace ws(cls);
+  kiln_error err{};
+  TempDir dir;
+  std::string ck = dir.path("ck.safetensors"), mp = dir.path("m.csv");
+  kiln_train_options o = options(cls);
+  o.epochs = 4;
+  o.metrics_path = mp.c_str();
+  State s(cls);
+  ASSERT_EQ(kiln_init_state(cls, s.data, 4, &err), KILN_OK);
+  kiln_train_options a = o;
+  a.checkpoint_path = ck.c_str();
+  a.checkpoint_every = 2;
+  a.epochs = 3; // the checkpoint of epoch 2, then epoch 3's row
+  ASSERT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &a, nullptr,
+                       &err),
+            KILN_OK);
+  // The end of the run wrote the checkpoint of epoch 3: take that of
+  // epoch 2 again by a run of 2 epochs.
+  a.epochs = 2;
+  ASSERT_EQ(kiln_init_state(cls, s.data, 4, &err), KILN_OK);
+  std::string three = slurp(mp);
+  ASSERT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &a, nullptr,
+                       &err),
+            KILN_OK);
+  dir.write("m.csv", three); // rows 1 to 3; the checkpoint is at 2
+  kiln_train_options b = o;
+  b.resume_path = ck.c_str();
+  ASSERT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &b, nullptr,
+                       &err),
+            KILN_OK)
+      << err.message;
+  std::vector<std::string> got, want;
+  std::stringstream g(slurp(mp)), w(three);
+  for (std::string l; std::getline(g, l);)
+    got.push_back(l.substr(0, l.rfind(',')));
+  for (std::string l; std::getline(w, l);)
+    want.push_back(l.substr(0, l.rfind(',')));
+  ASSERT_EQ(got.size(), 5u) << slurp(mp);
+  EXPECT_EQ(std::vector<std::string>(got.begin(), got.begin() + 4), want);
+  EXPECT_EQ(got[4].rfind("4,", 0), 0u);
+
+  // A file with only the header and one row is refused and kept.
+  ASSERT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &a, nullptr,
+                       &err),
+            KILN_OK); // the checkpoint of epoch 2 again
+  std::string shortFile = want[0] + ",seconds\n" + "1,2,,,0.1\n";
+  dir.write("m.csv", shortFile);
+  std::vector<float> before = contents(s, cls);
+  EXPECT_EQ(kiln_train(cls, s.data, ws.data, &train.d, nullptr, &b, nullptr,
+                       &err),
+            KILN_ERR_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("m.csv: the metrics file ends "
+                                          "before the 2 epochs of the "
+                                          "checkpoint"),
+            std::string::npos)
+      << err.message;
+  EXPECT_EQ(slurp(mp), shortFile);
+  EXPECT_EQ(contents(s, cls), before);
 }
 
 } // namespace
