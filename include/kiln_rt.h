@@ -449,9 +449,10 @@ typedef struct kiln_train_options {
    * whole run, counted from its start. With metrics_path, the file keeps
    * its first rows up to the checkpoint's epoch and new rows are appended. */
   const char *resume_path;
-  /* Polled at each step boundary: when *interrupt is non-zero, training
-   * writes checkpoint_path (if set) and returns KILN_ERR_INTERRUPTED. Meant
-   * for a signal handler that only sets it. NULL: never. */
+  /* Polled after each step and each epoch that does not end the run: when
+   * *interrupt is non-zero, training writes checkpoint_path (if set) and
+   * returns KILN_ERR_INTERRUPTED. Meant for a signal handler or another
+   * thread that only sets it. NULL: never. */
   volatile sig_atomic_t *interrupt;
 } kiln_train_options;
 

@@ -380,6 +380,12 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
     else
       kiln_progress_batch(&t->progress, epoch, i + 1, batches, sum / done,
                           done * bs);
+    /* After the run's last step, its last checkpoint follows. */
+    if ((o->steps > 0 && t->step >= o->steps) ||
+        (i + 1 == batches && epoch + 1 >= t->epochs)) {
+      set_position(t, epoch, i + 1, sum);
+      continue;
+    }
     kiln_status st = at_boundary(t, epoch, i + 1, sum,
                                  o->checkpoint_every_steps > 0 &&
                                      t->step % o->checkpoint_every_steps == 0);

@@ -244,6 +244,80 @@ TEST(Checkpoint, LoadsAsPlainWeightsAndRefusesOtherRuns) {
   EXPECT_NE(kiln_model_fingerprint(cls), kiln_model_fingerprint(&fake_prepared_model));
 }
 
+// The classifier, with a train_step that raises the interrupt flag at a
+// chosen step: a run interrupted exactly there, at every kind of step
+// boundary (the last batch of an epoch included, whose epoch is then
+// evaluated by the resumed run).
+volatile sig_atomic_t g_stop;
+int64_t g_stop_at;
+
+void stoppingStep(float *state, uint8_t *ws, const float *x, const float *y,
+                  int64_t step, int64_t epoch, int64_t seed, float *loss) {
+  fake_classifier_model.train_step(state, ws, x, y, step, epoch, seed, loss);
+  if (step == g_stop_at)
+    g_stop = 1;
+}
+
+std::vector<std::string> rowsWithoutSeconds(const std::string &text) {
+  std::vector<std::string> rows;
+  std::stringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    rows.push_back(l.substr(0, l.rfind(',')));
+  return rows;
+}
+
+std::string slurp(const std::string &path);
+
+TEST(Checkpoint, InterruptAtEveryStepThenResume) {
+  kiln_model m = fake_classifier_model;
+  m.train_step = stoppingStep;
+  Data train(21, 4, 1, 3), val(7, 4, 2, 3); // 3 batches per epoch
+  Workspace ws(&m);
+  kiln_error err{};
+  TempDir dir;
+  std::string ck = dir.path("ck.safetensors"), mp = dir.path("m.csv");
+  kiln_train_options o = options(&m);
+  o.epochs = 4;
+  o.early_stopping = 1;
+  o.patience = 10;
+  o.metrics_path = mp.c_str();
+  State full(&m);
+  ASSERT_EQ(kiln_init_state(&m, full.data, 2, &err), KILN_OK);
+  g_stop_at = -1;
+  ASSERT_EQ(kiln_train(&m, full.data, ws.data, &train.d, &val.d, &o, nullptr,
+                       &err),
+            KILN_OK)
+      << err.message;
+  std::vector<std::string> want = rowsWithoutSeconds(slurp(mp));
+  ASSERT_EQ(want.size(), 5u);
+  for (int64_t k = 1; k <= 12; ++k) {
+    State s(&m);
+    ASSERT_EQ(kiln_init_state(&m, s.data, 2, &err), KILN_OK);
+    kiln_train_options a = o;
+    a.checkpoint_path = ck.c_str();
+    a.interrupt = &g_stop;
+    g_stop = 0;
+    g_stop_at = k;
+    kiln_status st = kiln_train(&m, s.data, ws.data, &train.d, &val.d, &a,
+                                nullptr, &err);
+    g_stop_at = -1;
+    if (k == 12) { // the run's last step: it ends as usual
+      EXPECT_EQ(st, KILN_OK) << err.message;
+      continue;
+    }
+    ASSERT_EQ(st, KILN_ERR_INTERRUPTED) << k << ": " << err.message;
+    State t(&m);
+    kiln_train_options b = o;
+    b.resume_path = ck.c_str();
+    ASSERT_EQ(kiln_train(&m, t.data, ws.data, &train.d, &val.d, &b, nullptr,
+                         &err),
+              KILN_OK)
+        << err.message;
+    EXPECT_EQ(contents(t, &m), contents(full, &m)) << "interrupted at " << k;
+    EXPECT_EQ(rowsWithoutSeconds(slurp(mp)), want) << "interrupted at " << k;
+  }
+}
+
 std::string slurp(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
