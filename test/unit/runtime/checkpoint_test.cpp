@@ -250,10 +250,11 @@ TEST(Checkpoint, LoadsAsPlainWeightsAndRefusesOtherRuns) {
 // evaluated by the resumed run).
 volatile sig_atomic_t g_stop;
 int64_t g_stop_at;
+const kiln_model *g_base;
 
 void stoppingStep(float *state, uint8_t *ws, const float *x, const float *y,
                   int64_t step, int64_t epoch, int64_t seed, float *loss) {
-  fake_classifier_model.train_step(state, ws, x, y, step, epoch, seed, loss);
+  g_base->train_step(state, ws, x, y, step, epoch, seed, loss);
   if (step == g_stop_at)
     g_stop = 1;
 }
@@ -268,10 +269,13 @@ std::vector<std::string> rowsWithoutSeconds(const std::string &text) {
 
 std::string slurp(const std::string &path);
 
-TEST(Checkpoint, InterruptAtEveryStepThenResume) {
-  kiln_model m = fake_classifier_model;
+/// Interrupts a 4-epoch run of `base` (early stopping on, patience 10, a
+/// metrics file) after each of its steps and resumes it.
+void interruptAtEveryStep(const kiln_model *base, const kiln_dataset &train,
+                          const kiln_dataset &val) {
+  kiln_model m = *base;
   m.train_step = stoppingStep;
-  Data train(21, 4, 1, 3), val(7, 4, 2, 3); // 3 batches per epoch
+  g_base = base;
   Workspace ws(&m);
   kiln_error err{};
   TempDir dir;
@@ -279,18 +283,20 @@ TEST(Checkpoint, InterruptAtEveryStepThenResume) {
   kiln_train_options o = options(&m);
   o.epochs = 4;
   o.early_stopping = 1;
+  o.monitor = KILN_METRIC_LOSS;
   o.patience = 10;
   o.metrics_path = mp.c_str();
   State full(&m);
   ASSERT_EQ(kiln_init_state(&m, full.data, 2, &err), KILN_OK);
   g_stop_at = -1;
-  ASSERT_EQ(kiln_train(&m, full.data, ws.data, &train.d, &val.d, &o, nullptr,
+  ASSERT_EQ(kiln_train(&m, full.data, ws.data, &train, &val, &o, nullptr,
                        &err),
             KILN_OK)
       << err.message;
   std::vector<std::string> want = rowsWithoutSeconds(slurp(mp));
   ASSERT_EQ(want.size(), 5u);
-  for (int64_t k = 1; k <= 12; ++k) {
+  int64_t steps = 4 * kiln_num_batches(train.rows, m.batch_size);
+  for (int64_t k = 1; k <= steps; ++k) {
     State s(&m);
     ASSERT_EQ(kiln_init_state(&m, s.data, 2, &err), KILN_OK);
     kiln_train_options a = o;
@@ -298,10 +304,10 @@ TEST(Checkpoint, InterruptAtEveryStepThenResume) {
     a.interrupt = &g_stop;
     g_stop = 0;
     g_stop_at = k;
-    kiln_status st = kiln_train(&m, s.data, ws.data, &train.d, &val.d, &a,
+    kiln_status st = kiln_train(&m, s.data, ws.data, &train, &val, &a,
                                 nullptr, &err);
     g_stop_at = -1;
-    if (k == 12) { // the run's last step: it ends as usual
+    if (k == steps) { // the run's last step: it ends as usual
       EXPECT_EQ(st, KILN_OK) << err.message;
       continue;
     }
@@ -309,13 +315,27 @@ TEST(Checkpoint, InterruptAtEveryStepThenResume) {
     State t(&m);
     kiln_train_options b = o;
     b.resume_path = ck.c_str();
-    ASSERT_EQ(kiln_train(&m, t.data, ws.data, &train.d, &val.d, &b, nullptr,
+    ASSERT_EQ(kiln_train(&m, t.data, ws.data, &train, &val, &b, nullptr,
                          &err),
               KILN_OK)
         << err.message;
     EXPECT_EQ(contents(t, &m), contents(full, &m)) << "interrupted at " << k;
     EXPECT_EQ(rowsWithoutSeconds(slurp(mp)), want) << "interrupted at " << k;
   }
+}
+
+TEST(Checkpoint, InterruptAtEveryStepThenResume) {
+  Data train(21, 4, 1, 3), val(7, 4, 2, 3); // 3 batches per epoch
+  interruptAtEveryStep(cls, train.d, val.d);
+  // The scripted model: losses that change with every step, and (where
+  // the model reports one) a learning rate per step in the metrics rows.
+  fake_script_reset();
+  for (int i = 0; i < FAKE_SCRIPT_LEN; ++i) {
+    fake_script_train_loss[i] = 1.0f + 0.125f * float(i % 7);
+    fake_script_val_loss[i] = 2.0f - 0.25f * float(i % 3);
+  }
+  Data strain(5, 1, 0, 0), sval(3, 1, 0, 0); // 3 batches of 2
+  interruptAtEveryStep(scr, strain.d, sval.d);
 }
 
 std::string slurp(const std::string &path) {
