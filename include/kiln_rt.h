@@ -202,6 +202,7 @@ typedef struct kiln_model {
  *    zeroed/NULL.
  *===----------------------------------------------------------------------===*/
 
+#include <signal.h>
 #include <stdio.h>
 
 /*---- Errors --------------------------------------------------------------*/
@@ -218,7 +219,9 @@ typedef enum kiln_status {
   KILN_ERR_NUMERIC = 7,  /* training diverged (nan/inf loss) */
   KILN_ERR_ABI = 8,      /* the model descriptor is from another ABI version
                             or inconsistent */
-  KILN_ERR_STATE = 9     /* a call out of order (predict before weights) */
+  KILN_ERR_STATE = 9,    /* a call out of order (predict before weights) */
+  KILN_ERR_INTERRUPTED = 10 /* training stopped at the caller's request
+                               (kiln_train_options::interrupt) */
 } kiln_status;
 
 #define KILN_ERROR_MESSAGE_SIZE 1024
@@ -229,7 +232,7 @@ typedef struct kiln_error {
 } kiln_error;
 
 /* "ok", "io", "format", "shape", "value", "argument", "memory", "numeric",
- * "abi", "state"; "unknown" for anything else. */
+ * "abi", "state", "interrupted"; "unknown" for anything else. */
 const char *kiln_status_name(kiln_status status);
 
 /* Checks abi_version and the descriptor's internal consistency (dims > 0,
@@ -432,6 +435,37 @@ typedef struct kiln_train_options {
   const char *metrics_path; /* CSV epoch,train_loss,val_loss,val_<m>,seconds,
                                flushed each epoch; a write error stops
                                training with KILN_ERR_IO */
+
+  /* Resumable training (docs/runtime.md, "Resuming training"). A resumable
+   * checkpoint is a safetensors file with the whole state (optimizer state
+   * included), the best epoch's state for early stopping, and the run's
+   * position and settings in its metadata; eval, predict and --init-from
+   * load it as plain weights. */
+  const char *checkpoint_path; /* NULL: none. Written atomically at the end
+                                  of the run (before early stopping restores
+                                  the best epoch), when it is interrupted,
+                                  and as often as the two fields below say;
+                                  a write error stops training. */
+  int64_t checkpoint_every;       /* > 0: also after every N-th epoch */
+  int64_t checkpoint_every_steps; /* > 0: also after every N-th step */
+  /* Continue the run saved in this resumable checkpoint: `state` is
+   * replaced by the checkpoint's, and training goes on from its step,
+   * epoch and batch, with its optimizer state, early-stopping state and
+   * divergence reference, so that the result is the uninterrupted run's bit
+   * for bit. The checkpoint must come from this model (same name, batch
+   * size, optimizer and kiln_model_fingerprint), and the options and data
+   * must be the run's: seed, shuffle, early stopping (on/off, monitor,
+   * patience, min_delta), training and validation rows
+   * (kiln_checkpoint_read_info gives them); anything else is refused
+   * before `state` is touched. epochs and steps are the length of the
+   * whole run, counted from its start. With metrics_path, the file keeps
+   * its first rows up to the checkpoint's epoch and new rows are appended. */
+  const char *resume_path;
+  /* Polled after each step and each epoch that does not end the run: when
+   * *interrupt is non-zero, training writes checkpoint_path (if set) and
+   * returns KILN_ERR_INTERRUPTED. Meant for a signal handler or another
+   * thread that only sets it. NULL: never. */
+  volatile sig_atomic_t *interrupt;
 } kiln_train_options;
 
 /* Defaults from the descriptor: epochs, seed, early stopping, shuffle on,
@@ -458,11 +492,53 @@ typedef struct kiln_train_result {
  * 10^4 times a reference (the first step's loss or an uninformed guess's,
  * whichever is larger; docs/runtime.md), or a nan/inf validation loss;
  * `state` is then the diverged one and must not be saved. Writes no
- * checkpoint. */
+ * weights file; a resumable checkpoint with checkpoint_path, and continues
+ * one with resume_path (then `result` counts epochs and steps from the
+ * start of the run). */
 kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                        const kiln_dataset *train, const kiln_dataset *val,
                        const kiln_train_options *options,
                        kiln_train_result *result, kiln_error *err);
+
+/*---- Resumable checkpoints -----------------------------------------------*/
+
+/* What a resumable checkpoint (kiln_train_options::checkpoint_path) says
+ * about its run, read from its metadata after checking that it belongs to
+ * the model: what a caller needs to set up the resumed run's options and
+ * data (seed first: it drives the validation split). */
+typedef struct kiln_checkpoint_info {
+  uint64_t seed;
+  int32_t shuffle;
+  int32_t early_stopping;
+  int32_t monitor; /* kiln_metric */
+  int32_t stopped_early;
+  int64_t patience;
+  double min_delta;
+  int64_t epochs; /* the run's length, as its options gave it */
+  int64_t steps;
+  int64_t step;         /* steps done */
+  int64_t epochs_done;  /* whole epochs done */
+  int64_t batches_done; /* batches of the next epoch done */
+  int64_t train_rows;
+  int64_t val_rows;
+  uint64_t data_fingerprint; /* of the training and validation rows */
+} kiln_checkpoint_info;
+
+/* Reads the metadata of a resumable checkpoint. Refuses (naming the file
+ * and what differs) a file that is no resumable checkpoint or whose
+ * metadata is damaged (KILN_ERR_FORMAT), and one of another model or
+ * another version of it (KILN_ERR_ARGUMENT). */
+kiln_status kiln_checkpoint_read_info(const kiln_model *m, const char *path,
+                                      kiln_checkpoint_info *info,
+                                      kiln_error *err);
+
+/* A 64-bit hash (FNV-1a) of what a resumed run needs unchanged from the
+ * model that wrote the checkpoint: name, target kind, batch size, input,
+ * target and output sizes, classes, state size, FLOPs per sample, the
+ * optimizer's description, and every tensor's name, role, shape and
+ * offset. A change of the spec's layers, losses' outputs or optimizer
+ * changes it; a change of the thread count or prediction blocks does not. */
+uint64_t kiln_model_fingerprint(const kiln_model *m);
 
 /*---- Threads -------------------------------------------------------------*/
 

@@ -16,6 +16,7 @@ const char *kiln_status_name(kiln_status status) {
   case KILN_ERR_NUMERIC: return "numeric";
   case KILN_ERR_ABI: return "abi";
   case KILN_ERR_STATE: return "state";
+  case KILN_ERR_INTERRUPTED: return "interrupted";
   }
   return "unknown";
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,8 @@ static const command_help HELP[] = {
      "            [--epochs N | --steps N] [--init-from W.safetensors]\n"
      "            [--save W.safetensors] [--seed S] [--no-shuffle]\n"
      "            [--no-early-stopping] [--patience N] [--metrics FILE]\n"
+     "            [--checkpoint FILE [--checkpoint-every N]\n"
+     "            [--checkpoint-every-steps N]] [--resume FILE]\n"
      "            [--batch-report] [--quiet] [--threads N]",
      "Trains the model and saves its weights.\n"
      "  --data FILE        training CSV (default: the spec's train path)\n"
@@ -60,6 +63,14 @@ static const command_help HELP[] = {
      "  --patience N       early-stopping patience (default: the spec's)\n"
      "  --metrics FILE     write epoch,train_loss,val_loss,val_<metric>,"
      "seconds\n"
+     "  --checkpoint FILE  write a resumable checkpoint there at the end, on\n"
+     "                     SIGINT/SIGTERM, and as the two flags below say\n"
+     "  --checkpoint-every N        also after every N-th epoch\n"
+     "  --checkpoint-every-steps N  also after every N-th step\n"
+     "  --resume FILE      continue the run saved in this checkpoint (its\n"
+     "                     seed, shuffling, early stopping and length unless\n"
+     "                     given; checkpoints go back to it unless "
+     "--checkpoint)\n"
      "  --batch-report     print the loss of every step\n"
      "  --quiet            print only errors and the test result\n"
      THREADS_HELP},
@@ -314,9 +325,53 @@ static int has_suffix(const char *s, const char *suffix) {
 
 typedef struct train_args {
   const char *data, *val, *val_split, *test, *epochs, *steps, *init_from,
-      *save, *seed, *patience, *metrics, *threads;
-  int set[16];
+      *save, *seed, *patience, *metrics, *threads, *checkpoint, *every,
+      *every_steps, *resume;
+  int set[20];
 } train_args;
+
+/* SIGINT and SIGTERM while a run with a checkpoint trains: the handler
+ * only sets the flag, which kiln_train polls at each step boundary; it
+ * then writes the checkpoint and stops. SA_RESETHAND: a second signal
+ * takes its default action (ends the process at once). SA_RESTART: a
+ * write to a terminal or pipe that the signal interrupts goes on, rather
+ * than failing with EINTR inside stdio. */
+static volatile sig_atomic_t train_interrupted;
+
+static void on_stop_signal(int sig) {
+  (void)sig;
+  train_interrupted = 1;
+}
+
+typedef struct stop_signals {
+  struct sigaction old_int, old_term;
+  int installed;
+} stop_signals;
+
+static void catch_stop_signals(stop_signals *s) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  train_interrupted = 0;
+  /* A signal the caller ignores (nohup, a background job) stays ignored. */
+  s->installed = sigaction(SIGINT, NULL, &s->old_int) == 0 &&
+                 sigaction(SIGTERM, NULL, &s->old_term) == 0;
+  if (!s->installed)
+    return;
+  if (s->old_int.sa_handler != SIG_IGN)
+    sigaction(SIGINT, &sa, NULL);
+  if (s->old_term.sa_handler != SIG_IGN)
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void restore_stop_signals(stop_signals *s) {
+  if (!s->installed)
+    return;
+  sigaction(SIGINT, &s->old_int, NULL);
+  sigaction(SIGTERM, &s->old_term, NULL);
+}
 
 static int cmd_train(cli *c, int argc, char **argv) {
   const kiln_model *m = c->m;
@@ -336,6 +391,10 @@ static int cmd_train(cli *c, int argc, char **argv) {
       {"patience", &a.patience, &a.set[9]},
       {"metrics", &a.metrics, &a.set[10]},
       {"threads", &a.threads, &a.set[11]},
+      {"checkpoint", &a.checkpoint, &a.set[12]},
+      {"checkpoint-every", &a.every, &a.set[13]},
+      {"checkpoint-every-steps", &a.every_steps, &a.set[14]},
+      {"resume", &a.resume, &a.set[15]},
       {"no-shuffle", NULL, &no_shuffle},
       {"no-early-stopping", NULL, &no_es},
       {"batch-report", NULL, &batch_report},
@@ -376,6 +435,57 @@ static int cmd_train(cli *c, int argc, char **argv) {
                        a.val_split);
   if (a.val && a.val_split)
     return usage_error(c, "give --val or --val-split, not both");
+  if (a.every && (!parse_i64(a.every, &o.checkpoint_every) ||
+                  o.checkpoint_every <= 0))
+    return usage_error(c,
+                       "--checkpoint-every: expected a positive integer, got "
+                       "'%s'",
+                       a.every);
+  if (a.every_steps && (!parse_i64(a.every_steps, &o.checkpoint_every_steps) ||
+                        o.checkpoint_every_steps <= 0))
+    return usage_error(c,
+                       "--checkpoint-every-steps: expected a positive "
+                       "integer, got '%s'",
+                       a.every_steps);
+  if ((a.every || a.every_steps) && !a.checkpoint && !a.resume)
+    return usage_error(c, "--checkpoint-every%s needs --checkpoint FILE",
+                       a.every ? "" : "-steps");
+  if (a.resume && a.init_from)
+    return usage_error(c, "give --resume or --init-from, not both");
+  char save_buf[1024];
+  const char *save = a.save ? a.save : default_weights(m, save_buf,
+                                                       sizeof save_buf);
+  const char *ckpt = a.checkpoint ? a.checkpoint : a.resume;
+  if (ckpt && strcmp(ckpt, save) == 0)
+    return usage_error(c, "the checkpoint and the weights must go to different "
+                          "files (--checkpoint or --resume, and --save)");
+  /* A resumed run writes its checkpoints back to the file it came from,
+   * unless told otherwise. */
+  o.checkpoint_path = ckpt;
+  o.resume_path = a.resume;
+  kiln_checkpoint_info ci = {0};
+  if (a.resume) {
+    /* The run's own settings, unless a flag gives them (kiln_train refuses
+     * one that contradicts the checkpoint). The seed comes first: it
+     * drives the validation split below. */
+    kiln_error e;
+    if (kiln_checkpoint_read_info(m, a.resume, &ci, &e))
+      return fail(c, &e);
+    if (!a.seed)
+      o.seed = ci.seed;
+    if (!no_shuffle)
+      o.shuffle = ci.shuffle;
+    if (!no_es)
+      o.early_stopping = ci.early_stopping;
+    if (!a.patience)
+      o.patience = ci.patience;
+    o.monitor = ci.monitor;
+    o.min_delta = ci.min_delta;
+    if (!a.epochs && !a.steps) {
+      o.epochs = ci.epochs;
+      o.steps = ci.steps;
+    }
+  }
   if (a.val)
     val_split = 0;
   const char *data = a.data ? a.data : m->train_path;
@@ -383,9 +493,6 @@ static int cmd_train(cli *c, int argc, char **argv) {
     return usage_error(c, "--data is required (the spec names no training "
                           "data)");
   const char *test = a.test ? a.test : m->test_path;
-  char save_buf[1024];
-  const char *save = a.save ? a.save : default_weights(m, save_buf,
-                                                       sizeof save_buf);
   if (o.early_stopping && !a.val && !(val_split > 0)) {
     kiln_error e;
     kiln_fail(&e, KILN_ERR_ARGUMENT,
@@ -417,7 +524,7 @@ static int cmd_train(cli *c, int argc, char **argv) {
     goto done;
   if (a.init_from)
     st = kiln_safetensors_load(m, b.state, a.init_from, &e);
-  else
+  else if (!a.resume) /* else kiln_train loads the checkpoint's state */
     st = kiln_init_state(m, b.state, o.seed, &e);
   if (st)
     goto done;
@@ -426,10 +533,28 @@ static int cmd_train(cli *c, int argc, char **argv) {
                     "size %lld\n",
             m->name, (long long)train.rows, (long long)val.rows,
             (long long)m->batch_size);
+  if (!quiet && a.resume)
+    fprintf(c->out, "resuming from %s: %lld steps, %lld epochs and %lld "
+                    "batches done\n",
+            a.resume, (long long)ci.step, (long long)ci.epochs_done,
+            (long long)ci.batches_done);
   kiln_train_result r;
-  if ((st = kiln_train(m, b.state, b.workspace, &train, &val, &o, &r, &e))) {
-    if (st == KILN_ERR_NUMERIC)
+  stop_signals sigs = {0};
+  if (o.checkpoint_path) {
+    catch_stop_signals(&sigs);
+    o.interrupt = &train_interrupted;
+  }
+  st = kiln_train(m, b.state, b.workspace, &train, &val, &o, &r, &e);
+  restore_stop_signals(&sigs);
+  if (st) {
+    if (st == KILN_ERR_NUMERIC || st == KILN_ERR_INTERRUPTED)
       kiln_error_prefix(&e, "training stopped (%s was not written)", save);
+    if (st == KILN_ERR_INTERRUPTED && o.checkpoint_path) {
+      size_t len = strlen(e.message);
+      snprintf(e.message + len, sizeof e.message - len,
+               "; continue with: %s train --resume %s", c->prog,
+               o.checkpoint_path);
+    }
     goto done;
   }
   if ((st = kiln_safetensors_save(m, b.state, save, &e)))
@@ -437,6 +562,8 @@ static int cmd_train(cli *c, int argc, char **argv) {
   if (!quiet)
     fprintf(c->out, "saved %s (%lld steps, %.1fs)\n", save, (long long)r.steps,
             r.seconds);
+  if (!quiet && o.checkpoint_path)
+    fprintf(c->out, "resumable checkpoint in %s\n", o.checkpoint_path);
   if (test) {
     kiln_eval_result tr;
     if ((st = kiln_evaluate(m, b.state, b.workspace, &testd, &tr, &e)))

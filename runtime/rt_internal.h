@@ -137,6 +137,114 @@ kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
                                    const char *path, const char *file,
                                    size_t size, kiln_error *err);
 
+/* One tensor of a file: its name there, its shape and size (only rank,
+ * shape and numel are read), and its floats. */
+typedef struct kiln_st_tensor {
+  const char *name;
+  const kiln_tensor_info *ti;
+  const float *src; /* writing: the floats to write */
+  float *dst;       /* reading: where they go */
+  int optional;     /* reading: may be absent */
+  int found;        /* reading: set when it was read */
+} kiln_st_tensor;
+
+/* Writes the tensors in order, atomically (kiln_write_file_atomic), with
+ * metadata {"format":"pt","kiln_model":<model_name><metadata>}: `metadata`
+ * is NULL or further JSON members, each starting with a comma. */
+kiln_status kiln_safetensors_write(const char *path, const char *model_name,
+                                   const char *metadata,
+                                   const kiln_st_tensor *ts, int32_t n,
+                                   kiln_error *err);
+
+/* 1 to accept a tensor of the file that no kiln_st_tensor names (it is
+ * checked for format, then left); `metadata` is the header's
+ * "__metadata__" object or NULL. */
+typedef int (*kiln_st_ignore_fn)(const void *arg, const kiln_json *metadata,
+                                 const char *name);
+
+/* Validates a whole file in memory as kiln_safetensors_load does, against
+ * the wanted tensors (any other is refused unless `ignore` accepts it),
+ * then copies them to their `dst` and sets `found`. Nothing is written
+ * on failure. With root_out, the parsed header is handed over (free it
+ * with kiln_json_free). */
+kiln_status kiln_safetensors_read(const char *path, const char *file,
+                                  size_t size, kiln_st_tensor *ts, int32_t nts,
+                                  kiln_st_ignore_fn ignore, const void *arg,
+                                  kiln_json **root_out, kiln_error *err);
+
+/*---- Resumable checkpoints (checkpoint.c) --------------------------------*/
+
+/* The metadata key that marks a resumable checkpoint (its value is the
+ * format version), and the prefix of the best epoch's tensors in it. */
+#define KILN_CHECKPOINT_KEY "kiln_checkpoint"
+#define KILN_CHECKPOINT_BEST_PREFIX "best/"
+
+/* Where a run is, beyond the state: what a resumable checkpoint holds. The
+ * position is `epochs_done` whole epochs (each evaluated, reported and
+ * counted by early stopping), then `batches_done` batches of the next one,
+ * whose losses sum to `epoch_loss_sum`. */
+typedef struct kiln_run_position {
+  int64_t step; /* steps done: epochs_done * batches + batches_done */
+  int64_t epochs_done;
+  int64_t batches_done;
+  double epoch_loss_sum;
+  double train_loss; /* mean loss of the last whole epoch (NaN: none) */
+  double reference;  /* the divergence check's (0 before the first step) */
+  int64_t best_epoch; /* early stopping, 1-based; 0: none yet */
+  double best_value;
+  int64_t wait; /* epochs without improvement */
+  int32_t stopped_early;
+} kiln_run_position;
+
+/* A hash of the rows of the training and validation sets (features and
+ * targets, in order): a resumed run must see the data it started with. */
+uint64_t kiln_data_fingerprint(const kiln_dataset *train,
+                               const kiln_dataset *val);
+
+/* Writes o->checkpoint_path: every tensor of `state`, the best epoch's
+ * state under KILN_CHECKPOINT_BEST_PREFIX when `best` is not NULL and
+ * p->best_epoch > 0, and the position, the options that fix the run (seed,
+ * shuffle, early stopping, length) and the data's rows and fingerprint in
+ * the metadata. */
+kiln_status kiln_checkpoint_write(const kiln_model *m,
+                                  const kiln_train_options *o,
+                                  const kiln_dataset *train,
+                                  const kiln_dataset *val, uint64_t data_fp,
+                                  const float *state, const float *best,
+                                  const kiln_run_position *p, kiln_error *err);
+
+/* Reads o->resume_path, checks it against the model, the options and the
+ * data, opens o->metrics_path (if set) with kiln_checkpoint_open_metrics
+ * into *metrics, and only then fills `state`, `best` (when not NULL;
+ * early stopping) and `p`: on failure they are as they were. */
+kiln_status kiln_checkpoint_load(const kiln_model *m,
+                                 const kiln_train_options *o,
+                                 const kiln_dataset *train,
+                                 const kiln_dataset *val, uint64_t data_fp,
+                                 float *state, float *best,
+                                 kiln_run_position *p, FILE **metrics,
+                                 kiln_error *err);
+
+/* kiln_checkpoint_load on a file already in memory; `path` only names it
+ * in messages. */
+kiln_status kiln_checkpoint_parse(const kiln_model *m,
+                                  const kiln_train_options *o,
+                                  const kiln_dataset *train,
+                                  const kiln_dataset *val, uint64_t data_fp,
+                                  const char *path, const char *file,
+                                  size_t size, float *state, float *best,
+                                  kiln_run_position *p, FILE **metrics,
+                                  kiln_error *err);
+
+/* Opens the metrics file of a resumed run for appending: its header and
+ * its first `epochs_done` rows (the epochs the checkpoint has completed)
+ * are kept, later rows (written after the checkpoint) dropped. A missing
+ * file gives *out == NULL: the caller creates it as for a new run. A file
+ * that lacks those rows, or whose rows are not epochs 1, 2, ..., is
+ * refused and left as it is. */
+kiln_status kiln_checkpoint_open_metrics(const char *path, int64_t epochs_done,
+                                         FILE **out, kiln_error *err);
+
 /*---- Random streams (philox.c) -------------------------------------------*/
 
 /* Stream keys derived from the user's seed, so that init, the validation

@@ -39,36 +39,33 @@ static void put_quoted(kiln_buf *b, const char *s) {
   free(q);
 }
 
-kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
-                                  const char *path, kiln_error *err) {
-  kiln_status st = kiln_model_check(m, err);
-  if (st)
-    return st;
+kiln_status kiln_safetensors_write(const char *path, const char *model_name,
+                                   const char *metadata,
+                                   const kiln_st_tensor *ts, int32_t n,
+                                   kiln_error *err) {
   kiln_buf h = {0};
   kiln_buf_printf(&h, "{\"__metadata__\":{\"format\":\"pt\",\"kiln_model\":");
-  put_quoted(&h, m->name);
+  put_quoted(&h, model_name);
+  if (metadata)
+    kiln_buf_printf(&h, "%s", metadata);
   kiln_buf_printf(&h, "}");
   int64_t offset = 0;
-  int nsaved = 0;
-  for (int32_t t = 0; t < m->num_tensors; ++t) {
-    const kiln_tensor_info *ti = &m->tensors[t];
-    if (!is_saved(ti))
-      continue;
+  for (int32_t t = 0; t < n; ++t) {
+    const kiln_tensor_info *ti = ts[t].ti;
     kiln_buf_printf(&h, ",");
-    put_quoted(&h, ti->name);
+    put_quoted(&h, ts[t].name);
     kiln_buf_printf(&h, ":{\"dtype\":\"F32\",\"shape\":[");
     for (int32_t d = 0; d < ti->rank; ++d)
       kiln_buf_printf(&h, "%s%lld", d ? "," : "", (long long)ti->shape[d]);
     kiln_buf_printf(&h, "],\"data_offsets\":[%lld,%lld]}", (long long)offset,
                     (long long)(offset + ti->numel * 4));
     offset += ti->numel * 4;
-    nsaved++;
   }
   kiln_buf_printf(&h, "}");
   /* Readers that map the file want the data 8-byte aligned. */
   while (!h.oom && h.len % 8 != 0)
     kiln_buf_put(&h, " ", 1);
-  kiln_chunk *chunks = malloc(((size_t)nsaved + 2) * sizeof *chunks);
+  kiln_chunk *chunks = malloc(((size_t)n + 2) * sizeof *chunks);
   if (h.oom || !chunks) {
     free(h.data);
     free(chunks);
@@ -77,16 +74,32 @@ kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
   unsigned char len8[8];
   for (int i = 0; i < 8; ++i)
     len8[i] = (unsigned char)((uint64_t)h.len >> (8 * i));
-  int n = 0;
-  chunks[n++] = (kiln_chunk){len8, 8};
-  chunks[n++] = (kiln_chunk){h.data, h.len};
-  for (int32_t t = 0; t < m->num_tensors; ++t)
-    if (is_saved(&m->tensors[t]))
-      chunks[n++] = (kiln_chunk){state + m->tensors[t].offset,
-                                 (size_t)m->tensors[t].numel * 4};
-  st = kiln_write_file_atomic(path, chunks, n, err);
+  int c = 0;
+  chunks[c++] = (kiln_chunk){len8, 8};
+  chunks[c++] = (kiln_chunk){h.data, h.len};
+  for (int32_t t = 0; t < n; ++t)
+    chunks[c++] = (kiln_chunk){ts[t].src, (size_t)ts[t].ti->numel * 4};
+  kiln_status st = kiln_write_file_atomic(path, chunks, c, err);
   free(chunks);
   free(h.data);
+  return st;
+}
+
+kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
+                                  const char *path, kiln_error *err) {
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  kiln_st_tensor *ts = calloc((size_t)m->num_tensors + 1, sizeof *ts);
+  if (!ts)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  int32_t n = 0;
+  for (int32_t t = 0; t < m->num_tensors; ++t)
+    if (is_saved(&m->tensors[t]))
+      ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t],
+                                 state + m->tensors[t].offset, NULL, 0, 0};
+  st = kiln_safetensors_write(path, m->name, NULL, ts, n, err);
+  free(ts);
   return st;
 }
 
@@ -97,7 +110,8 @@ typedef struct entry {
   int dtype_size; /* 4: F32, 8: F64 */
   int64_t begin, end;
   const kiln_json *shape;
-  int tensor; /* index in the model's table */
+  int tensor;  /* index among the wanted tensors, or -1 */
+  int ignored; /* not wanted, but accepted (the ignore callback) */
 } entry;
 
 static int json_uint(const kiln_json *v, int64_t *out) {
@@ -192,10 +206,10 @@ static int by_begin(const void *a, const void *b) {
 }
 
 /* Entries against the data section, against each other, and against the
- * model's table. */
-static kiln_status check_entries(const kiln_model *m, entry *es, int64_t n,
-                                 uint64_t data_len, const char *path,
-                                 kiln_error *err) {
+ * wanted tensors. */
+static kiln_status check_entries(const kiln_st_tensor *ts, int32_t nts,
+                                 entry *es, int64_t n, uint64_t data_len,
+                                 const char *path, kiln_error *err) {
   entry **sorted = malloc(((size_t)n + 1) * sizeof *sorted);
   if (!sorted)
     return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
@@ -218,41 +232,40 @@ static kiln_status check_entries(const kiln_model *m, entry *es, int64_t n,
   free(sorted);
   if (st)
     return st;
-  int64_t *entry_of = malloc(((size_t)m->num_tensors + 1) * sizeof *entry_of);
+  int64_t *entry_of = malloc(((size_t)nts + 1) * sizeof *entry_of);
   if (!entry_of)
     return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
-  for (int32_t t = 0; t < m->num_tensors; ++t)
+  for (int32_t t = 0; t < nts; ++t)
     entry_of[t] = n;
   for (int64_t i = 0; i < n; ++i)
     if (es[i].tensor >= 0)
       entry_of[es[i].tensor] = i;
-  for (int32_t t = 0; t < m->num_tensors && !st; ++t) {
-    const kiln_tensor_info *ti = &m->tensors[t];
-    if (!is_saved(ti))
-      continue;
+  for (int32_t t = 0; t < nts && !st; ++t) {
+    const kiln_tensor_info *ti = ts[t].ti;
     int64_t i = entry_of[t];
     if (i == n) {
-      st = kiln_fail(err, KILN_ERR_SHAPE,
-                     "%s: tensor \"%s\" is missing (checkpoint for another "
-                     "model?)",
-                     path, ti->name);
+      if (!ts[t].optional)
+        st = kiln_fail(err, KILN_ERR_SHAPE,
+                       "%s: tensor \"%s\" is missing (checkpoint for another "
+                       "model?)",
+                       path, ts[t].name);
     } else if (!shape_matches(es[i].shape, ti)) {
       char got[128], want[128];
       format_json_shape(got, sizeof got, es[i].shape);
       kiln_format_shape(want, sizeof want, ti->shape, ti->rank);
       st = kiln_fail(err, KILN_ERR_SHAPE,
                      "%s: tensor \"%s\": shape %s, expected %s", path,
-                     ti->name, got, want);
+                     ts[t].name, got, want);
     }
   }
   free(entry_of);
   if (st)
     return st;
   for (int64_t i = 0; i < n; ++i)
-    if (es[i].tensor < 0) {
+    if (es[i].tensor < 0 && !es[i].ignored) {
       int64_t more = 0;
       for (int64_t j = i + 1; j < n; ++j)
-        more += es[j].tensor < 0;
+        more += es[j].tensor < 0 && !es[j].ignored;
       char tail[64] = "";
       if (more)
         snprintf(tail, sizeof tail, " (and %lld more)", (long long)more);
@@ -305,9 +318,10 @@ static int64_t find_key(const key_ref *sorted, int64_t n, const char *name) {
   return -1;
 }
 
-static kiln_status parse_header(const kiln_model *m, const char *path,
-                                const kiln_json *root, entry *es, int64_t *n,
-                                kiln_error *err) {
+static kiln_status parse_header(const kiln_st_tensor *ts, int32_t nts,
+                                kiln_st_ignore_fn ignore, const void *arg,
+                                const char *path, const kiln_json *root,
+                                entry *es, int64_t *n, kiln_error *err) {
   *n = 0;
   int64_t count = root->count;
   key_ref *sorted = malloc(((size_t)count + 1) * sizeof *sorted);
@@ -333,6 +347,9 @@ static kiln_status parse_header(const kiln_model *m, const char *path,
                    root->keys[dup].str);
     goto done;
   }
+  const kiln_json *meta = kiln_json_get(root, "__metadata__");
+  if (meta && meta->kind != KILN_JSON_OBJECT)
+    meta = NULL; /* refused below */
   for (int64_t i = 0; i < count && !st; ++i) {
     const kiln_json *key = &root->keys[i], *val = &root->items[i];
     entry_of[i] = -1;
@@ -346,13 +363,14 @@ static kiln_status parse_header(const kiln_model *m, const char *path,
     entry *e = &es[(*n)++];
     e->tensor = -1;
     st = read_entry(key, val, path, e, err);
+    e->ignored = !st && ignore && ignore(arg, meta, e->name);
   }
-  for (int32_t t = 0; t < m->num_tensors && !st; ++t) {
-    if (!is_saved(&m->tensors[t]))
-      continue;
-    int64_t i = find_key(sorted, count, m->tensors[t].name);
-    if (i >= 0 && entry_of[i] >= 0)
+  for (int32_t t = 0; t < nts && !st; ++t) {
+    int64_t i = find_key(sorted, count, ts[t].name);
+    if (i >= 0 && entry_of[i] >= 0) {
       es[entry_of[i]].tensor = t;
+      es[entry_of[i]].ignored = 0;
+    }
   }
 done:
   free(sorted);
@@ -364,7 +382,7 @@ done:
  * (an inf in a running mean gave "loss nan" and exit 0), and F64 values
  * beyond float32 would become infinities: every load refuses them, naming
  * the first such element. */
-static kiln_status check_finite(const kiln_tensor_info *ti,
+static kiln_status check_finite(const char *name, const kiln_tensor_info *ti,
                                 const unsigned char *src, int dtype_size,
                                 const char *path, kiln_error *err) {
   for (int64_t i = 0; i < ti->numel; ++i) {
@@ -388,7 +406,7 @@ static kiln_status check_finite(const kiln_tensor_info *ti,
     char value[32];
     snprintf(value, sizeof value, "%g", v);
     return kiln_fail(err, KILN_ERR_VALUE,
-                     "%s: tensor \"%s\": element %s is %s%s", path, ti->name,
+                     "%s: tensor \"%s\": element %s is %s%s", path, name,
                      where,
                      isnan(v)   ? "nan"
                      : isinf(v) ? (v > 0 ? "inf" : "-inf")
@@ -425,10 +443,13 @@ kiln_status kiln_safetensors_load(const kiln_model *m, float *state,
   return st;
 }
 
-kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
-                                   const char *path, const char *file,
-                                   size_t size, kiln_error *err) {
+kiln_status kiln_safetensors_read(const char *path, const char *file,
+                                  size_t size, kiln_st_tensor *ts, int32_t nts,
+                                  kiln_st_ignore_fn ignore, const void *arg,
+                                  kiln_json **root_out, kiln_error *err) {
   kiln_status st = KILN_OK;
+  if (root_out)
+    *root_out = NULL;
   const unsigned char *u = (const unsigned char *)file;
   uint64_t hlen = 0;
   for (int i = 7; size >= 8 && i >= 0; --i)
@@ -458,26 +479,72 @@ kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
   } else if (!(es = calloc((size_t)root->count + 1, sizeof *es))) {
     st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
   } else {
-    st = parse_header(m, path, root, es, &n, err);
+    st = parse_header(ts, nts, ignore, arg, path, root, es, &n, err);
     if (!st)
-      st = check_entries(m, es, n, size - 8 - hlen, path, err);
+      st = check_entries(ts, nts, es, n, size - 8 - hlen, path, err);
   }
   const unsigned char *data = u + 8 + hlen;
   for (int64_t i = 0; i < n && !st; ++i)
-    st = check_finite(&m->tensors[es[i].tensor], data + es[i].begin,
-                      es[i].dtype_size, path, err);
+    if (es[i].tensor >= 0)
+      st = check_finite(ts[es[i].tensor].name, ts[es[i].tensor].ti,
+                        data + es[i].begin, es[i].dtype_size, path, err);
   if (!st) {
+    for (int32_t t = 0; t < nts; ++t)
+      ts[t].found = 0;
     for (int64_t i = 0; i < n; ++i) {
-      const kiln_tensor_info *ti = &m->tensors[es[i].tensor];
-      copy_tensor(state + ti->offset, data + es[i].begin, ti->numel,
-                  es[i].dtype_size);
+      if (es[i].tensor < 0)
+        continue;
+      kiln_st_tensor *t = &ts[es[i].tensor];
+      copy_tensor(t->dst, data + es[i].begin, t->ti->numel, es[i].dtype_size);
+      t->found = 1;
     }
+  }
+  free(es);
+  if (!st && root_out)
+    *root_out = root;
+  else
+    kiln_json_free(root);
+  return st;
+}
+
+/* A plain load of a resumable checkpoint (kiln_checkpoint_* in
+ * checkpoint.c) takes its weights and leaves the rest: the optimizer
+ * tensors of the model's table and the best epoch's state under
+ * KILN_CHECKPOINT_BEST_PREFIX. Only a file whose metadata says it is one
+ * gets this leniency, so that a checkpoint of another model is still
+ * refused by its foreign tensors. */
+static int resume_extra(const void *arg, const kiln_json *meta,
+                        const char *name) {
+  const kiln_model *m = arg;
+  if (!meta || !kiln_json_get(meta, KILN_CHECKPOINT_KEY))
+    return 0;
+  size_t plen = strlen(KILN_CHECKPOINT_BEST_PREFIX);
+  if (strncmp(name, KILN_CHECKPOINT_BEST_PREFIX, plen) == 0)
+    return 1;
+  for (int32_t t = 0; t < m->num_tensors; ++t)
+    if (!is_saved(&m->tensors[t]) && strcmp(m->tensors[t].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
+                                   const char *path, const char *file,
+                                   size_t size, kiln_error *err) {
+  kiln_st_tensor *ts = calloc((size_t)m->num_tensors + 1, sizeof *ts);
+  if (!ts)
+    return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+  int32_t n = 0;
+  for (int32_t t = 0; t < m->num_tensors; ++t)
+    if (is_saved(&m->tensors[t]))
+      ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t], NULL,
+                                 state + m->tensors[t].offset, 0, 0};
+  kiln_status st = kiln_safetensors_read(path, file, size, ts, n, resume_extra,
+                                         m, NULL, err);
+  free(ts);
+  if (!st)
     for (int32_t t = 0; t < m->num_tensors; ++t)
       if (!is_saved(&m->tensors[t]))
         memset(state + m->tensors[t].offset, 0,
                (size_t)m->tensors[t].numel * sizeof *state);
-  }
-  free(es);
-  kiln_json_free(root);
   return st;
 }

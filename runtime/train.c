@@ -133,6 +133,9 @@ static kiln_status check_options(const kiln_model *m,
                      "epochs or steps must be positive");
   if (o->steps < 0)
     return kiln_fail(err, KILN_ERR_ARGUMENT, "steps must not be negative");
+  if (o->checkpoint_every < 0 || o->checkpoint_every_steps < 0)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "checkpoint intervals must not be negative");
   if (!o->early_stopping)
     return KILN_OK;
   int real = m->target_kind == KILN_TARGET_REAL;
@@ -171,6 +174,13 @@ typedef struct trainer {
   float lr; /* the last step's learning rate; NaN when the model has none */
   double uninformed; /* the loss of a guess that ignores the inputs */
   double reference;  /* divergence: max(first step's loss, uninformed) */
+  /* Resumable checkpoints (checkpoint.c): where the run is; the first
+   * epoch run continues the one a checkpoint stopped in; a --steps run
+   * that ended inside an epoch has written its last checkpoint. */
+  kiln_run_position at;
+  uint64_t data_fp;
+  int resume_batch;
+  int frozen;
 } trainer;
 
 /* A run whose epoch loss exceeds this many times the reference has
@@ -245,6 +255,87 @@ static void describe_batch(const trainer *t, int64_t b, char *dst,
   free(rows);
 }
 
+/*---- Resumable checkpoints -------------------------------------------------*/
+
+static kiln_status write_checkpoint(trainer *t) {
+  kiln_run_position p = t->at;
+  p.step = t->step;
+  p.train_loss = t->res->train_loss;
+  p.reference = t->reference;
+  p.best_epoch = t->res->best_epoch;
+  p.best_value = t->res->best_value;
+  p.wait = t->wait;
+  p.stopped_early = t->res->stopped_early;
+  return kiln_checkpoint_write(t->m, t->o, t->train, t->val, t->data_fp,
+                               t->state, t->best, &p, t->err);
+}
+
+/* The run is at `epochs_done` epochs and `batches_done` batches (summing
+ * to `sum`), unless a --steps run has taken its last checkpoint. */
+static void set_position(trainer *t, int64_t epochs_done,
+                         int64_t batches_done, double sum) {
+  if (t->frozen)
+    return;
+  t->at.epochs_done = epochs_done;
+  t->at.batches_done = batches_done;
+  t->at.epoch_loss_sum = sum;
+}
+
+/* After a step or a whole epoch that does not end the run: writes a
+ * checkpoint when one is `due` or the run is interrupted, and stops an
+ * interrupted run. */
+static kiln_status at_boundary(trainer *t, int64_t epochs_done,
+                               int64_t batches_done, double sum, int due) {
+  const kiln_train_options *o = t->o;
+  if (t->frozen)
+    return KILN_OK;
+  set_position(t, epochs_done, batches_done, sum);
+  int interrupted = o->interrupt && *o->interrupt;
+  kiln_status st;
+  if (o->checkpoint_path && (due || interrupted) && (st = write_checkpoint(t)))
+    return st;
+  if (interrupted)
+    return kiln_fail(t->err, KILN_ERR_INTERRUPTED,
+                     "interrupted after step %lld (epoch %lld, batch "
+                     "%lld)%s%s",
+                     (long long)t->step,
+                     (long long)(batches_done ? epochs_done + 1 : epochs_done),
+                     (long long)(batches_done
+                                     ? batches_done
+                                     : kiln_num_batches(t->train->rows,
+                                                        t->m->batch_size)),
+                     o->checkpoint_path ? "; resumable checkpoint written to "
+                                        : "; no checkpoint written",
+                     o->checkpoint_path ? o->checkpoint_path : "");
+  return KILN_OK;
+}
+
+/* Continues the run saved in o->resume_path, and its metrics file. */
+static kiln_status resume(trainer *t) {
+  kiln_run_position p;
+  kiln_status st =
+      kiln_checkpoint_load(t->m, t->o, t->train, t->val, t->data_fp, t->state,
+                           t->best, &p, &t->metrics, t->err);
+  if (st)
+    return st;
+  t->at = p;
+  t->step = p.step;
+  t->reference = p.reference;
+  t->wait = p.wait;
+  t->res->epochs = p.epochs_done;
+  t->res->train_loss = p.train_loss;
+  t->res->best_epoch = p.best_epoch;
+  t->res->best_value = p.best_value;
+  t->res->stopped_early = p.stopped_early;
+  t->resume_batch = 1;
+  /* The lr of the last step taken, for an epoch that has no step left. */
+  if (t->m->learning_rate && p.step > 0)
+    t->m->learning_rate(t->state, t->ws, p.step,
+                        p.batches_done ? p.epochs_done : p.epochs_done - 1,
+                        &t->lr);
+  return KILN_OK;
+}
+
 /* One epoch of train_step calls; returns the mean batch loss. */
 static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
   const kiln_model *m = t->m;
@@ -253,10 +344,23 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
   int64_t batches = kiln_num_batches(n, bs);
   kiln_epoch_order(o->seed, epoch, o->shuffle, n, t->order);
   double sum = 0;
-  int64_t done = 0;
-  for (int64_t i = 0; i < batches; ++i) {
-    if (o->steps > 0 && t->step >= o->steps)
+  int64_t done = 0, first = 0;
+  if (t->resume_batch) { /* the epoch a checkpoint stopped in */
+    first = done = t->at.batches_done;
+    sum = t->at.epoch_loss_sum;
+    t->resume_batch = 0;
+  }
+  for (int64_t i = first; i < batches; ++i) {
+    if (o->steps > 0 && t->step >= o->steps) {
+      /* A --steps run that ends inside an epoch: its last checkpoint is
+       * taken here, before the partial epoch is evaluated and counted. */
+      kiln_status st = o->checkpoint_path && !t->frozen ? write_checkpoint(t)
+                                                        : KILN_OK;
+      t->frozen = 1;
+      if (st)
+        return st;
       break;
+    }
     kiln_train_batch(t->train, t->order, i, bs, t->b.x, t->b.y);
     float loss = 0;
     t->step++;
@@ -289,6 +393,17 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
     else
       kiln_progress_batch(&t->progress, epoch, i + 1, batches, sum / done,
                           done * bs);
+    /* After the run's last step, its last checkpoint follows. */
+    if ((o->steps > 0 && t->step >= o->steps) ||
+        (i + 1 == batches && epoch + 1 >= t->epochs)) {
+      set_position(t, epoch, i + 1, sum);
+      continue;
+    }
+    kiln_status st = at_boundary(t, epoch, i + 1, sum,
+                                 o->checkpoint_every_steps > 0 &&
+                                     t->step % o->checkpoint_every_steps == 0);
+    if (st)
+      return st;
   }
   *mean_loss = done ? sum / (double)done : NAN;
   return KILN_OK;
@@ -369,7 +484,8 @@ static kiln_status train_loop(trainer *t) {
   kiln_metrics acc;
   kiln_status st = KILN_OK;
   double start = kiln_now();
-  for (int64_t epoch = 0; epoch < t->epochs; ++epoch) {
+  for (int64_t epoch = t->at.epochs_done;
+       epoch < t->epochs && !t->res->stopped_early; ++epoch) {
     kiln_progress_epoch_start(&t->progress);
     double epoch_start = kiln_now(), loss = NAN;
     if ((st = run_epoch(t, epoch, &loss)))
@@ -408,11 +524,21 @@ static kiln_status train_loop(trainer *t) {
     if ((st = report_epoch(t, epoch, loss, have_val ? &val : NULL,
                            kiln_now() - epoch_start)))
       return st;
-    if (o->early_stopping &&
-        track_best(t, epoch, kiln_eval_metric(&val, o->monitor)))
+    int stop = o->early_stopping &&
+               track_best(t, epoch, kiln_eval_metric(&val, o->monitor));
+    if (stop || epoch + 1 >= t->epochs) { /* the last checkpoint follows */
+      set_position(t, epoch + 1, 0, 0);
       break;
+    }
+    if ((st = at_boundary(t, epoch + 1, 0, 0,
+                          o->checkpoint_every > 0 &&
+                              (epoch + 1) % o->checkpoint_every == 0)))
+      return st;
   }
   t->res->steps = t->step;
+  /* The run's last checkpoint, before the best epoch is restored. */
+  if (o->checkpoint_path && !t->frozen && (st = write_checkpoint(t)))
+    return st;
   if (o->early_stopping && t->res->best_epoch > 0 &&
       t->res->best_epoch != t->res->epochs) {
     memcpy(t->state, t->best, (size_t)m->state_size * sizeof(float));
@@ -474,7 +600,11 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
   }
   if ((st = alloc_buffers(m, &t.b, err)))
     goto done;
-  if (options->metrics_path) {
+  if (options->checkpoint_path || options->resume_path)
+    t.data_fp = kiln_data_fingerprint(train, val);
+  if (options->resume_path && (st = resume(&t)))
+    goto done;
+  if (options->metrics_path && !t.metrics) {
     t.metrics = fopen(options->metrics_path, "w");
     if (!t.metrics) {
       st = kiln_fail(err, KILN_ERR_IO, "%s: cannot create the metrics file: %s",

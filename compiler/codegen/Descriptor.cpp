@@ -56,7 +56,8 @@ std::string describeSchedule(const nn::ScheduleConfig &s) {
   std::string out;
   raw_string_ostream os(out);
   auto g = [](double v) { return format("%g", v); };
-  StringRef kind = s.kind == "exp_decay" ? "exponential_decay" : s.kind;
+  StringRef kind = s.kind == "exp_decay" ? StringRef("exponential_decay")
+                                         : StringRef(s.kind);
   os << kind << "(";
   if (s.kind == "step_decay")
     os << "step_size=" << s.stepSize << ", gamma=" << g(s.gamma) << ", ";

@@ -76,6 +76,16 @@ TEST(Cli, UsageErrorsExit2) {
       {{"init", "--save="}, "error: --save: empty value"},
       {{"predict", "--data", "x.csv", "--output", ""}, "error: --output: empty value"},
       {{"train", "--metrics="}, "error: --metrics: empty value"},
+      {{"train", "--checkpoint-every", "2"},
+       "--checkpoint-every needs --checkpoint FILE"},
+      {{"train", "--checkpoint", "c", "--checkpoint-every-steps", "0"},
+       "--checkpoint-every-steps: expected a positive integer, got '0'"},
+      {{"train", "--resume", "c", "--init-from", "w"},
+       "give --resume or --init-from, not both"},
+      {{"train", "--checkpoint", "w.st", "--save", "w.st"},
+       "the checkpoint and the weights must go to different files"},
+      {{"train", "--resume", "c.st", "--save", "c.st"},
+       "the checkpoint and the weights must go to different files"},
   };
   for (const Case &c : cases) {
     auto r = runCli(cls, c.args);
