@@ -356,7 +356,7 @@ kiln_status kiln_default_threads(int *out, kiln_error *err);
 int kiln_threads_enter(int wanted);
 void kiln_threads_leave(void);
 
-/*---- CLI (main.c) --------------------------------------------------------*/
+/*---- CLI (cli.c) ---------------------------------------------------------*/
 
 /* kiln_main with its streams given, for tests. */
 int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
