@@ -121,6 +121,34 @@ static void meta_hex(kiln_buf *b, const char *key, uint64_t v) {
   kiln_buf_printf(b, ",\"%s\":\"%016llx\"", key, (unsigned long long)v);
 }
 
+/* The checkpoint's tensors: every state tensor under its name, then, with
+ * the best state, each again under KILN_CHECKPOINT_BEST_PREFIX (names[t]
+ * holds that name, freed by the caller). Writing gives `state` and `best`;
+ * reading gives `dst` and `dst_best`. */
+static kiln_status tensor_table(const kiln_model *m, int with_best,
+                                const float *state, const float *best,
+                                float *dst, float *dst_best, kiln_st_tensor *ts,
+                                char **names, const char *path,
+                                kiln_error *err) {
+  int32_t nt = m->num_tensors;
+  for (int32_t t = 0; t < nt; ++t) {
+    const kiln_tensor_info *ti = &m->tensors[t];
+    ts[t] = (kiln_st_tensor){ti->name, ti, state ? state + ti->offset : NULL,
+                             dst ? dst + ti->offset : NULL, 0, 0};
+    if (!with_best)
+      continue;
+    size_t len = strlen(KILN_CHECKPOINT_BEST_PREFIX) + strlen(ti->name) + 1;
+    if (!(names[t] = malloc(len)))
+      return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+    snprintf(names[t], len, "%s%s", KILN_CHECKPOINT_BEST_PREFIX, ti->name);
+    ts[nt + t] = (kiln_st_tensor){names[t], ti,
+                                  best ? best + ti->offset : NULL,
+                                  dst_best ? dst_best + ti->offset : NULL, 0,
+                                  0};
+  }
+  return KILN_OK;
+}
+
 kiln_status kiln_checkpoint_write(const kiln_model *m,
                                   const kiln_train_options *o,
                                   const kiln_dataset *train,
@@ -138,20 +166,9 @@ kiln_status kiln_checkpoint_write(const kiln_model *m,
     st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
     goto done;
   }
-  for (int32_t t = 0; t < m->num_tensors; ++t) {
-    const kiln_tensor_info *ti = &m->tensors[t];
-    ts[t] = (kiln_st_tensor){ti->name, ti, state + ti->offset, NULL, 0, 0};
-    if (!with_best)
-      continue;
-    size_t len = strlen(KILN_CHECKPOINT_BEST_PREFIX) + strlen(ti->name) + 1;
-    if (!(names[t] = malloc(len))) {
-      st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
-      goto done;
-    }
-    snprintf(names[t], len, "%s%s", KILN_CHECKPOINT_BEST_PREFIX, ti->name);
-    ts[m->num_tensors + t] =
-        (kiln_st_tensor){names[t], ti, best + ti->offset, NULL, 0, 0};
-  }
+  if ((st = tensor_table(m, with_best, state, best, NULL, NULL, ts, names,
+                         path, err)))
+    goto done;
   meta_str(&meta, KILN_CHECKPOINT_KEY, CHECKPOINT_VERSION);
   meta_hex(&meta, "fingerprint", kiln_model_fingerprint(m));
   meta_i64(&meta, "batch_size", m->batch_size);
@@ -550,20 +567,9 @@ kiln_status kiln_checkpoint_parse(const kiln_model *m,
     st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
     goto free_tensors;
   }
-  for (int32_t t = 0; t < nt; ++t) {
-    const kiln_tensor_info *ti = &m->tensors[t];
-    ts[t] = (kiln_st_tensor){ti->name, ti, NULL, tmp + ti->offset, 0, 0};
-    if (!with_best)
-      continue;
-    size_t len = strlen(KILN_CHECKPOINT_BEST_PREFIX) + strlen(ti->name) + 1;
-    if (!(names[t] = malloc(len))) {
-      st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
-      goto free_tensors;
-    }
-    snprintf(names[t], len, "%s%s", KILN_CHECKPOINT_BEST_PREFIX, ti->name);
-    ts[nt + t] =
-        (kiln_st_tensor){names[t], ti, NULL, tmp + floats + ti->offset, 0, 0};
-  }
+  if ((st = tensor_table(m, with_best, NULL, NULL, tmp, tmp + floats, ts,
+                         names, path, err)))
+    goto free_tensors;
   if ((st = kiln_safetensors_read(path, file, size, ts, n, NULL, NULL, NULL,
                                   err)))
     goto free_tensors;

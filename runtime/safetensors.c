@@ -85,19 +85,32 @@ kiln_status kiln_safetensors_write(const char *path, const char *model_name,
   return st;
 }
 
+/* The tensors of a weights file (is_saved), reading from `src` or into
+ * `dst`; *n of them. NULL when out of memory. */
+static kiln_st_tensor *saved_tensors(const kiln_model *m, const float *src,
+                                     float *dst, int32_t *n) {
+  kiln_st_tensor *ts = calloc((size_t)m->num_tensors + 1, sizeof *ts);
+  if (!ts)
+    return NULL;
+  *n = 0;
+  for (int32_t t = 0; t < m->num_tensors; ++t) {
+    const kiln_tensor_info *ti = &m->tensors[t];
+    if (is_saved(ti))
+      ts[(*n)++] = (kiln_st_tensor){ti->name, ti, src ? src + ti->offset : NULL,
+                                    dst ? dst + ti->offset : NULL, 0, 0};
+  }
+  return ts;
+}
+
 kiln_status kiln_safetensors_save(const kiln_model *m, const float *state,
                                   const char *path, kiln_error *err) {
   kiln_status st = kiln_model_check(m, err);
   if (st)
     return st;
-  kiln_st_tensor *ts = calloc((size_t)m->num_tensors + 1, sizeof *ts);
+  int32_t n = 0;
+  kiln_st_tensor *ts = saved_tensors(m, state, NULL, &n);
   if (!ts)
     return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
-  int32_t n = 0;
-  for (int32_t t = 0; t < m->num_tensors; ++t)
-    if (is_saved(&m->tensors[t]))
-      ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t],
-                                 state + m->tensors[t].offset, NULL, 0, 0};
   st = kiln_safetensors_write(path, m->name, NULL, ts, n, err);
   free(ts);
   return st;
@@ -530,14 +543,10 @@ static int resume_extra(const void *arg, const kiln_json *meta,
 kiln_status kiln_safetensors_parse(const kiln_model *m, float *state,
                                    const char *path, const char *file,
                                    size_t size, kiln_error *err) {
-  kiln_st_tensor *ts = calloc((size_t)m->num_tensors + 1, sizeof *ts);
+  int32_t n = 0;
+  kiln_st_tensor *ts = saved_tensors(m, NULL, state, &n);
   if (!ts)
     return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
-  int32_t n = 0;
-  for (int32_t t = 0; t < m->num_tensors; ++t)
-    if (is_saved(&m->tensors[t]))
-      ts[n++] = (kiln_st_tensor){m->tensors[t].name, &m->tensors[t], NULL,
-                                 state + m->tensors[t].offset, 0, 0};
   kiln_status st = kiln_safetensors_read(path, file, size, ts, n, resume_extra,
                                          m, NULL, err);
   free(ts);
