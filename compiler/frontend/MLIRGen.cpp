@@ -337,8 +337,6 @@ Value ModuleBuilder::emitLoss() {
   mlir::Location l = loc(loss.loc);
   Value pred = values[loss.prediction], target = values[loss.target];
   auto perSample = tensorType({model.training.batchSize});
-  if (loss.kind == LossKind::Expression)
-    return b.create<nn::MeanOp>(l, tensorType({}), values[loss.perSample]);
   auto reduction = nn::LossReductionAttr::get(
       b.getContext(), loss.reduction == LossReduction::Sum
                           ? nn::LossReduction::sum
@@ -363,6 +361,9 @@ Value ModuleBuilder::emitLoss() {
   case LossKind::Huber:
     samples = b.create<nn::HuberOp>(l, perSample, pred, target,
                                     b.getF64FloatAttr(loss.delta), reduction);
+    break;
+  case LossKind::Expression: // the block's per-row loss, already emitted
+    samples = values[loss.perSample];
     break;
   }
   return b.create<nn::MeanOp>(l, tensorType({}), samples);
