@@ -31,3 +31,16 @@ if [ ! -f build/build.ninja ]; then
     -DCMAKE_BUILD_TYPE=Release -DLLVM_USE_LINKER=lld
 fi
 cmake --build build -j2
+
+# `kiln` on PATH, as the README uses it: a link to this build (kiln finds
+# its runtime library next to the real binary, build/lib).
+link=/usr/local/bin/kiln
+if [ "$(readlink -f "$link" 2>/dev/null)" != "$PWD/build/bin/kiln" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    ln -sf "$PWD/build/bin/kiln" "$link"
+  elif sudo -n true 2>/dev/null; then
+    sudo ln -sf "$PWD/build/bin/kiln" "$link"
+  else
+    echo "note: kiln is build/bin/kiln (no root to link it as $link)"
+  fi
+fi
