@@ -20,6 +20,7 @@ struct StripModelMetadataPass
              module.getOps<kiln::nn::StateOp>()))
       state.erase();
     module->removeAttr(kiln::nn::ModelConfig::kAttrName);
+    module->removeAttr(kiln::nn::kSpecPathAttr);
     module->removeAttr("kiln.state_size");
     module->removeAttr("kiln.predict_state_size");
     module.walk([](func::FuncOp func) {

@@ -8,7 +8,10 @@
 #include "kiln/Frontend/MLIRGen.h"
 #include "kiln/Transforms/Passes.h"
 
+#include "kiln/Dialect/NN/ModelConfig.h"
+
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -97,6 +100,8 @@ Driver::Driver(DriverOptions options) : options(std::move(options)) {
 }
 
 OwningOpRef<ModuleOp> Driver::load(StringRef specPath) {
+  if (options.from)
+    return loadIR(specPath);
   sourceMgr = std::make_unique<llvm::SourceMgr>();
   DiagnosticEngine diag(*sourceMgr, llvm::errs());
   spec = parseSpec(specPath, *sourceMgr, diag);
@@ -111,6 +116,38 @@ OwningOpRef<ModuleOp> Driver::load(StringRef specPath) {
                 "' does not verify");
     return nullptr;
   }
+  return module;
+}
+
+OwningOpRef<ModuleOp> Driver::loadIR(StringRef path) {
+  Stage from = *options.from;
+  if (from < Stage::NN || from > Stage::Predict) {
+    (void)error("--from: the pipeline can go on from the nn-level stages "
+                "(nn, grad, train, fused, predict), not from '" +
+                stageName(from) + "'");
+    return nullptr;
+  }
+  sourceMgr = std::make_unique<llvm::SourceMgr>();
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(path, *sourceMgr, &context);
+  if (!module)
+    return nullptr; // the parser reported where
+  if (failed(verify(*module)) || failed(nn::ModelConfig::of(*module)))
+    return nullptr;
+  if (from >= Stage::Predict)
+    return module;
+  // The row blocks of @predict are translated from the spec again.
+  auto specPath = (*module)->getAttrOfType<StringAttr>(nn::kSpecPathAttr);
+  if (!specPath) {
+    (void)error(path + ": no '" + nn::kSpecPathAttr +
+                "' attribute naming the spec, which the row blocks of "
+                "@predict are built from");
+    return nullptr;
+  }
+  DiagnosticEngine diag(*sourceMgr, llvm::errs());
+  spec = parseSpec(specPath.getValue(), *sourceMgr, diag);
+  if (!spec || !checkSpec(*spec, diag))
+    return nullptr;
   return module;
 }
 
@@ -152,9 +189,13 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
     return success();
 
   // The nn-level pipeline, stage by stage: inference functions first (they
-  // clone @forward), then @forward becomes @train_step.
+  // clone @forward), then @forward becomes @train_step. Each phase that
+  // the input (options.from) went through already is skipped.
   auto cleanup = addCleanup;
-  if (failed(run([&](OpPassManager &pm) {
+  auto phase = [&](Stage s, llvm::function_ref<void(OpPassManager &)> build) {
+    return reached(s) ? success() : run(build);
+  };
+  if (failed(phase(Stage::Grad, [&](OpPassManager &pm) {
         pm.addPass(createDeriveInference());
         pm.addPass(createAutodiff());
         cleanup(pm);
@@ -162,14 +203,14 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
     return failure();
   if (stage == Stage::Grad)
     return success();
-  if (failed(run([&](OpPassManager &pm) {
+  if (failed(phase(Stage::Train, [&](OpPassManager &pm) {
         pm.addPass(createLowerOptimizer());
         cleanup(pm);
       })))
     return failure();
   if (stage == Stage::Train)
     return success();
-  if (failed(run([&](OpPassManager &pm) {
+  if (failed(phase(Stage::Fused, [&](OpPassManager &pm) {
         addFusionPasses(pm);
         if (options.fuseOptimizer)
           pm.addPass(createFuseOptimizer());
@@ -178,8 +219,9 @@ LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
     return failure();
   if (stage == Stage::Fused)
     return success();
-  if (failed(run([&](OpPassManager &pm) { addPredictPasses(pm); })) ||
-      failed(addPredictRowBlocks(module)))
+  if (!reached(Stage::Predict) &&
+      (failed(run([&](OpPassManager &pm) { addPredictPasses(pm); })) ||
+       failed(addPredictRowBlocks(module))))
     return failure();
   if (options.predictOnly)
     for (StringRef name : {"train_step", "eval_step", "learning_rate"})
@@ -234,6 +276,9 @@ Driver::translate(ModuleOp module, const ModelInfo &info,
 
 LogicalResult Driver::emit(StringRef specPath, Stage stage,
                            llvm::raw_ostream &os) {
+  if (options.from && stage < *options.from)
+    return error("--stage=" + stageName(stage) + " comes before --from=" +
+                 stageName(*options.from));
   if (stage == Stage::AST) {
     llvm::SourceMgr sm;
     DiagnosticEngine diag(sm, llvm::errs());

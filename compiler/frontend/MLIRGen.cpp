@@ -375,6 +375,9 @@ OwningOpRef<ModuleOp> ModuleBuilder::build() {
   MLIRContext *ctx = b.getContext();
   (*module)->setAttr(nn::ModelConfig::kAttrName,
                      buildConfig(model).toAttr(ctx));
+  SmallString<256> spec(model.file);
+  (void)llvm::sys::fs::make_absolute(spec);
+  (*module)->setAttr(nn::kSpecPathAttr, b.getStringAttr(spec));
   b.setInsertionPointToEnd(module->getBody());
 
   for (const StateTensor &s : model.states) {

@@ -5,6 +5,7 @@
 //   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
 //   kiln build ... --weights W.safetensors         with trained weights inside
 //   kiln build --emit=lib --predict-only ...       prediction only, no training
+//   kiln emit --from=STAGE ir.mlir --stage=LATER   go on from a dump
 //   kiln --version                                 kiln's version and commit
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +36,12 @@ cl::opt<std::string> input(cl::Positional, cl::desc("<model.kiln>"),
 cl::opt<std::string> output("o", cl::desc("Output file or folder"),
                             cl::sub(emitCommand), cl::sub(buildCommand),
                             cl::cat(category));
+cl::opt<std::string> from(
+    "from",
+    cl::desc("The input is IR that `kiln emit --stage=STAGE` printed (nn, "
+             "grad, train, fused or predict): go on from there"),
+    cl::value_desc("STAGE"), cl::sub(emitCommand), cl::sub(buildCommand),
+    cl::cat(category));
 cl::opt<std::string> stage("stage", cl::desc("The stage to print"),
                            cl::value_desc("name"), cl::Required,
                            cl::sub(emitCommand), cl::cat(category));
@@ -142,10 +149,15 @@ kiln::DriverOptions driverOptions() {
   options.predictOnly = predictOnly;
   if (predictRows.getNumOccurrences())
     options.predictRows.assign(predictRows.begin(), predictRows.end());
+  if (!from.empty())
+    options.from = kiln::parseStage(from);
   return options;
 }
 
 int runEmit() {
+  if (!from.empty() && !kiln::parseStage(from))
+    return fail("unknown stage '" + from + "' for --from; expected one of " +
+                kiln::stageNames());
   std::optional<kiln::Stage> parsed = kiln::parseStage(stage);
   if (!parsed)
     return fail("unknown stage '" + stage + "'; expected one of " +
@@ -165,6 +177,9 @@ int runEmit() {
 int runBuild() {
   if (output.empty())
     return fail("no output given; use -o");
+  if (!from.empty() && !kiln::parseStage(from))
+    return fail("unknown stage '" + from + "' for --from; expected one of " +
+                kiln::stageNames());
   kiln::Driver driver(driverOptions());
   if (emitKind == "exe")
     return failed(driver.buildExecutable(input, output)) ? 1 : 0;

@@ -67,14 +67,19 @@ struct DriverOptions {
   /// row is always among them); empty: kPredictRowBlocks, and
   /// kSkinnyRowBlocks when the weights are large enough.
   std::vector<int64_t> predictRows;
+  /// The input is the IR of this stage (NN to Predict), as `kiln emit`
+  /// printed it, instead of a spec: the pipeline goes on from there.
+  std::optional<Stage> from;
 };
+
 
 class Driver {
 public:
   explicit Driver(DriverOptions options);
 
-  /// Parses, checks and translates a spec to the nn dialect; prints every
-  /// diagnostic and returns null on error.
+  /// Parses, checks and translates a spec to the nn dialect (or, with
+  /// options.from, reads the IR of that stage); prints every diagnostic and
+  /// returns null on error.
   mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef specPath);
 
   /// Prints `stage` of the spec at `specPath`.
@@ -105,7 +110,8 @@ private:
   /// from the spec with that many rows.
   mlir::LogicalResult addPredictRowBlocks(mlir::ModuleOp module);
   /// Runs the nn and lowering pipelines on `module` through `stage`
-  /// (NN to LLVM), filling `info` once the layout is known.
+  /// (NN to LLVM), after options.from if given, filling `info` once the
+  /// layout is known.
   mlir::LogicalResult lower(mlir::ModuleOp module, Stage stage,
                             ModelInfo &info);
   /// LLVM IR for a module in the LLVM dialect, with the descriptor, O3.
@@ -115,6 +121,13 @@ private:
                                           llvm::TargetMachine &tm,
                                           bool withMain);
   /// Compiles the spec to an object file at `objectPath`.
+  /// Reads IR of stage options.from, and the spec it names when the row
+  /// blocks of @predict are still to be built.
+  mlir::OwningOpRef<mlir::ModuleOp> loadIR(llvm::StringRef path);
+  /// Whether the input already went through `stage`'s passes.
+  bool reached(Stage stage) const {
+    return options.from && stage <= *options.from;
+  }
   mlir::LogicalResult compileObject(llvm::StringRef specPath,
                                     llvm::StringRef objectPath,
                                     bool withMain, ModelInfo &info);

@@ -93,6 +93,10 @@ struct ModelConfig {
   static mlir::FailureOr<ModelConfig> of(mlir::ModuleOp module);
 };
 
+/// The module attribute naming the spec (an absolute path) that MLIRGen
+/// translated, for a pipeline that goes on from a dump of the IR.
+inline constexpr llvm::StringLiteral kSpecPathAttr = "kiln.spec";
+
 /// The rows a prediction function takes: @predict the batch size's,
 /// @predict_<rows> (a row block) its own; nothing for other functions.
 std::optional<int64_t> predictFunctionRows(llvm::StringRef name,
