@@ -25,7 +25,7 @@ namespace {
 /// Whether state `s` lies inside `buffer`: a prepared state lies past the
 /// end of the state, and only the prediction state holds it.
 bool fits(nn::StateOp s, Value buffer) {
-  return *s.getOffset() + s.getTensorType().getNumElements() <=
+  return int64_t(*s.getOffset()) + s.getTensorType().getNumElements() <=
          cast<MemRefType>(buffer.getType()).getNumElements();
 }
 

@@ -21,9 +21,7 @@ using namespace kiln;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
+using nn::shapeOf;
 
 //===----------------------------------------------------------------------===//
 // Linear algebra

@@ -21,9 +21,7 @@ using namespace kiln;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
+using nn::shapeOf;
 
 /// Statistics of [B, F] along one axis, and how to read them and the
 /// per-feature parameters from the 2-D iteration space.

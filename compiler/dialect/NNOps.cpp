@@ -33,10 +33,6 @@ FailureOr<SmallVector<int64_t>> kiln::nn::broadcastShapes(ArrayRef<int64_t> lhs,
   return result;
 }
 
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 static std::string formatShape(ArrayRef<int64_t> shape) {
   std::string s = "[";
   llvm::raw_string_ostream os(s);

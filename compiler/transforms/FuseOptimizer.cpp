@@ -20,9 +20,7 @@ using namespace kiln;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
+using nn::shapeOf;
 
 /// A splat f32 constant tensor, which a kernel folds into its body.
 std::optional<float> splatValue(Value v) {

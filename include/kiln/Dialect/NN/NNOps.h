@@ -19,6 +19,11 @@
 
 namespace kiln::nn {
 
+/// The static shape of a value of ranked tensor type: every nn value is one.
+inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
+  return llvm::cast<mlir::RankedTensorType>(v.getType()).getShape();
+}
+
 /// The NumPy broadcast of two static shapes, or failure if they do not
 /// broadcast.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
