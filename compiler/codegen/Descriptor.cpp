@@ -1,9 +1,10 @@
 //===- Descriptor.cpp - The kiln_model constant in LLVM IR ----------------===//
 //
-// The struct types below mirror kiln_rt.h field by field; LLVM lays them
-// out with the C ABI of the target, so the runtime reads them as C structs.
-// test/unit/codegen/DescriptorLayoutTest.cpp compares every field's
-// offset with the header's offsetof.
+// kiln_model is built from one table of its fields (name, value; the type
+// is the value's), in kiln_rt.h's order; LLVM lays the struct out with the
+// C ABI of the target, so the runtime reads it as the C struct.
+// test/unit/codegen/DescriptorLayoutTest.cpp checks the table's names and
+// every field's offset against the header's offsetof.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,67 +14,71 @@
 
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
-#include "llvm/Support/Format.h"
+
+#include <fmt/format.h>
 
 using namespace llvm;
 using namespace kiln;
 
 namespace {
 
+/// One field of kiln_model: its name in kiln_rt.h and its value, whose
+/// type is the field's.
+struct DescriptorField {
+  const char *name;
+  Constant *value;
+};
+
 /// The optimizer and what acts on the gradients, e.g.
 /// "adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08), weight_decay=0.0001
 /// (weights), clip_norm=1".
 std::string describeOptimizer(const nn::ModelConfig &c) {
   const nn::OptimizerConfig &o = c.optimizer;
-  std::string s;
-  raw_string_ostream os(s);
-  auto g = [](double v) { return format("%g", v); };
   bool adam = o.kind == "adam" || o.kind == "adamw";
-  os << o.kind << "(lr=" << g(o.lr);
+  std::string s = fmt::format("{}(lr={:g}", o.kind, o.lr);
   if (o.kind == "momentum" || o.kind == "nesterov")
-    os << ", momentum=" << g(o.momentum);
+    s += fmt::format(", momentum={:g}", o.momentum);
   if (o.kind == "rmsprop")
-    os << ", rho=" << g(o.rho);
+    s += fmt::format(", rho={:g}", o.rho);
   if (adam)
-    os << ", beta1=" << g(o.beta1) << ", beta2=" << g(o.beta2);
+    s += fmt::format(", beta1={:g}, beta2={:g}", o.beta1, o.beta2);
   if (o.kind == "adagrad" || o.kind == "rmsprop" || adam)
-    os << ", eps=" << g(o.eps);
+    s += fmt::format(", eps={:g}", o.eps);
   if (o.kind == "adamw")
-    os << ", weight_decay=" << g(o.weightDecay);
-  os << ")";
+    s += fmt::format(", weight_decay={:g}", o.weightDecay);
+  s += ")";
   if (c.weightDecay > 0)
-    os << ", weight_decay=" << g(c.weightDecay);
+    s += fmt::format(", weight_decay={:g}", c.weightDecay);
   if (c.weightDecay > 0 || (o.kind == "adamw" && o.weightDecay > 0))
-    os << " (" << c.decayScope << ")";
+    s += fmt::format(" ({})", c.decayScope);
   if (c.clipNorm > 0)
-    os << ", clip_norm=" << g(c.clipNorm);
+    s += fmt::format(", clip_norm={:g}", c.clipNorm);
   return s;
 }
 
 /// The schedule as the spec writes it, e.g. "cosine(t_max=90, min_lr=0,
 /// per=step) after warmup(iters=10, start_factor=0.1)".
 std::string describeSchedule(const nn::ScheduleConfig &s) {
-  std::string out;
-  raw_string_ostream os(out);
-  auto g = [](double v) { return format("%g", v); };
-  StringRef kind = s.kind == "exp_decay" ? StringRef("exponential_decay")
-                                         : StringRef(s.kind);
-  os << kind << "(";
+  std::string args;
   if (s.kind == "step_decay")
-    os << "step_size=" << s.stepSize << ", gamma=" << g(s.gamma) << ", ";
+    args = fmt::format("step_size={}, gamma={:g}, ", s.stepSize, s.gamma);
   else if (s.kind == "exponential_decay")
-    os << "gamma=" << g(s.gamma) << ", ";
+    args = fmt::format("gamma={:g}, ", s.gamma);
   else if (s.kind == "exp_decay")
-    os << "k=" << g(s.k) << ", ";
+    args = fmt::format("k={:g}, ", s.k);
   else if (s.kind == "linear_decay")
-    os << "iters=" << s.iters << ", end_factor=" << g(s.endFactor)
-       << ", start_factor=" << g(s.startFactor) << ", ";
+    args = fmt::format("iters={}, end_factor={:g}, start_factor={:g}, ",
+                       s.iters, s.endFactor, s.startFactor);
   else if (s.kind == "cosine")
-    os << "t_max=" << s.tMax << ", min_lr=" << g(s.minLr) << ", ";
-  os << "per=" << s.unit << ")";
+    args = fmt::format("t_max={}, min_lr={:g}, ", s.tMax, s.minLr);
+  // exp_decay is exponential_decay(k = ...) in the spec.
+  std::string out =
+      fmt::format("{}({}per={})",
+                  s.kind == "exp_decay" ? "exponential_decay" : s.kind, args,
+                  s.unit);
   if (s.warmupIters > 0)
-    os << " after warmup(iters=" << s.warmupIters
-       << ", start_factor=" << g(s.warmupStartFactor) << ")";
+    out += fmt::format(" after warmup(iters={}, start_factor={:g})",
+                       s.warmupIters, s.warmupStartFactor);
   return out;
 }
 
@@ -85,6 +90,8 @@ public:
         i64(Type::getInt64Ty(ctx)), f64(Type::getDoubleTy(ctx)) {}
 
   GlobalVariable *build();
+  /// The kiln_model fields, with their values for this model.
+  std::vector<DescriptorField> fields();
 
 private:
   Constant *string(StringRef s) {
@@ -185,38 +192,77 @@ Constant *DescriptorBuilder::columns(ArrayRef<nn::ColumnConfig> cols,
   return array(type, rows, name);
 }
 
-GlobalVariable *DescriptorBuilder::build() {
+std::vector<DescriptorField> DescriptorBuilder::fields() {
   const nn::ModelConfig &c = info.config;
-  // kiln_model
-  auto *type = StructType::get(
-      ctx, {i32, i32, ptr, i64, i64, i64, i64, i64, i64, i64, i64, i64, i32,
-            i32, ptr, ptr, ptr, ptr, ptr, ptr, i64, i64, i32, i32, i64, f64,
-            f64, ptr, ptr, i32, i32, ptr, ptr, ptr, i32, i32, ptr, ptr,
-            ptr});
-  Constant *init = ConstantStruct::get(
-      type,
-      {c32(KILN_ABI_VERSION), c32(info.targetKindCode()), string(c.name),
-       c64(c.batchSize), c64(c.inputDim), c64(c.targetDim), c64(c.numClasses),
-       c64(info.outputDim), c64(info.stateSize), c64(info.predictStateSize),
-       c64(info.workspaceSize), c64(info.flopsPerSample),
-       c32(info.tensors.size()), c32(0), tensorTable(),
-       function(info.trainStep), function(info.evalStep),
-       function(info.predict), function(info.prepare),
-       string(describeOptimizer(c)), c64(c.epochs), c64(c.seed),
-       c32(c.earlyStopping), c32(info.monitorCode()), c64(c.patience),
-       cf(c.minDelta), cf(c.valSplit), string(c.trainPath),
-       string(c.testPath), c32(c.targetColumns.size()),
-       c32(c.featureColumns.size()), columns(c.targetColumns, "targets"),
-       columns(c.featureColumns, "features"), weights(),
-       c32(info.predictBlocks.size()), c32(0), predictBlocks(),
-       string(info.trainStep.empty() ? "" : describeSchedule(c.schedule)),
-       function(info.learningRate)});
+  // kiln_model, field by field, in kiln_rt.h's order.
+  return {
+      {"abi_version", c32(KILN_ABI_VERSION)},
+      {"target_kind", c32(info.targetKindCode())},
+      {"name", string(c.name)},
+      {"batch_size", c64(c.batchSize)},
+      {"input_dim", c64(c.inputDim)},
+      {"target_dim", c64(c.targetDim)},
+      {"num_classes", c64(c.numClasses)},
+      {"output_dim", c64(info.outputDim)},
+      {"state_size", c64(info.stateSize)},
+      {"predict_state_size", c64(info.predictStateSize)},
+      {"workspace_size", c64(info.workspaceSize)},
+      {"flops_per_sample", c64(info.flopsPerSample)},
+      {"num_tensors", c32(info.tensors.size())},
+      {"reserved", c32(0)},
+      {"tensors", tensorTable()},
+      {"train_step", function(info.trainStep)},
+      {"eval_step", function(info.evalStep)},
+      {"predict", function(info.predict)},
+      {"prepare", function(info.prepare)},
+      {"optimizer", string(describeOptimizer(c))},
+      {"epochs", c64(c.epochs)},
+      {"seed", c64(c.seed)},
+      {"early_stopping", c32(c.earlyStopping)},
+      {"monitor", c32(info.monitorCode())},
+      {"patience", c64(c.patience)},
+      {"min_delta", cf(c.minDelta)},
+      {"val_split", cf(c.valSplit)},
+      {"train_path", string(c.trainPath)},
+      {"test_path", string(c.testPath)},
+      {"num_target_columns", c32(c.targetColumns.size())},
+      {"num_feature_columns", c32(c.featureColumns.size())},
+      {"target_columns", columns(c.targetColumns, "targets")},
+      {"feature_columns", columns(c.featureColumns, "features")},
+      {"weights", weights()},
+      {"num_predict_blocks", c32(info.predictBlocks.size())},
+      {"reserved2", c32(0)},
+      {"predict_blocks", predictBlocks()},
+      {"schedule",
+       string(info.trainStep.empty() ? "" : describeSchedule(c.schedule))},
+      {"learning_rate", function(info.learningRate)},
+  };
+}
+
+GlobalVariable *DescriptorBuilder::build() {
+  std::vector<DescriptorField> table = fields();
+  SmallVector<Type *> types;
+  SmallVector<Constant *> values;
+  for (const DescriptorField &f : table) {
+    types.push_back(f.value->getType());
+    values.push_back(f.value);
+  }
+  auto *type = StructType::get(ctx, types);
   return new GlobalVariable(m, type, /*isConstant=*/true,
-                            GlobalValue::ExternalLinkage, init,
-                            c.name + "_model");
+                            GlobalValue::ExternalLinkage,
+                            ConstantStruct::get(type, values),
+                            info.config.name + "_model");
 }
 
 } // namespace
+
+std::vector<std::string> kiln::descriptorFieldNames(Module &module,
+                                                   const ModelInfo &info) {
+  std::vector<std::string> names;
+  for (const DescriptorField &f : DescriptorBuilder(module, info).fields())
+    names.push_back(f.name);
+  return names;
+}
 
 void kiln::emitDescriptor(Module &module, const ModelInfo &info,
                           bool withMain) {

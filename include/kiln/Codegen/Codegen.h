@@ -54,6 +54,12 @@ constexpr int64_t kSkinnyBlockMinBytes = 32 * 1024;
 void emitDescriptor(llvm::Module &module, const ModelInfo &info,
                     bool withMain);
 
+/// The names of kiln_model's fields in the order emitDescriptor lays them
+/// out (its one table of fields), for the layout test. Adds the constants
+/// the table refers to to `module`.
+std::vector<std::string> descriptorFieldNames(llvm::Module &module,
+                                              const ModelInfo &info);
+
 /// The weights of `checkpoint` as kiln_model::weights lays them out: the
 /// state, or the prediction state that the module's `prepare` folds from
 /// it. `module` is in the LLVM dialect; it is JIT-compiled for the host to

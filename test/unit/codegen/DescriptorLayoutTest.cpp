@@ -79,4 +79,18 @@ TEST(Descriptor, EveryFieldIsWhereKilnRtHPutsIt) {
   EXPECT_EQ(layout->getSizeInBytes(), sizeof(kiln_model));
 }
 
+// The table codegen builds the struct from names its fields as kiln_rt.h
+// does, in its order: a field that moved but kept the same type (two
+// int64_t swapped) has the right offsets and the wrong values.
+TEST(Descriptor, TheFieldTableNamesKilnRtHsFields) {
+  llvm::LLVMContext context;
+  llvm::Module module("names", context);
+  ModelInfo info;
+  info.config.name = "names";
+  std::vector<std::string> names = descriptorFieldNames(module, info);
+  ASSERT_EQ(names.size(), std::size(kFields));
+  for (size_t i = 0; i < names.size(); ++i)
+    EXPECT_EQ(names[i], kFields[i].first) << "field " << i;
+}
+
 } // namespace
