@@ -32,6 +32,12 @@ Value kiln::emitActivation(OpBuilder &b, Location loc, nn::ActivationAttr act,
     return f.max(x, f.c(0.0));
   case ActivationKind::leaky_relu:
     return f.select(f.ge(x, f.c(0.0)), x, f.mul(f.c(param), x));
+  case ActivationKind::elu:
+    // e^x - 1 rather than expm1: math.exp is vectorized (kiln-approximate-
+    // math), expm1 would be a libm call; near 0 the absolute error stays
+    // an ulp of 1.
+    return f.select(f.gt(x, f.c(0.0)), x,
+                    f.mul(f.c(param), f.sub(f.exp(x), f.c(1.0))));
   case ActivationKind::gelu: {
     // x * Phi(x) = x/2 * (1 + erf(x / sqrt(2)))
     Value erf = b.create<math::ErfOp>(loc, f.mul(x, f.c(M_SQRT1_2)));
@@ -76,6 +82,8 @@ Value kiln::emitActivationDerivative(OpBuilder &b, Location loc,
     return f.select(f.gt(x, zero), one, zero);
   case ActivationKind::leaky_relu:
     return f.select(f.gt(x, zero), one, f.c(param));
+  case ActivationKind::elu: // alpha e^x, so alpha at 0 (PyTorch's)
+    return f.select(f.gt(x, zero), one, f.mul(f.c(param), f.exp(x)));
   case ActivationKind::gelu: {
     // Phi(x) + x phi(x)
     Value erf = b.create<math::ErfOp>(loc, f.mul(x, f.c(M_SQRT1_2)));
@@ -96,7 +104,8 @@ Value kiln::emitActivationDerivative(OpBuilder &b, Location loc,
 
 bool kiln::hasDerivativeFromOutput(ActivationKind kind) {
   return kind == ActivationKind::relu || kind == ActivationKind::leaky_relu ||
-         kind == ActivationKind::sigmoid || kind == ActivationKind::tanh;
+         kind == ActivationKind::elu || kind == ActivationKind::sigmoid ||
+         kind == ActivationKind::tanh;
 }
 
 Value kiln::emitActivationDerivativeFromOutput(OpBuilder &b, Location loc,
@@ -109,6 +118,8 @@ Value kiln::emitActivationDerivativeFromOutput(OpBuilder &b, Location loc,
     return f.select(f.gt(y, zero), one, zero);
   case ActivationKind::leaky_relu: // alpha >= 0: y > 0 exactly where x > 0
     return f.select(f.gt(y, zero), one, f.c(act.getParamValue()));
+  case ActivationKind::elu: // likewise; alpha e^x = y + alpha for x <= 0
+    return f.select(f.gt(y, zero), one, f.add(y, f.c(act.getParamValue())));
   case ActivationKind::sigmoid:
     return f.mul(y, f.sub(one, y));
   case ActivationKind::tanh:

@@ -6,7 +6,7 @@ using namespace mlir;
 using namespace kiln::nn;
 
 bool ActivationAttr::hasParam(ActivationKind kind) {
-  return kind == ActivationKind::leaky_relu ||
+  return kind == ActivationKind::leaky_relu || kind == ActivationKind::elu ||
          kind == ActivationKind::softplus || kind == ActivationKind::swish;
 }
 
@@ -14,8 +14,10 @@ LogicalResult
 ActivationAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        ActivationKind kind, llvm::APFloat paramValue) {
   double param = paramValue.convertToDouble();
-  if (kind == ActivationKind::leaky_relu && param < 0)
-    return emitError() << "leaky_relu's alpha must be >= 0, got " << param;
+  if ((kind == ActivationKind::leaky_relu || kind == ActivationKind::elu) &&
+      param < 0)
+    return emitError() << stringifyActivationKind(kind)
+                       << "'s alpha must be >= 0, got " << param;
   if ((kind == ActivationKind::softplus || kind == ActivationKind::swish) &&
       !(param > 0))
     return emitError() << stringifyActivationKind(kind)

@@ -80,7 +80,8 @@ def NN_ActivationKind : I32EnumAttr<"ActivationKind", "an activation function", 
     I32EnumAttrCase<"gelu", 4>,         // x * Phi(x)
     I32EnumAttrCase<"gelu_sigmoid", 5>, // x * sigmoid(1.702 x)
     I32EnumAttrCase<"softplus", 6>,     // param: beta
-    I32EnumAttrCase<"swish", 7>]> {     // param: beta
+    I32EnumAttrCase<"swish", 7>,        // param: beta
+    I32EnumAttrCase<"elu", 8>]> {       // param: alpha
   let cppNamespace = "::kiln::nn";
   let genSpecializedAttr = 0;
 }
@@ -98,7 +99,8 @@ def NN_ActivationAttr : NN_Attr<"Activation", "act"> {
   let summary = "An activation function and its parameter";
   let description = [{
     `#nn.act<relu>`, `#nn.act<leaky_relu, 0.01>`, `#nn.act<swish, 1.0>`.
-    The parameter is alpha for leaky_relu and beta for softplus and swish;
+    The parameter is alpha for leaky_relu and elu, and beta for softplus and
+    swish;
     the other kinds have none. Activation ops, their gradient op and dense
     layers with a fused activation all describe the function with it, so
     that one piece of code computes each function and its derivative.

@@ -227,6 +227,9 @@ ActivationAttr LeakyReluOp::getActivation() {
   return activation(*this, ActivationKind::leaky_relu,
                     getAlpha().convertToDouble());
 }
+ActivationAttr EluOp::getActivation() {
+  return activation(*this, ActivationKind::elu, getAlpha().convertToDouble());
+}
 ActivationAttr GeluOp::getActivation() {
   return activation(*this, getApproximate() ? ActivationKind::gelu_sigmoid
                                             : ActivationKind::gelu);
@@ -250,6 +253,12 @@ LogicalResult SoftplusOp::verify() {
   if (getBeta().convertToDouble() > 0)
     return success();
   return emitOpError() << "expects beta > 0";
+}
+
+LogicalResult EluOp::verify() {
+  if (getAlpha().convertToDouble() >= 0)
+    return success();
+  return emitOpError() << "expects alpha >= 0";
 }
 
 LogicalResult SwishOp::verify() {

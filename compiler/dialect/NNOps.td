@@ -195,6 +195,11 @@ def NN_LeakyReluOp : NN_ActivationOp<"leaky_relu",
     (ins DefaultValuedAttr<F64Attr, "0.01">:$alpha)> {
   let summary = "x for x >= 0, alpha x otherwise";
 }
+def NN_EluOp : NN_ActivationOp<"elu",
+    (ins DefaultValuedAttr<F64Attr, "1.0">:$alpha)> {
+  let summary = "x for x > 0, alpha (e^x - 1) otherwise";
+  let hasVerifier = 1;
+}
 def NN_GeluOp : NN_ActivationOp<"gelu",
     (ins DefaultValuedAttr<BoolAttr, "false">:$approximate)> {
   let summary = "x Phi(x), or x sigmoid(1.702 x) when approximate";

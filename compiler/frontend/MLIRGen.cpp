@@ -273,6 +273,8 @@ Value ModuleBuilder::emitNode(const Node &node) {
     return b.create<nn::ReluOp>(l, operand(0));
   case OpKind::LeakyRelu:
     return b.create<nn::LeakyReluOp>(l, operand(0), f64(node.alpha));
+  case OpKind::Elu:
+    return b.create<nn::EluOp>(l, operand(0), f64(node.alpha));
   case OpKind::Gelu:
     return b.create<nn::GeluOp>(l, operand(0), node.approximate);
   case OpKind::Softplus:

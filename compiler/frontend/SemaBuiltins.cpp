@@ -46,6 +46,7 @@ const Builtin kBuiltins[] = {
     {"sigmoid", OpKind::Sigmoid, kX, 1, true},
     {"tanh", OpKind::Tanh, kX, 1, true},
     {"leaky_relu", OpKind::LeakyRelu, kLeaky, 1, true},
+    {"elu", OpKind::Elu, kLeaky, 1, true},
     {"gelu", OpKind::Gelu, kGelu, 1, true},
     {"softplus", OpKind::Softplus, kBeta, 1, true},
     {"swish", OpKind::Swish, kBeta, 1, true},
@@ -62,7 +63,7 @@ const Builtin kBuiltins[] = {
 };
 
 const StringRef kBuiltinNames[] = {
-    "dense", "matmul", "relu", "sigmoid", "tanh", "leaky_relu",
+    "dense", "matmul", "relu", "sigmoid", "tanh", "leaky_relu", "elu",
     "gelu",  "softplus", "swish", "softmax", "exp", "log",
     "sqrt",  "abs",    "dropout", "batchnorm", "layernorm", "sum", "mean"};
 
@@ -201,13 +202,15 @@ Value Sema::evalBuiltin(const CallExpr &call, unsigned index, Scope &scope) {
   bool ok = true;
   auto param = [&](StringRef name) { return "'" + name.str() + "' of " + what; };
   switch (b.op) {
-  case OpKind::LeakyRelu: {
-    // Its gradient is taken from its output, which has the input's sign
-    // only for alpha >= 0.
-    auto alpha = realArg(args, 1, 0.01, param("alpha"));
+  case OpKind::LeakyRelu:
+  case OpKind::Elu: {
+    // Their gradients are taken from their outputs, which have the input's
+    // sign only for alpha >= 0.
+    double dflt = b.op == OpKind::Elu ? 1.0 : 0.01;
+    auto alpha = realArg(args, 1, dflt, param("alpha"));
     ok = alpha && checkRange(*alpha, args.values[1].loc, param("alpha"), 0,
                              Bound::Closed);
-    n.alpha = alpha.value_or(0.01);
+    n.alpha = alpha.value_or(dflt);
     break;
   }
   case OpKind::Gelu:

@@ -90,15 +90,15 @@ struct FusionCase {
 };
 
 /// Every activation between two dense layers, so that each one's gradient
-/// comes from its own matmul: relu, leaky_relu, sigmoid and tanh fuse both
-/// ways (their gradients read their output); gelu, approximate gelu,
+/// comes from its own matmul: relu, leaky_relu, elu, sigmoid and tanh fuse
+/// both ways (their gradients read their output); gelu, approximate gelu,
 /// softplus and swish need their input for the gradient, so only the
 /// backward fusion fires in training (and the forward one in eval_step and
 /// predict). One dense layer has no bias.
 const char *kActivationSpec = R"(model fuse_act
 input x: [4]
 target y: real(2)
-a = (x -> dense(4) -> relu -> dense(2)) + (x -> dense(4) -> leaky_relu(alpha = 0.2) -> dense(2)) + (x -> dense(4) -> sigmoid -> dense(2)) + (x -> dense(4) -> tanh -> dense(2))
+a = (x -> dense(4) -> relu -> dense(2)) + (x -> dense(4) -> leaky_relu(alpha = 0.2) -> dense(2)) + (x -> dense(4) -> sigmoid -> dense(2)) + (x -> dense(4) -> tanh -> dense(2)) + (x -> dense(4) -> elu(alpha = 0.7) -> dense(2))
 b = (x -> dense(4) -> gelu -> dense(2)) + (x -> dense(4) -> gelu(approximate = true) -> dense(2)) + (x -> dense(4) -> softplus(beta = 2) -> dense(2)) + (x -> dense(4, bias = false) -> swish(beta = 1.5) -> dense(2))
 loss mse(a + b, y)
 train { optimizer = sgd(lr = 0.1); batch_size = 4 }

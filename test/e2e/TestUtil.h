@@ -41,6 +41,7 @@ inline std::vector<SpecCase> opFamilySpecs() {
       // Activations: after a dense layer, unfused, far from zero.
       {"act_relu.kiln"},
       {"act_leaky_relu.kiln"},
+      {"act_elu.kiln"},
       {"act_sigmoid.kiln"},
       {"act_tanh.kiln"},
       {"act_gelu.kiln"},

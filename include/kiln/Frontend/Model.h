@@ -74,6 +74,7 @@ enum class OpKind {
   Tanh,
   Relu,
   LeakyRelu, // alpha
+  Elu,       // alpha
   Gelu,      // approximate: x * sigmoid(1.702 x) instead of x * Phi(x)
   Softplus,  // beta
   Swish,     // beta
@@ -94,7 +95,7 @@ struct Node {
   std::vector<unsigned> operands; // ids into Model::nodes
   std::vector<unsigned> states;   // ids into Model::states
   double value = 0.0;             // Constant
-  double alpha = 0.0;             // LeakyRelu
+  double alpha = 0.0;             // LeakyRelu, Elu
   double beta = 1.0;              // Softplus, Swish
   bool approximate = false;       // Gelu
   double p = 0.0;                 // Dropout

@@ -185,6 +185,13 @@ RefResult Reference::run(const RefStates &states, const std::vector<double> &x,
         return a >= 0 ? a : n.alpha * a;
       });
       break;
+    case OpKind::Elu: // smooth at 0 only for alpha = 1
+      r = unary(in(0), [&](double a) {
+        if (n.alpha != 1.0)
+          kink(a);
+        return a > 0 ? a : n.alpha * std::expm1(a);
+      });
+      break;
     case OpKind::Gelu:
       if (n.approximate)
         r = unary(in(0), [](double a) { return a * sigmoid(1.702 * a); });

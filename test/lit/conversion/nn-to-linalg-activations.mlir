@@ -55,6 +55,23 @@ func.func @leaky_relu(%a: tensor<4x3xf32>) -> tensor<4x3xf32> {
 // CHECK-NEXT:      %[[R:.*]] = arith.select %[[C]], %[[X]], %[[AX]] : f32
 // CHECK-NEXT:      linalg.yield %[[R]]
 
+func.func @elu(%a: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %0 = nn.elu %a {alpha = 0.5 : f64} : tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+// elu: x > 0 ? x : alpha (e^x - 1).
+// CHECK-LABEL: func.func @elu(
+// CHECK:         ^bb0(%[[X:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[C:.*]] = arith.cmpf ogt, %[[X]], %[[Z]] : f32
+// CHECK-NEXT:      %[[A:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT:      %[[E:.*]] = math.exp %[[X]] : f32
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[EM1:.*]] = arith.subf %[[E]], %[[ONE]] : f32
+// CHECK-NEXT:      %[[NEG:.*]] = arith.mulf %[[A]], %[[EM1]] : f32
+// CHECK-NEXT:      %[[R:.*]] = arith.select %[[C]], %[[X]], %[[NEG]] : f32
+// CHECK-NEXT:      linalg.yield %[[R]]
+
 func.func @gelu(%a: tensor<4x3xf32>) -> tensor<4x3xf32> {
   %0 = nn.gelu %a : tensor<4x3xf32>
   return %0 : tensor<4x3xf32>
@@ -179,6 +196,39 @@ func.func @leaky_relu_grad(%x: tensor<4x3xf32>, %dy: tensor<4x3xf32>) -> tensor<
 // CHECK-NEXT:      %[[C:.*]] = arith.cmpf ogt, %[[X]], %[[Z]] : f32
 // CHECK-NEXT:      %[[A:.*]] = arith.constant 2.500000e-01 : f32
 // CHECK-NEXT:      %[[D:.*]] = arith.select %[[C]], %[[ONE]], %[[A]] : f32
+// CHECK-NEXT:      %[[R:.*]] = arith.mulf %[[DY]], %[[D]]
+// CHECK-NEXT:      linalg.yield %[[R]]
+
+func.func @elu_grad(%x: tensor<4x3xf32>, %dy: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %0 = nn.activation_grad %x, %dy {activation = #nn.act<elu, 5.000000e-01>} : tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+// elu' = x > 0 ? 1 : alpha e^x (alpha at 0, as PyTorch).
+// CHECK-LABEL: func.func @elu_grad(
+// CHECK:         ^bb0(%[[X:.*]]: f32, %[[DY:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[C:.*]] = arith.cmpf ogt, %[[X]], %[[Z]] : f32
+// CHECK-NEXT:      %[[A:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT:      %[[E:.*]] = math.exp %[[X]] : f32
+// CHECK-NEXT:      %[[AE:.*]] = arith.mulf %[[A]], %[[E]] : f32
+// CHECK-NEXT:      %[[D:.*]] = arith.select %[[C]], %[[ONE]], %[[AE]] : f32
+// CHECK-NEXT:      %[[R:.*]] = arith.mulf %[[DY]], %[[D]]
+// CHECK-NEXT:      linalg.yield %[[R]]
+
+func.func @elu_grad_from_output(%y: tensor<4x3xf32>, %dy: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %0 = nn.activation_grad %y, %dy {activation = #nn.act<elu, 5.000000e-01>, from_output = true} : tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+// From the output: y > 0 ? 1 : y + alpha.
+// CHECK-LABEL: func.func @elu_grad_from_output(
+// CHECK:         ^bb0(%[[Y:.*]]: f32, %[[DY:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT:      %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT:      %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT:      %[[C:.*]] = arith.cmpf ogt, %[[Y]], %[[Z]] : f32
+// CHECK-NEXT:      %[[A:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT:      %[[YA:.*]] = arith.addf %[[Y]], %[[A]] : f32
+// CHECK-NEXT:      %[[D:.*]] = arith.select %[[C]], %[[ONE]], %[[YA]] : f32
 // CHECK-NEXT:      %[[R:.*]] = arith.mulf %[[DY]], %[[D]]
 // CHECK-NEXT:      linalg.yield %[[R]]
 

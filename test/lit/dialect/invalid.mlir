@@ -181,6 +181,22 @@ func.func @activation_attr(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tensor<4
 
 // -----
 
+func.func @elu_attr(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{elu's alpha must be >= 0, got -2}}
+  %0 = nn.dense %x, %w {activation = #nn.act<elu, -2.0>} : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @elu_op(%x: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{'nn.elu' op expects alpha >= 0}}
+  %0 = nn.elu %x {alpha = -2.0 : f64} : tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
 func.func @unknown_activation(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tensor<4x2xf32> {
   // expected-error @+1 {{unknown activation 'rleu'}}
   %0 = nn.dense %x, %w {activation = #nn.act<rleu>} : (tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<4x2xf32>

@@ -25,7 +25,12 @@ module attributes {nn.model = {batch_size = 4 : i64, input_dim = 3 : i64, target
     nn.store %nrm, @bn.running_mean : tensor<3xf32>
     nn.store %nrv, @bn.running_var : tensor<3xf32>
     // CHECK: nn.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f64} : tensor<4x3xf32>
-    %a = nn.leaky_relu %n {alpha = 0.2 : f64} : tensor<4x3xf32>
+    %a0 = nn.leaky_relu %n {alpha = 0.2 : f64} : tensor<4x3xf32>
+    // CHECK: nn.elu %{{.*}} {alpha = 5.000000e-01 : f64} : tensor<4x3xf32>
+    %a1 = nn.elu %a0 {alpha = 0.5 : f64} : tensor<4x3xf32>
+    // The default alpha, 1, is not printed.
+    // CHECK: nn.elu %{{.*}} : tensor<4x3xf32>
+    %a = nn.elu %a1 {alpha = 1.0 : f64} : tensor<4x3xf32>
     // CHECK: nn.dropout %{{.*}}, %{{.*}}, %{{.*}} {p = 5.000000e-01 : f64, stream = 0 : i32} : tensor<4x3xf32>
     %d = nn.dropout %a, %seed, %step {p = 0.5 : f64, stream = 0 : i32} : tensor<4x3xf32>
     %w = nn.load @fc.weight : tensor<2x3xf32>

@@ -80,6 +80,24 @@ func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i6
 nn.state @a : tensor<4x3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i64) -> tensor<f32> {
   %a = nn.load @a : tensor<4x3xf32>
+  %c = nn.elu %a {alpha = 0.5 : f64} : tensor<4x3xf32>
+  %m = nn.mean %c : tensor<4x3xf32> -> tensor<f32>
+  return %m : tensor<f32>
+}
+
+// elu too differentiates from its output (alpha e^x = y + alpha below 0).
+// CHECK-LABEL: func.func @train_step(
+// CHECK:         %[[A:.*]] = nn.load @a
+// CHECK:         %[[Y:.*]] = nn.elu %[[A]]
+// CHECK:         %[[DY:.*]] = nn.broadcast_to
+// CHECK-NEXT:    %[[DA:.*]] = nn.activation_grad %[[Y]], %[[DY]] {activation = #nn.act<elu, 5.000000e-01>, from_output = true} : tensor<4x3xf32>
+// CHECK-NEXT:    return %{{.*}}, %[[DA]]
+
+// -----
+
+nn.state @a : tensor<4x3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
+func.func @forward(%x: tensor<4x3xf32>, %y: tensor<4xf32>, %step: i64, %seed: i64) -> tensor<f32> {
+  %a = nn.load @a : tensor<4x3xf32>
   %c = nn.gelu %a : tensor<4x3xf32>
   %m = nn.mean %c : tensor<4x3xf32> -> tensor<f32>
   return %m : tensor<f32>

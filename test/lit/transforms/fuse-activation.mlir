@@ -19,7 +19,7 @@ func.func @dense_relu(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>, %b: tensor<3xf32
 // Every activation kind, with its parameter (alpha, beta) carried into the
 // attribute; both gelu forms (approximate = true is gelu_sigmoid); a dense
 // layer without bias.
-func.func @every_activation(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>) {
+func.func @every_activation(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>) {
   %0 = nn.dense %x, %w : (tensor<8x4xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
   %1 = nn.leaky_relu %0 {alpha = 0.2 : f64} : tensor<8x3xf32>
   %2 = nn.dense %x, %w : (tensor<8x4xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
@@ -34,7 +34,9 @@ func.func @every_activation(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>) -> (tensor
   %11 = nn.sigmoid %10 : tensor<8x3xf32>
   %12 = nn.dense %x, %w : (tensor<8x4xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
   %13 = nn.tanh %12 : tensor<8x3xf32>
-  return %1, %3, %5, %7, %9, %11, %13 : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>
+  %14 = nn.dense %x, %w : (tensor<8x4xf32>, tensor<3x4xf32>) -> tensor<8x3xf32>
+  %15 = nn.elu %14 {alpha = 0.5 : f64} : tensor<8x3xf32>
+  return %1, %3, %5, %7, %9, %11, %13, %15 : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>
 }
 // CHECK-LABEL: func.func @every_activation(
 // CHECK-SAME:      %[[X:[^:]*]]: tensor<8x4xf32>, %[[W:[^:]*]]: tensor<3x4xf32>)
@@ -45,7 +47,8 @@ func.func @every_activation(%x: tensor<8x4xf32>, %w: tensor<3x4xf32>) -> (tensor
 // CHECK-NEXT:    %[[E:.*]] = nn.dense %[[X]], %[[W]] {activation = #nn.act<gelu>}
 // CHECK-NEXT:    %[[F:.*]] = nn.dense %[[X]], %[[W]] {activation = #nn.act<sigmoid>}
 // CHECK-NEXT:    %[[G:.*]] = nn.dense %[[X]], %[[W]] {activation = #nn.act<tanh>}
-// CHECK-NEXT:    return %[[A]], %[[B]], %[[C]], %[[D]], %[[E]], %[[F]], %[[G]] :
+// CHECK-NEXT:    %[[H:.*]] = nn.dense %[[X]], %[[W]] {activation = #nn.act<elu, 5.000000e-01>}
+// CHECK-NEXT:    return %[[A]], %[[B]], %[[C]], %[[D]], %[[E]], %[[F]], %[[G]], %[[H]] :
 
 // Backward: the gradient through the activation scales the product tile.
 // The transpose flags stay; from_output becomes epilogue_from_output.

@@ -259,13 +259,16 @@ TEST(Sema, ActivationAttributesAndConstants) {
   auto run = checked(std::string(kMinimal) +
                      "z = (x -> leaky_relu(alpha = 0.2) -> gelu(approximate = "
                      "true) -> softplus(beta = 2) -> swish -> softmax) * 2 - "
-                     "-1\nloss mse(z -> dense(2), y)\n");
+                     "-1\nloss mse(z -> elu -> elu(0.5) -> dense(2), y)\n");
   const Model &m = *run->model;
   using K = OpKind;
   EXPECT_EQ(nodeKinds(m),
             (std::vector<K>{K::Input, K::Target, K::LeakyRelu, K::Gelu,
                             K::Softplus, K::Swish, K::Softmax, K::Constant,
-                            K::Mul, K::Constant, K::Sub, K::Dense}));
+                            K::Mul, K::Constant, K::Sub, K::Elu, K::Elu,
+                            K::Dense}));
+  EXPECT_DOUBLE_EQ(m.nodes[11].alpha, 1.0); // elu's default
+  EXPECT_DOUBLE_EQ(m.nodes[12].alpha, 0.5);
   EXPECT_DOUBLE_EQ(m.nodes[2].alpha, 0.2);
   EXPECT_TRUE(m.nodes[3].approximate);
   EXPECT_DOUBLE_EQ(m.nodes[4].beta, 2.0);

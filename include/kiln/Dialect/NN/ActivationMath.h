@@ -21,12 +21,12 @@ mlir::Value emitActivation(mlir::OpBuilder &b, mlir::Location loc,
                            nn::ActivationAttr act, mlir::Value x);
 
 /// d act / dx at x, with PyTorch's conventions at the kinks: relu'(0) = 0,
-/// leaky_relu'(0) = alpha.
+/// leaky_relu'(0) = alpha, elu'(0) = alpha.
 mlir::Value emitActivationDerivative(mlir::OpBuilder &b, mlir::Location loc,
                                      nn::ActivationAttr act, mlir::Value x);
 
 /// Whether act'(x) is a function of y = act(x): true for relu, leaky_relu,
-/// sigmoid and tanh.
+/// elu, sigmoid and tanh.
 bool hasDerivativeFromOutput(nn::ActivationKind kind);
 
 /// act'(x) from y = act(x), for the kinds of hasDerivativeFromOutput.
