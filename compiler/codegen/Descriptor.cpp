@@ -34,23 +34,25 @@ struct DescriptorField {
 /// (weights), clip_norm=1".
 std::string describeOptimizer(const nn::ModelConfig &c) {
   const nn::OptimizerConfig &o = c.optimizer;
-  bool adam = o.kind == "adam" || o.kind == "adamw";
-  std::string s = fmt::format("{}(lr={:g}", o.kind, o.lr);
-  if (o.kind == "momentum" || o.kind == "nesterov")
+  using OK = nn::OptimizerKind;
+  bool adam = o.kind == OK::adam || o.kind == OK::adamw;
+  std::string s =
+      fmt::format("{}(lr={:g}", nn::stringifyEnum(o.kind).str(), o.lr);
+  if (o.kind == OK::momentum || o.kind == OK::nesterov)
     s += fmt::format(", momentum={:g}", o.momentum);
-  if (o.kind == "rmsprop")
+  if (o.kind == OK::rmsprop)
     s += fmt::format(", rho={:g}", o.rho);
   if (adam)
     s += fmt::format(", beta1={:g}, beta2={:g}", o.beta1, o.beta2);
-  if (o.kind == "adagrad" || o.kind == "rmsprop" || adam)
+  if (o.kind == OK::adagrad || o.kind == OK::rmsprop || adam)
     s += fmt::format(", eps={:g}", o.eps);
-  if (o.kind == "adamw")
+  if (o.kind == OK::adamw)
     s += fmt::format(", weight_decay={:g}", o.weightDecay);
   s += ")";
   if (c.weightDecay > 0)
     s += fmt::format(", weight_decay={:g}", c.weightDecay);
-  if (c.weightDecay > 0 || (o.kind == "adamw" && o.weightDecay > 0))
-    s += fmt::format(" ({})", c.decayScope);
+  if (c.weightDecay > 0 || (o.kind == OK::adamw && o.weightDecay > 0))
+    s += fmt::format(" ({})", nn::stringifyEnum(c.decayScope).str());
   if (c.clipNorm > 0)
     s += fmt::format(", clip_norm={:g}", c.clipNorm);
   return s;
@@ -59,23 +61,33 @@ std::string describeOptimizer(const nn::ModelConfig &c) {
 /// The schedule as the spec writes it, e.g. "cosine(t_max=90, min_lr=0,
 /// per=step) after warmup(iters=10, start_factor=0.1)".
 std::string describeSchedule(const nn::ScheduleConfig &s) {
+  using SK = nn::ScheduleKind;
   std::string args;
-  if (s.kind == "step_decay")
+  switch (s.kind) {
+  case SK::constant:
+    break;
+  case SK::step_decay:
     args = fmt::format("step_size={}, gamma={:g}, ", s.stepSize, s.gamma);
-  else if (s.kind == "exponential_decay")
+    break;
+  case SK::exponential_decay:
     args = fmt::format("gamma={:g}, ", s.gamma);
-  else if (s.kind == "exp_decay")
+    break;
+  case SK::exp_decay:
     args = fmt::format("k={:g}, ", s.k);
-  else if (s.kind == "linear_decay")
+    break;
+  case SK::linear_decay:
     args = fmt::format("iters={}, end_factor={:g}, start_factor={:g}, ",
                        s.iters, s.endFactor, s.startFactor);
-  else if (s.kind == "cosine")
+    break;
+  case SK::cosine:
     args = fmt::format("t_max={}, min_lr={:g}, ", s.tMax, s.minLr);
+    break;
+  }
   // exp_decay is exponential_decay(k = ...) in the spec.
-  std::string out =
-      fmt::format("{}({}per={})",
-                  s.kind == "exp_decay" ? "exponential_decay" : s.kind, args,
-                  s.unit);
+  SK spelled = s.kind == SK::exp_decay ? SK::exponential_decay : s.kind;
+  std::string out = fmt::format("{}({}per={})",
+                                nn::stringifyEnum(spelled).str(), args,
+                                nn::stringifyEnum(s.unit).str());
   if (s.warmupIters > 0)
     out += fmt::format(" after warmup(iters={}, start_factor={:g})",
                        s.warmupIters, s.warmupStartFactor);

@@ -125,19 +125,33 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
   return success();
 }
 
+// NNBase.td declares these kinds with kiln_rt.h's values.
+static_assert(int(nn::TargetKind::class_) == KILN_TARGET_CLASS &&
+              int(nn::TargetKind::binary) == KILN_TARGET_BINARY &&
+              int(nn::TargetKind::multilabel) == KILN_TARGET_MULTILABEL &&
+              int(nn::TargetKind::real) == KILN_TARGET_REAL);
+static_assert(int(nn::Metric::loss) == KILN_METRIC_LOSS &&
+              int(nn::Metric::accuracy) == KILN_METRIC_ACCURACY &&
+              int(nn::Metric::mse) == KILN_METRIC_MSE &&
+              int(nn::Metric::mae) == KILN_METRIC_MAE &&
+              int(nn::Metric::r2) == KILN_METRIC_R2);
+static_assert(int(nn::StateRole::param) == KILN_ROLE_PARAM &&
+              int(nn::StateRole::running_mean) == KILN_ROLE_RUNNING_MEAN &&
+              int(nn::StateRole::running_var) == KILN_ROLE_RUNNING_VAR &&
+              int(nn::StateRole::optimizer) == KILN_ROLE_OPTIMIZER);
+static_assert(int(nn::InitKind::zeros) == KILN_INIT_ZEROS &&
+              int(nn::InitKind::ones) == KILN_INIT_ONES &&
+              int(nn::InitKind::normal) == KILN_INIT_NORMAL &&
+              int(nn::InitKind::uniform) == KILN_INIT_UNIFORM &&
+              int(nn::InitKind::xavier_uniform) == KILN_INIT_XAVIER_UNIFORM &&
+              int(nn::InitKind::xavier_normal) == KILN_INIT_XAVIER_NORMAL &&
+              int(nn::InitKind::he_normal) == KILN_INIT_HE_NORMAL &&
+              int(nn::InitKind::he_uniform) == KILN_INIT_HE_UNIFORM);
+
 int32_t ModelInfo::targetKindCode() const {
-  return llvm::StringSwitch<int32_t>(config.targetKind)
-      .Case("class", KILN_TARGET_CLASS)
-      .Case("binary", KILN_TARGET_BINARY)
-      .Case("multilabel", KILN_TARGET_MULTILABEL)
-      .Default(KILN_TARGET_REAL);
+  return static_cast<int32_t>(config.targetKind);
 }
 
 int32_t ModelInfo::monitorCode() const {
-  return llvm::StringSwitch<int32_t>(config.monitor)
-      .Case("accuracy", KILN_METRIC_ACCURACY)
-      .Case("mse", KILN_METRIC_MSE)
-      .Case("mae", KILN_METRIC_MAE)
-      .Case("r2", KILN_METRIC_R2)
-      .Default(KILN_METRIC_LOSS);
+  return static_cast<int32_t>(config.monitor);
 }

@@ -19,6 +19,12 @@ public:
   void set(StringRef key, double v) { add(key, b.getF64FloatAttr(v)); }
   void set(StringRef key, bool v) { add(key, b.getBoolAttr(v)); }
   void set(StringRef key, Attribute v) { add(key, v); }
+  /// A kind, as its string (stringifyEnum from NNEnums.h.inc).
+  template <typename EnumT,
+            typename = std::enable_if_t<std::is_enum_v<EnumT>>>
+  void set(StringRef key, EnumT v) {
+    add(key, b.getStringAttr(stringifyEnum(v)));
+  }
   DictionaryAttr get() { return b.getDictionaryAttr(entries); }
   Builder &builder() { return b; }
 
@@ -63,6 +69,23 @@ public:
     return read<ArrayAttr>(key, "an array", [&](ArrayAttr a) { out = a; });
   }
 
+  /// A kind, from its string; an unknown one is an error that names it.
+  template <typename EnumT,
+            typename = std::enable_if_t<std::is_enum_v<EnumT>>>
+  LogicalResult get(StringRef key, EnumT &out) {
+    std::string name;
+    if (failed(get(key, name)))
+      return failure();
+    if (!dict.get(key))
+      return success(); // absent: the default stays
+    std::optional<EnumT> v = symbolizeEnum<EnumT>(name);
+    if (!v)
+      return emitError() << context << " key '" << key
+                         << "' has unknown value '" << name << "'";
+    out = *v;
+    return success();
+  }
+
   /// Fails on keys that no reader asked for: a typo must not pass silently.
   LogicalResult checkNoUnknownKeys() {
     for (NamedAttribute entry : dict)
@@ -70,14 +93,6 @@ public:
         return emitError() << "unknown key '" << entry.getName().getValue()
                            << "' in " << context;
     return success();
-  }
-
-  LogicalResult oneOf(StringRef key, StringRef value,
-                      ArrayRef<StringRef> allowed) {
-    if (llvm::is_contained(allowed, value))
-      return success();
-    return emitError() << context << " key '" << key << "' has unknown value '"
-                       << value << "'";
   }
 
 private:
@@ -132,37 +147,47 @@ DictionaryAttr ModelConfig::toAttr(MLIRContext *ctx) const {
   DictWriter opt(ctx);
   opt.set("kind", optimizer.kind);
   opt.set("lr", optimizer.lr);
-  if (optimizer.kind == "momentum" || optimizer.kind == "nesterov")
+  using OK = OptimizerKind;
+  OK kind = optimizer.kind;
+  if (kind == OK::momentum || kind == OK::nesterov)
     opt.set("momentum", optimizer.momentum);
-  if (optimizer.kind == "rmsprop")
+  if (kind == OK::rmsprop)
     opt.set("rho", optimizer.rho);
-  bool adam = optimizer.kind == "adam" || optimizer.kind == "adamw";
+  bool adam = kind == OK::adam || kind == OK::adamw;
   if (adam) {
     opt.set("beta1", optimizer.beta1);
     opt.set("beta2", optimizer.beta2);
   }
-  if (optimizer.kind == "adagrad" || optimizer.kind == "rmsprop" || adam)
+  if (kind == OK::adagrad || kind == OK::rmsprop || adam)
     opt.set("eps", optimizer.eps);
-  if (optimizer.kind == "adamw")
+  if (kind == OK::adamw)
     opt.set("weight_decay", optimizer.weightDecay);
 
   DictWriter sched(ctx);
   sched.set("kind", schedule.kind);
   sched.set("unit", schedule.unit);
-  if (schedule.kind == "step_decay") {
+  switch (schedule.kind) {
+  case ScheduleKind::constant:
+    break;
+  case ScheduleKind::step_decay:
     sched.set("gamma", schedule.gamma);
     sched.set("step_size", schedule.stepSize);
-  } else if (schedule.kind == "exponential_decay") {
+    break;
+  case ScheduleKind::exponential_decay:
     sched.set("gamma", schedule.gamma);
-  } else if (schedule.kind == "exp_decay") {
+    break;
+  case ScheduleKind::exp_decay:
     sched.set("k", schedule.k);
-  } else if (schedule.kind == "linear_decay") {
+    break;
+  case ScheduleKind::linear_decay:
     sched.set("start_factor", schedule.startFactor);
     sched.set("end_factor", schedule.endFactor);
     sched.set("iters", schedule.iters);
-  } else if (schedule.kind == "cosine") {
+    break;
+  case ScheduleKind::cosine:
     sched.set("t_max", schedule.tMax);
     sched.set("min_lr", schedule.minLr);
+    break;
   }
   if (schedule.warmupIters > 0) {
     sched.set("warmup_iters", schedule.warmupIters);
@@ -175,7 +200,7 @@ DictionaryAttr ModelConfig::toAttr(MLIRContext *ctx) const {
   d.set("input_dim", inputDim);
   d.set("target", targetKind);
   d.set("target_dim", targetDim);
-  if (targetKind == "class")
+  if (targetKind == TargetKind::class_)
     d.set("num_classes", numClasses);
   d.set("optimizer", opt.get());
   d.set("schedule", sched.get());
@@ -222,10 +247,7 @@ ModelConfig::fromAttr(DictionaryAttr attr,
       failed(d.get("clip_norm", c.clipNorm)) ||
       failed(d.get("epochs", c.epochs)) || failed(d.get("seed", c.seed)) ||
       failed(d.get("early_stopping", es)) || failed(d.get("data", data)) ||
-      failed(d.checkNoUnknownKeys()) ||
-      failed(d.oneOf("target", c.targetKind,
-                     {"class", "binary", "multilabel", "real"})) ||
-      failed(d.oneOf("decay_scope", c.decayScope, {"weights", "all"})))
+      failed(d.checkNoUnknownKeys()))
     return failure();
   if (c.batchSize < 1 || c.inputDim < 0 || c.targetDim < 1)
     return emitError() << "nn.model needs batch_size >= 1 and target_dim >= 1";
@@ -240,10 +262,7 @@ ModelConfig::fromAttr(DictionaryAttr attr,
         failed(r.get("beta2", c.optimizer.beta2)) ||
         failed(r.get("eps", c.optimizer.eps)) ||
         failed(r.get("weight_decay", c.optimizer.weightDecay)) ||
-        failed(r.checkNoUnknownKeys()) ||
-        failed(r.oneOf("kind", c.optimizer.kind,
-                       {"sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                        "adam", "adamw"})))
+        failed(r.checkNoUnknownKeys()))
       return failure();
   }
   if (sched) {
@@ -260,11 +279,7 @@ ModelConfig::fromAttr(DictionaryAttr attr,
         failed(r.get("min_lr", c.schedule.minLr)) ||
         failed(r.get("warmup_iters", c.schedule.warmupIters)) ||
         failed(r.get("warmup_start_factor", c.schedule.warmupStartFactor)) ||
-        failed(r.checkNoUnknownKeys()) ||
-        failed(r.oneOf("kind", c.schedule.kind,
-                       {"constant", "step_decay", "exponential_decay",
-                        "exp_decay", "linear_decay", "cosine"})) ||
-        failed(r.oneOf("unit", c.schedule.unit, {"epoch", "step"})))
+        failed(r.checkNoUnknownKeys()))
       return failure();
     if (c.schedule.stepSize < 1 || c.schedule.iters < 1 ||
         c.schedule.tMax < 1 || c.schedule.warmupIters < 0)
@@ -277,9 +292,7 @@ ModelConfig::fromAttr(DictionaryAttr attr,
     if (failed(r.get("monitor", c.monitor)) ||
         failed(r.get("patience", c.patience)) ||
         failed(r.get("min_delta", c.minDelta)) ||
-        failed(r.checkNoUnknownKeys()) ||
-        failed(r.oneOf("monitor", c.monitor,
-                       {"loss", "accuracy", "mse", "mae", "r2"})))
+        failed(r.checkNoUnknownKeys()))
       return failure();
   }
   if (data) {

@@ -56,6 +56,52 @@ def NN_InitKindAttr : EnumAttr<NN_Dialect, NN_InitKind, "init"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+//===----------------------------------------------------------------------===//
+// The model configuration's kinds (nn.model, ModelConfig.h). The target
+// kind and the metric have kiln_rt.h's values (KILN_TARGET_*, KILN_METRIC_*;
+// static_asserts in ModelInfo.cpp keep them equal); in nn.model every kind
+// is written as its string.
+//===----------------------------------------------------------------------===//
+
+class NN_ConfigEnum<string name, string summary, list<I32EnumAttrCase> cases>
+    : I32EnumAttr<name, summary, cases> {
+  let cppNamespace = "::kiln::nn";
+  let genSpecializedAttr = 0;
+}
+
+def NN_TargetKind : NN_ConfigEnum<"TargetKind", "what a model predicts", [
+    I32EnumAttrCase<"class_", 0, "class">,
+    I32EnumAttrCase<"binary", 1>,
+    I32EnumAttrCase<"multilabel", 2>,
+    I32EnumAttrCase<"real", 3>]>;
+def NN_Metric : NN_ConfigEnum<"Metric", "a metric on the validation set", [
+    I32EnumAttrCase<"loss", 0>,
+    I32EnumAttrCase<"accuracy", 1>,
+    I32EnumAttrCase<"mse", 2>,
+    I32EnumAttrCase<"mae", 3>,
+    I32EnumAttrCase<"r2", 4>]>;
+def NN_OptimizerKind : NN_ConfigEnum<"OptimizerKind", "an optimizer", [
+    I32EnumAttrCase<"sgd", 0>,
+    I32EnumAttrCase<"momentum", 1>,
+    I32EnumAttrCase<"nesterov", 2>,
+    I32EnumAttrCase<"adagrad", 3>,
+    I32EnumAttrCase<"rmsprop", 4>,
+    I32EnumAttrCase<"adam", 5>,
+    I32EnumAttrCase<"adamw", 6>]>;
+def NN_ScheduleKind : NN_ConfigEnum<"ScheduleKind", "a learning-rate schedule", [
+    I32EnumAttrCase<"constant", 0>,
+    I32EnumAttrCase<"step_decay", 1>,
+    I32EnumAttrCase<"exponential_decay", 2>, // lr gamma^t
+    I32EnumAttrCase<"exp_decay", 3>,         // lr e^(-k t)
+    I32EnumAttrCase<"linear_decay", 4>,
+    I32EnumAttrCase<"cosine", 5>]>;
+def NN_ScheduleUnit : NN_ConfigEnum<"ScheduleUnit", "what a schedule counts", [
+    I32EnumAttrCase<"epoch", 0>,
+    I32EnumAttrCase<"step", 1>]>;
+def NN_DecayScope : NN_ConfigEnum<"DecayScope", "what weight decay applies to", [
+    I32EnumAttrCase<"weights", 0>, // parameters of rank >= 2
+    I32EnumAttrCase<"all", 1>]>;
+
 def NN_LossReduction : I32EnumAttr<"LossReduction",
     "how a loss combines the outputs of a sample", [
     I32EnumAttrCase<"mean", 0>,

@@ -21,58 +21,75 @@ using namespace kiln;
 
 namespace {
 
-StringRef optimizerName(OptimizerKind kind) {
+// The frontend's kinds as the dialect's (NNBase.td); -Wswitch keeps the
+// two in step.
+
+nn::OptimizerKind optimizerKind(OptimizerKind kind) {
   switch (kind) {
   case OptimizerKind::SGD:
-    return "sgd";
+    return nn::OptimizerKind::sgd;
   case OptimizerKind::Momentum:
-    return "momentum";
+    return nn::OptimizerKind::momentum;
   case OptimizerKind::Nesterov:
-    return "nesterov";
+    return nn::OptimizerKind::nesterov;
   case OptimizerKind::Adagrad:
-    return "adagrad";
+    return nn::OptimizerKind::adagrad;
   case OptimizerKind::RMSProp:
-    return "rmsprop";
+    return nn::OptimizerKind::rmsprop;
   case OptimizerKind::Adam:
-    return "adam";
+    return nn::OptimizerKind::adam;
   case OptimizerKind::AdamW:
-    return "adamw";
+    return nn::OptimizerKind::adamw;
   }
   llvm_unreachable("unknown optimizer");
 }
 
-StringRef scheduleName(ScheduleKind kind) {
+nn::ScheduleKind scheduleKind(ScheduleKind kind) {
   switch (kind) {
   case ScheduleKind::Constant:
-    return "constant";
+    return nn::ScheduleKind::constant;
   case ScheduleKind::StepDecay:
-    return "step_decay";
+    return nn::ScheduleKind::step_decay;
   case ScheduleKind::ExponentialDecay:
-    return "exponential_decay";
+    return nn::ScheduleKind::exponential_decay;
   case ScheduleKind::ExpDecay:
-    return "exp_decay";
+    return nn::ScheduleKind::exp_decay;
   case ScheduleKind::LinearDecay:
-    return "linear_decay";
+    return nn::ScheduleKind::linear_decay;
   case ScheduleKind::Cosine:
-    return "cosine";
+    return nn::ScheduleKind::cosine;
   }
   llvm_unreachable("unknown schedule");
 }
 
-StringRef metricName(Metric metric) {
-  switch (metric) {
+nn::Metric metric(Metric m) {
+  switch (m) {
   case Metric::Loss:
-    return "loss";
+    return nn::Metric::loss;
   case Metric::Accuracy:
-    return "accuracy";
+    return nn::Metric::accuracy;
   case Metric::MSE:
-    return "mse";
+    return nn::Metric::mse;
   case Metric::MAE:
-    return "mae";
+    return nn::Metric::mae;
   case Metric::R2:
-    return "r2";
+    return nn::Metric::r2;
   }
   llvm_unreachable("unknown metric");
+}
+
+nn::TargetKind targetKind(TargetKind kind) {
+  switch (kind) {
+  case TargetKind::Class:
+    return nn::TargetKind::class_;
+  case TargetKind::Binary:
+    return nn::TargetKind::binary;
+  case TargetKind::MultiLabel:
+    return nn::TargetKind::multilabel;
+  case TargetKind::Real:
+    return nn::TargetKind::real;
+  }
+  llvm_unreachable("unknown target kind");
 }
 
 /// A data path as written in the spec, made absolute against the spec's
@@ -100,10 +117,10 @@ nn::ModelConfig buildConfig(const Model &model) {
   c.name = model.name;
   c.batchSize = t.batchSize;
   c.inputDim = model.input.size;
-  c.targetKind = ast::targetTypeName(model.target.kind).str();
+  c.targetKind = targetKind(model.target.kind);
   c.targetDim = model.target.kind == TargetKind::Class ? 1 : model.target.size;
   c.numClasses = model.target.kind == TargetKind::Class ? model.target.size : 0;
-  c.optimizer = {optimizerName(t.optimizer.kind).str(),
+  c.optimizer = {optimizerKind(t.optimizer.kind),
                  t.optimizer.lr,
                  t.optimizer.momentum,
                  t.optimizer.rho,
@@ -114,8 +131,9 @@ nn::ModelConfig buildConfig(const Model &model) {
                      ? t.optimizer.weightDecay
                      : 0.0};
   const Schedule &s = t.schedule;
-  c.schedule = {scheduleName(s.kind).str(),
-                s.unit == ScheduleUnit::Step ? "step" : "epoch",
+  c.schedule = {scheduleKind(s.kind),
+                s.unit == ScheduleUnit::Step ? nn::ScheduleUnit::step
+                                             : nn::ScheduleUnit::epoch,
                 s.gamma,
                 s.stepSize,
                 s.k,
@@ -127,12 +145,13 @@ nn::ModelConfig buildConfig(const Model &model) {
                 s.warmupIters,
                 s.warmupStartFactor};
   c.weightDecay = t.weightDecay;
-  c.decayScope = t.decayScope == DecayScope::All ? "all" : "weights";
+  c.decayScope = t.decayScope == DecayScope::All ? nn::DecayScope::all
+                                                 : nn::DecayScope::weights;
   c.clipNorm = t.clipNorm;
   c.epochs = t.epochs;
   c.seed = static_cast<int64_t>(t.seed);
   c.earlyStopping = t.earlyStopping.enabled;
-  c.monitor = metricName(t.earlyStopping.monitor).str();
+  c.monitor = metric(t.earlyStopping.monitor);
   c.patience = t.earlyStopping.patience;
   c.minDelta = t.earlyStopping.minDelta;
   c.trainPath = resolveDataPath(model.file, model.data.trainPath);

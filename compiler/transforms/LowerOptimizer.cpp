@@ -145,30 +145,41 @@ Value OptimizerLowering::learningRate(UpdateBuilder &u, Value step,
                                       Value epoch) {
   const nn::ScheduleConfig &s = config.schedule;
   // t counts from 0 in the schedule's unit: the epoch, or the step - 1.
-  Value t = s.unit == "step" ? u.subI(step, u.i64(1)) : epoch;
+  Value t = s.unit == nn::ScheduleUnit::step ? u.subI(step, u.i64(1)) : epoch;
   Value lr0 = u.f64(config.optimizer.lr);
   // After a warmup, the schedule starts at t = 0.
   Value tMain = s.warmupIters > 0 ? u.subI(t, u.i64(s.warmupIters)) : t;
   Value lr = lr0;
-  if (s.kind == "step_decay") { // lr0 gamma^floor(t / step_size)
+  switch (s.kind) {
+  case nn::ScheduleKind::constant:
+    break;
+  case nn::ScheduleKind::step_decay: // lr0 gamma^floor(t / step_size)
     lr = u.mulF(lr0, u.powF(u.f64(s.gamma),
                             u.toF64(u.divI(tMain, u.i64(s.stepSize)))));
-  } else if (s.kind == "exponential_decay") { // lr0 gamma^t
+    break;
+  case nn::ScheduleKind::exponential_decay: // lr0 gamma^t
     lr = u.mulF(lr0, u.powF(u.f64(s.gamma), u.toF64(tMain)));
-  } else if (s.kind == "exp_decay") { // lr0 e^(-k t)
+    break;
+  case nn::ScheduleKind::exp_decay: // lr0 e^(-k t)
     lr = u.mulF(lr0, u.expF(u.mulF(u.f64(-s.k), u.toF64(tMain))));
-  } else if (s.kind == "linear_decay") {
+    break;
+  case nn::ScheduleKind::linear_decay: {
     // lr0 (start + (end - start) min(t, iters) / iters)
     Value frac = u.mulF(u.toF64(u.minI(tMain, u.i64(s.iters))),
                         u.f64(1.0 / double(s.iters)));
     lr = u.mulF(lr0, u.addF(u.f64(s.startFactor),
                             u.mulF(u.f64(s.endFactor - s.startFactor), frac)));
-  } else if (s.kind == "cosine") {
+    break;
+  }
+  case nn::ScheduleKind::cosine: {
     // min + (lr0 - min) (1 + cos(pi t / t_max)) / 2
-    Value angle = u.mulF(u.toF64(tMain), u.f64(llvm::numbers::pi / double(s.tMax)));
+    Value angle =
+        u.mulF(u.toF64(tMain), u.f64(llvm::numbers::pi / double(s.tMax)));
     lr = u.addF(u.f64(s.minLr),
                 u.mulF(u.f64((config.optimizer.lr - s.minLr) / 2),
                        u.addF(u.f64(1.0), u.cosF(angle))));
+    break;
+  }
   }
   if (s.warmupIters == 0)
     return lr;
@@ -211,7 +222,8 @@ Value OptimizerLowering::clipFactor(UpdateBuilder &u, ArrayRef<Value> grads) {
 }
 
 bool OptimizerLowering::decays(nn::StateOp param) const {
-  return config.decayScope == "all" || param.getTensorType().getRank() >= 2;
+  return config.decayScope == nn::DecayScope::all ||
+         param.getTensorType().getRank() >= 2;
 }
 
 Value OptimizerLowering::state(nn::StateOp param, StringRef suffix,
@@ -255,25 +267,26 @@ void OptimizerLowering::update(UpdateBuilder &u, OpBuilder &b,
     g = u.add(g, u.mul(config.weightDecay, w));
   // AdamW decays the weights apart from the gradient, first, as
   // torch.optim.AdamW: w <- w (1 - lr lambda).
-  if (o.kind == "adamw" && o.weightDecay > 0 && decays(param))
+  using OK = nn::OptimizerKind;
+  if (o.kind == OK::adamw && o.weightDecay > 0 && decays(param))
     w = u.mul(w, u.tensor(u.subF(u.f64(1.0),
                                  u.mulF(lrF64, u.f64(o.weightDecay)))));
 
   Value step_; // w <- w - lr step_
-  if (o.kind == "sgd") {
+  if (o.kind == OK::sgd) {
     step_ = g;
-  } else if (o.kind == "momentum" || o.kind == "nesterov") {
+  } else if (o.kind == OK::momentum || o.kind == OK::nesterov) {
     // v <- mu v + g; nesterov (PyTorch's form) steps along g + mu v.
     Value v = u.add(u.mul(o.momentum, state(param, "momentum_buffer", b)), g);
     store(b, v, (name + ".momentum_buffer").str());
-    step_ = o.kind == "momentum" ? v : u.add(g, u.mul(o.momentum, v));
-  } else if (o.kind == "adagrad") {
+    step_ = o.kind == OK::momentum ? v : u.add(g, u.mul(o.momentum, v));
+  } else if (o.kind == OK::adagrad) {
     // G <- G + g^2; step g / (sqrt(G) + eps), eps outside the root as in
     // torch.optim.Adagrad.
     Value sum = u.add(state(param, "sum", b), u.mul(g, g));
     store(b, sum, (name + ".sum").str());
     step_ = u.div(g, u.add(u.sqrt(sum), o.eps));
-  } else if (o.kind == "rmsprop") {
+  } else if (o.kind == OK::rmsprop) {
     // s <- rho s + (1 - rho) g^2; step g / (sqrt(s) + eps).
     Value s = u.add(u.mul(o.rho, state(param, "square_avg", b)),
                     u.mul(1.0 - o.rho, u.mul(g, g)));

@@ -11,6 +11,8 @@
 #ifndef KILN_DIALECT_NN_MODELCONFIG_H
 #define KILN_DIALECT_NN_MODELCONFIG_H
 
+#include "kiln/Dialect/NN/NNDialect.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
@@ -22,8 +24,7 @@
 namespace kiln::nn {
 
 struct OptimizerConfig {
-  // sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw
-  std::string kind = "adam";
+  OptimizerKind kind = OptimizerKind::adam;
   double lr = 1e-3;
   double momentum = 0.9;
   double rho = 0.99;
@@ -35,9 +36,8 @@ struct OptimizerConfig {
 
 /// Frontend's Schedule (kiln/Frontend/Model.h) says what each field means.
 struct ScheduleConfig {
-  // constant, step_decay, exponential_decay, exp_decay, linear_decay, cosine
-  std::string kind = "constant";
-  std::string unit = "epoch"; // epoch, step
+  ScheduleKind kind = ScheduleKind::constant;
+  ScheduleUnit unit = ScheduleUnit::epoch;
   double gamma = 1.0;
   int64_t stepSize = 1;
   double k = 0.0;
@@ -59,19 +59,19 @@ struct ModelConfig {
   std::string name;
   int64_t batchSize = 32;
   int64_t inputDim = 0;
-  std::string targetKind = "real"; // class, binary, multilabel, real
+  TargetKind targetKind = TargetKind::real;
   int64_t targetDim = 1;           // target columns per row
   int64_t numClasses = 0;          // class targets only
 
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   double weightDecay = 0.0;
-  std::string decayScope = "weights"; // weights, all
+  DecayScope decayScope = DecayScope::weights;
   double clipNorm = 0.0;              // 0: no clipping
   int64_t epochs = 10;
   int64_t seed = 0;
   bool earlyStopping = false;
-  std::string monitor = "loss"; // loss, accuracy, mse, mae, r2
+  Metric monitor = Metric::loss;
   int64_t patience = 5;
   double minDelta = 0.0;
 
