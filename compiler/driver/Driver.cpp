@@ -161,102 +161,70 @@ LogicalResult Driver::runPasses(
   return pm.run(module);
 }
 
-void Driver::addFusionPasses(OpPassManager &pm) const {
-  // Norms first: an activation after a norm is the norm's to fuse.
-  if (options.fuseNorm)
-    pm.addPass(createFuseNorm());
-  if (options.fuseActivation)
-    pm.addPass(createFuseActivation());
-}
-
-void Driver::addPredictPasses(OpPassManager &pm) const {
-  if (options.fold)
-    pm.addPass(createFoldInference());
-  pm.addPass(createTransposeInferenceWeights());
-  addCleanup(pm);
-}
-
-void Driver::addCleanup(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-}
-
 LogicalResult Driver::lower(ModuleOp module, Stage stage, ModelInfo &info) {
+  // The stages in order (kStageNames), each one's phase after the last.
+  std::optional<LoweringOptions> lowering;
+  for (auto [s, name] : kStageNames)
+    if (s <= std::min(stage, Stage::LLVM) &&
+        failed(runPhase(s, module, info, lowering)))
+      return failure();
+  return success();
+}
+
+LogicalResult Driver::runPhase(Stage stage, ModuleOp module, ModelInfo &info,
+                               std::optional<LoweringOptions> &lowering) {
   auto run = [&](llvm::function_ref<void(OpPassManager &)> build) {
-    return runPasses(module, build);
+    return reached(stage) ? success() : runPasses(module, build);
   };
-  if (stage <= Stage::NN)
+  NNPipelineOptions nn = nnOptions();
+  switch (stage) {
+  case Stage::AST:
+  case Stage::NN: // the frontend's (load)
+  case Stage::LLVMIR:
+  case Stage::Asm: // translate's and codegen's
     return success();
-
-  // The nn-level pipeline, stage by stage: inference functions first (they
-  // clone @forward), then @forward becomes @train_step. Each phase that
-  // the input (options.from) went through already is skipped.
-  auto cleanup = addCleanup;
-  auto phase = [&](Stage s, llvm::function_ref<void(OpPassManager &)> build) {
-    return reached(s) ? success() : run(build);
-  };
-  if (failed(phase(Stage::Grad, [&](OpPassManager &pm) {
-        pm.addPass(createDeriveInference());
-        pm.addPass(createAutodiff());
-        cleanup(pm);
-      })))
-    return failure();
-  if (stage == Stage::Grad)
+  case Stage::Grad:
+    return run(addGradPipeline);
+  case Stage::Train:
+    return run(addTrainPipeline);
+  case Stage::Fused:
+    return run([&](OpPassManager &pm) { addFusedPipeline(pm, nn); });
+  case Stage::Predict:
+    if (failed(run([&](OpPassManager &pm) { addPredictPipeline(pm, nn); })) ||
+        (!reached(stage) && failed(addPredictRowBlocks(module))))
+      return failure();
+    if (options.predictOnly)
+      for (StringRef name : {"train_step", "eval_step", "learning_rate"})
+        if (auto func = module.lookupSymbol<func::FuncOp>(name))
+          func.erase();
     return success();
-  if (failed(phase(Stage::Train, [&](OpPassManager &pm) {
-        pm.addPass(createLowerOptimizer());
-        cleanup(pm);
-      })))
-    return failure();
-  if (stage == Stage::Train)
-    return success();
-  if (failed(phase(Stage::Fused, [&](OpPassManager &pm) {
-        addFusionPasses(pm);
-        if (options.fuseOptimizer)
-          pm.addPass(createFuseOptimizer());
-        cleanup(pm);
-      })))
-    return failure();
-  if (stage == Stage::Fused)
-    return success();
-  if (!reached(Stage::Predict) &&
-      (failed(run([&](OpPassManager &pm) { addPredictPasses(pm); })) ||
-       failed(addPredictRowBlocks(module))))
-    return failure();
-  if (options.predictOnly)
-    for (StringRef name : {"train_step", "eval_step", "learning_rate"})
-      if (auto func = module.lookupSymbol<func::FuncOp>(name))
-        func.erase();
-  if (stage == Stage::Predict)
-    return success();
-
-  FailureOr<ModelInfo> nnInfo = ModelInfo::fromNN(module);
-  if (failed(nnInfo))
-    return failure();
-  info = *nnInfo;
-
-  if (failed(run(addLinalgPipeline)))
-    return failure();
-  if (stage == Stage::Linalg)
-    return success();
-  auto tm = createTargetMachine(options.target);
-  if (!tm)
-    return error(llvm::toString(tm.takeError()));
-  LoweringOptions lowering =
-      LoweringOptions::forVectorWidth(vectorWidthBits(**tm));
-  lowering.vectorizeMatmul = options.vectorizeMatmul;
-  lowering.threads = options.threads;
-  lowering.minParallelWork = options.minParallelWork;
-  info.threads = options.threads;
-  if (failed(run([&](OpPassManager &pm) {
-        addBufferizePipeline(pm, lowering);
-      })))
-    return failure();
-  if (failed(info.addLayout(module)))
-    return failure();
-  if (stage == Stage::Bufferized)
-    return success();
-  return run([&](OpPassManager &pm) { addLLVMPipeline(pm, lowering); });
+  case Stage::Linalg: {
+    // What the descriptor says about the model is read from the nn level.
+    FailureOr<ModelInfo> nnInfo = ModelInfo::fromNN(module);
+    if (failed(nnInfo))
+      return failure();
+    info = *nnInfo;
+    return run(addLinalgPipeline);
+  }
+  case Stage::Bufferized: {
+    auto tm = createTargetMachine(options.target);
+    if (!tm)
+      return error(llvm::toString(tm.takeError()));
+    lowering = LoweringOptions::forVectorWidth(vectorWidthBits(**tm));
+    lowering->vectorizeMatmul = options.vectorizeMatmul;
+    lowering->threads = options.threads;
+    lowering->minParallelWork = options.minParallelWork;
+    info.threads = options.threads;
+    if (failed(run([&](OpPassManager &pm) {
+          addBufferizePipeline(pm, *lowering);
+        })))
+      return failure();
+    return info.addLayout(module);
+  }
+  case Stage::LLVM:
+    return run([&](OpPassManager &pm) { addLLVMPipeline(pm, *lowering); });
+  }
+  llvm_unreachable("unknown stage");
 }
 
 std::unique_ptr<llvm::Module>

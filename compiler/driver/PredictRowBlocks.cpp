@@ -12,6 +12,7 @@
 #include "kiln/Frontend/Frontend.h"
 #include "kiln/Frontend/MLIRGen.h"
 #include "kiln/Transforms/Passes.h"
+#include "kiln/Transforms/Pipeline.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
@@ -66,9 +67,8 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
     if (failed(runPasses(*variant, [&](OpPassManager &pm) {
           pm.addPass(createDeriveInference());
           addCleanup(pm);
-          addFusionPasses(pm);
-          addCleanup(pm);
-          addPredictPasses(pm);
+          addFusedPipeline(pm, nnOptions());
+          addPredictPipeline(pm, nnOptions());
         })))
       return failure();
     auto block = variant->lookupSymbol<func::FuncOp>("predict");

@@ -12,6 +12,7 @@
 #include "kiln/Conversion/Pipeline.h"
 #include "kiln/Dialect/NN/NNDialect.h"
 #include "kiln/Transforms/Passes.h"
+#include "kiln/Transforms/Pipeline.h"
 
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMInterface.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -66,4 +67,5 @@ void kiln::registerPasses() {
   registerKilnTransformsPasses();
   registerKilnConversionPasses();
   registerLoweringPipelines();
+  registerNNPipelines();
 }

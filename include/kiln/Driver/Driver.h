@@ -11,6 +11,7 @@
 
 #include "kiln/Codegen/Codegen.h"
 #include "kiln/Conversion/Pipeline.h"
+#include "kiln/Transforms/Pipeline.h"
 #include "kiln/Frontend/AST.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -100,11 +101,17 @@ private:
   mlir::LogicalResult
   runPasses(mlir::ModuleOp module,
             llvm::function_ref<void(mlir::OpPassManager &)> build);
-  /// The nn-level passes that both @predict and training functions take,
-  /// and those that make @predict's prediction state.
-  void addFusionPasses(mlir::OpPassManager &pm) const;
-  void addPredictPasses(mlir::OpPassManager &pm) const;
-  static void addCleanup(mlir::OpPassManager &pm);
+  /// The switches of the nn-level phases, from the options.
+  NNPipelineOptions nnOptions() const {
+    return {options.fuseNorm, options.fuseActivation, options.fuseOptimizer,
+            options.fold};
+  }
+  /// The passes that take the module from the stage before `stage` to it
+  /// (nothing for those the input went through already, options.from);
+  /// `lowering` is set at the bufferized stage, `info` filled on the way.
+  mlir::LogicalResult runPhase(Stage stage, mlir::ModuleOp module,
+                               ModelInfo &info,
+                               std::optional<LoweringOptions> &lowering);
   /// Adds @predict_<rows> for each row block (options.predictRows, or the
   /// defaults, and one row) that is not the batch size: @predict, built
   /// from the spec with that many rows.
