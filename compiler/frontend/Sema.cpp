@@ -432,7 +432,7 @@ void Sema::checkExpressionLoss(const CallExpr &call, const BlockDecl &block) {
   for (unsigned i = 0; i <= *pred; ++i)
     for (unsigned op : model.nodes[i].operands)
       readsTarget[i] = readsTarget[i] || op == *targetNode || readsTarget[op];
-  if (readsTarget[*pred]) {
+  if (*pred == *targetNode || readsTarget[*pred]) {
     error(bound[0].loc, "the prediction of " + what + " reads the target '" +
                             targetDecl->getName() + "'");
     return;
@@ -503,6 +503,19 @@ void Sema::checkExpressionLoss(const CallExpr &call, const BlockDecl &block) {
         perSample = addNode(std::move(scale));
       }
       overRows = true;
+    }
+  }
+  // A loss that ignores the prediction trains nothing.
+  std::vector<bool> readsPred(model.nodes.size(), false);
+  if (overRows) {
+    readsPred[*pred] = true;
+    for (unsigned i = *pred + 1; i <= perSample; ++i)
+      for (unsigned op : model.nodes[i].operands)
+        readsPred[i] = readsPred[i] || readsPred[op];
+    if (!readsPred[perSample]) {
+      error(loc, what + " does not depend on its prediction (the first "
+                        "argument)");
+      return;
     }
   }
   if (!overRows) {
