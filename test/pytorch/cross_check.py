@@ -49,7 +49,7 @@ Prints one line per case (the worst element of the worst tensor and its
 error over the tolerance), then a summary; exits 1 if any case fails.
 --keep DIR keeps each case's spec, data and checkpoints in DIR/<case>/.
 
-Runtime: the 38 cases take 24 s on the 2-core Debian 12 development machine
+Runtime: the 39 cases take 24 s on the 2-core Debian 12 development machine
 (measured with another build running beside it). `kiln build` dominates,
 about 0.6 s a case, and runs two cases at a time (--jobs); torch's import
 takes 1.7 s, each case's torch run and kiln's own runs a few milliseconds.
@@ -167,6 +167,7 @@ ACTIVATIONS = {
     "softplus": ("softplus", nn.Softplus),
     "swish": ("swish", nn.SiLU),
     "sigmoid": ("sigmoid", nn.Sigmoid),
+    "elu": ("elu(alpha = 0.7)", lambda: nn.ELU(0.7)),
 }
 
 
@@ -497,6 +498,7 @@ CASES = [
       act="swish", loss=("bce", {"from_logits": True})),
     c("opt_adam", ("adam", {"lr": 0.01, "beta1": 0.8, "beta2": 0.99,
                             "eps": 1e-6}), act="leaky_relu"),
+    c("opt_adam_elu", ("adam", {"lr": 0.01}), act="elu"),
     c("opt_adamw", ("adamw", {"lr": 0.01, "beta1": 0.85, "beta2": 0.995,
                               "eps": 1e-7, "weight_decay": 0.2}),
       bias_init=UNIFORM_BIAS),
