@@ -263,13 +263,14 @@ static kiln_status get_i64(reader *r, const char *key, int64_t min,
 }
 
 static kiln_status get_flag(reader *r, const char *key, int32_t *out) {
-  int64_t v;
-  kiln_status st = get_i64(r, key, 0, &v);
-  if (!st && v > 1)
-    return bad_value(r, key, v == 2 ? "2" : "a number", "0 or 1");
-  if (!st)
-    *out = (int32_t)v;
-  return st;
+  const char *s;
+  kiln_status st = get_str(r, key, &s);
+  if (st)
+    return st;
+  if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
+    return bad_value(r, key, s, "0 or 1");
+  *out = s[0] == '1';
+  return KILN_OK;
 }
 
 static kiln_status get_u64(reader *r, const char *key, uint64_t *out,

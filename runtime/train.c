@@ -171,7 +171,6 @@ typedef struct trainer {
   FILE *metrics;
   int32_t primary; /* the metric shown next to val_loss */
   int64_t epochs, step, wait;
-  float lr; /* the last step's learning rate; NaN when the model has none */
   double uninformed; /* the loss of a guess that ignores the inputs */
   double reference;  /* divergence: max(first step's loss, uninformed) */
   /* Resumable checkpoints (checkpoint.c): where the run is; the first
@@ -328,11 +327,6 @@ static kiln_status resume(trainer *t) {
   t->res->best_value = p.best_value;
   t->res->stopped_early = p.stopped_early;
   t->resume_batch = 1;
-  /* The lr of the last step taken, for an epoch that has no step left. */
-  if (t->m->learning_rate && p.step > 0)
-    t->m->learning_rate(t->state, t->ws, p.step,
-                        p.batches_done ? p.epochs_done : p.epochs_done - 1,
-                        &t->lr);
   return KILN_OK;
 }
 
@@ -364,8 +358,6 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
     kiln_train_batch(t->train, t->order, i, bs, t->b.x, t->b.y);
     float loss = 0;
     t->step++;
-    if (m->learning_rate && (o->batch_report || t->metrics))
-      m->learning_rate(t->state, t->ws, t->step, epoch, &t->lr);
     m->train_step(t->state, t->ws, t->b.x, t->b.y, t->step, epoch,
                   (int64_t)o->seed, &loss);
     if (!isfinite(loss)) {
@@ -382,8 +374,11 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
     done++;
     if (o->batch_report) {
       char lr[32] = "";
-      if (!isnan(t->lr))
-        snprintf(lr, sizeof lr, "  lr %.6g", (double)t->lr);
+      float rate;
+      if (m->learning_rate) {
+        m->learning_rate(t->state, t->ws, t->step, epoch, &rate);
+        snprintf(lr, sizeof lr, "  lr %.6g", (double)rate);
+      }
       kiln_progress_line(&t->progress,
                          "step %lld  epoch %lld  batch %lld/%lld  loss %.6g%s",
                          (long long)t->step, (long long)epoch + 1,
@@ -470,8 +465,13 @@ static kiln_status report_epoch(trainer *t, int64_t epoch, double loss,
     else
       fputc(',', t->metrics);
     fputc(',', t->metrics);
-    if (!isnan(t->lr))
-      fprintf(t->metrics, "%.9g", (double)t->lr);
+    /* The epoch's last step's: the learning rate is a function of the
+     * step and the epoch. */
+    float rate;
+    if (t->m->learning_rate) {
+      t->m->learning_rate(t->state, t->ws, t->step, epoch, &rate);
+      fprintf(t->metrics, "%.9g", (double)rate);
+    }
     fprintf(t->metrics, ",%.3f\n", seconds);
     return metrics_flushed(t);
   }
@@ -573,7 +573,6 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
 
   trainer t;
   memset(&t, 0, sizeof t);
-  t.lr = NAN;
   t.m = m;
   t.state = state;
   t.ws = workspace;

@@ -428,11 +428,7 @@ void Sema::checkExpressionLoss(const CallExpr &call, const BlockDecl &block) {
                             "'");
     return;
   }
-  std::vector<bool> readsTarget(model.nodes.size(), false);
-  for (unsigned i = 0; i <= *pred; ++i)
-    for (unsigned op : model.nodes[i].operands)
-      readsTarget[i] = readsTarget[i] || op == *targetNode || readsTarget[op];
-  if (*pred == *targetNode || readsTarget[*pred]) {
+  if (dependsOn(*pred, {targetNode})) {
     error(bound[0].loc, "the prediction of " + what + " reads the target '" +
                             targetDecl->getName() + "'");
     return;
@@ -505,19 +501,6 @@ void Sema::checkExpressionLoss(const CallExpr &call, const BlockDecl &block) {
       overRows = true;
     }
   }
-  // A loss that ignores the prediction trains nothing.
-  std::vector<bool> readsPred(model.nodes.size(), false);
-  if (overRows) {
-    readsPred[*pred] = true;
-    for (unsigned i = *pred + 1; i <= perSample; ++i)
-      for (unsigned op : model.nodes[i].operands)
-        readsPred[i] = readsPred[i] || readsPred[op];
-    if (!readsPred[perSample]) {
-      error(loc, what + " does not depend on its prediction (the first "
-                        "argument)");
-      return;
-    }
-  }
   if (!overRows) {
     error(loc, what + " must return the mean over the batch of a loss per "
                       "row (negated or scaled by constants, if need be): "
@@ -526,6 +509,12 @@ void Sema::checkExpressionLoss(const CallExpr &call, const BlockDecl &block) {
                       (shapeOf(*value).empty()
                            ? std::string("a scalar computed otherwise")
                            : "shape " + shapeStr(shapeOf(*value))));
+    return;
+  }
+  // A loss that ignores the prediction trains nothing.
+  if (!dependsOn(perSample, {pred})) {
+    error(loc, what + " does not depend on its prediction (the first "
+                      "argument)");
     return;
   }
   loss.prediction = *pred;

@@ -168,6 +168,9 @@ private:
   Value evalNorm(const ast::CallExpr &call, BoundArgs &args, Scope &scope,
                  bool batchNorm);
   Value evalReduction(const ast::CallExpr &call, BoundArgs &args, OpKind op);
+  /// Whether `node` is, or is computed from, one of the nodes `on`.
+  bool dependsOn(unsigned node,
+                 llvm::ArrayRef<std::optional<unsigned>> on) const;
   /// Whether `node` has a row per sample: it reads the input or the target.
   bool dependsOnRows(unsigned node) const;
   /// The values a block instance's parameters were bound to are appended

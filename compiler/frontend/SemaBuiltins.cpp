@@ -283,7 +283,7 @@ Value Sema::evalReduction(const CallExpr &call, BoundArgs &args, OpKind op) {
   return addTensor(std::move(n), loc);
 }
 
-bool Sema::dependsOnRows(unsigned node) const {
+bool Sema::dependsOn(unsigned node, ArrayRef<std::optional<unsigned>> on) const {
   std::vector<unsigned> worklist = {node};
   std::vector<bool> seen(model.nodes.size(), false);
   while (!worklist.empty()) {
@@ -292,12 +292,16 @@ bool Sema::dependsOnRows(unsigned node) const {
     if (seen[id])
       continue;
     seen[id] = true;
-    if (id == inputNode || id == targetNode)
+    if (is_contained(on, id))
       return true;
     for (unsigned op : model.nodes[id].operands)
       worklist.push_back(op);
   }
   return false;
+}
+
+bool Sema::dependsOnRows(unsigned node) const {
+  return dependsOn(node, {inputNode, targetNode});
 }
 
 Value Sema::evalDense(const CallExpr &call, BoundArgs &args, Scope &scope) {

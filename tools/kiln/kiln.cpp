@@ -133,7 +133,8 @@ int fail(const Twine &message) {
   return 1;
 }
 
-kiln::DriverOptions driverOptions() {
+/// The options of both commands; nullopt after reporting a bad --from.
+std::optional<kiln::DriverOptions> driverOptions() {
   kiln::DriverOptions options;
   options.target.cpu = targetCPU;
   options.target.features = targetFeatures;
@@ -149,20 +150,26 @@ kiln::DriverOptions driverOptions() {
   options.predictOnly = predictOnly;
   if (predictRows.getNumOccurrences())
     options.predictRows.assign(predictRows.begin(), predictRows.end());
-  if (!from.empty())
+  if (!from.empty()) {
     options.from = kiln::parseStage(from);
+    if (!options.from) {
+      fail("unknown stage '" + from + "' for --from; expected one of " +
+           kiln::stageNames());
+      return std::nullopt;
+    }
+  }
   return options;
 }
 
 int runEmit() {
-  if (!from.empty() && !kiln::parseStage(from))
-    return fail("unknown stage '" + from + "' for --from; expected one of " +
-                kiln::stageNames());
+  std::optional<kiln::DriverOptions> options = driverOptions();
+  if (!options)
+    return 1;
   std::optional<kiln::Stage> parsed = kiln::parseStage(stage);
   if (!parsed)
     return fail("unknown stage '" + stage + "'; expected one of " +
                 kiln::stageNames());
-  kiln::Driver driver(driverOptions());
+  kiln::Driver driver(std::move(*options));
   std::string path = output.empty() ? "-" : output.getValue();
   std::error_code ec;
   ToolOutputFile out(path, ec, sys::fs::OF_Text);
@@ -177,10 +184,10 @@ int runEmit() {
 int runBuild() {
   if (output.empty())
     return fail("no output given; use -o");
-  if (!from.empty() && !kiln::parseStage(from))
-    return fail("unknown stage '" + from + "' for --from; expected one of " +
-                kiln::stageNames());
-  kiln::Driver driver(driverOptions());
+  std::optional<kiln::DriverOptions> options = driverOptions();
+  if (!options)
+    return 1;
+  kiln::Driver driver(std::move(*options));
   if (emitKind == "exe")
     return failed(driver.buildExecutable(input, output)) ? 1 : 0;
   if (emitKind == "lib")
