@@ -42,6 +42,11 @@ constexpr std::pair<Stage, const char *> kStageNames[] = {
     {Stage::Asm, "asm"},
 };
 
+/// The module attribute that `kiln emit` sets on a dump of an nn-level
+/// stage, naming the stage, so that --from can refuse IR of another one
+/// (the pipeline would skip or repeat a phase and build a broken model).
+constexpr llvm::StringLiteral kStageAttr = "kiln.stage";
+
 /// The folder of the runtime library: next to kiln's own lib folder when
 /// installed or in the build tree.
 std::string runtimeDir(StringRef file) {
@@ -134,6 +139,17 @@ OwningOpRef<ModuleOp> Driver::loadIR(StringRef path) {
     return nullptr; // the parser reported where
   if (failed(verify(*module)) || failed(nn::ModelConfig::of(*module)))
     return nullptr;
+  auto dumped = (*module)->getAttrOfType<StringAttr>(kStageAttr);
+  if (!dumped || dumped.getValue() != stageName(from)) {
+    (void)error(path + (dumped ? ": IR of stage '" + dumped.getValue() +
+                                     "', not of --from=" + stageName(from)
+                               : ": no '" + kStageAttr +
+                                     "' attribute: --from takes what "
+                                     "kiln emit --stage=" +
+                                     stageName(from) + " printed"));
+    return nullptr;
+  }
+  (*module)->removeAttr(kStageAttr);
   if (from >= Stage::Predict)
     return module;
   // The row blocks of @predict are translated from the spec again.
@@ -263,6 +279,9 @@ LogicalResult Driver::emit(StringRef specPath, Stage stage,
   if (failed(lower(*module, std::min(stage, Stage::LLVM), info)))
     return failure();
   if (stage <= Stage::LLVM) {
+    if (stage <= Stage::Predict) // a dump that --from can go on from
+      (*module)->setAttr(kStageAttr,
+                         StringAttr::get(&context, stageName(stage)));
     module->print(os, OpPrintingFlags().enableDebugInfo(
                           /*enable=*/stage <= Stage::Predict,
                           /*prettyForm=*/false));
@@ -290,14 +309,13 @@ LogicalResult Driver::emit(StringRef specPath, Stage stage,
   return success();
 }
 
-LogicalResult Driver::compileObject(StringRef specPath, StringRef objectPath,
+LogicalResult Driver::compileObject(ModuleOp module, StringRef objectPath,
                                     bool withMain, ModelInfo &info) {
-  OwningOpRef<ModuleOp> module = load(specPath);
-  if (!module || failed(lower(*module, Stage::LLVM, info)))
+  if (failed(lower(module, Stage::LLVM, info)))
     return failure();
   if (!options.weights.empty()) {
     llvm::Expected<std::vector<float>> weights =
-        foldWeights(*module, info, options.weights);
+        foldWeights(module, info, options.weights);
     if (!weights)
       return error(llvm::toString(weights.takeError()));
     info.weights = std::move(*weights);
@@ -307,7 +325,7 @@ LogicalResult Driver::compileObject(StringRef specPath, StringRef objectPath,
     return error(llvm::toString(tm.takeError()));
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
-      translate(*module, info, llvmContext, **tm, withMain);
+      translate(module, info, llvmContext, **tm, withMain);
   if (!llvmModule)
     return failure();
   std::error_code ec;
@@ -327,8 +345,9 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
           llvm::sys::fs::createTemporaryFile("kiln-model", "o", object))
     return error("cannot create a temporary file: " + ec.message());
   llvm::FileRemover removeObject(object);
+  OwningOpRef<ModuleOp> module = load(specPath);
   ModelInfo info;
-  if (failed(compileObject(specPath, object, /*withMain=*/true, info)))
+  if (!module || failed(compileObject(*module, object, /*withMain=*/true, info)))
     return failure();
 
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
@@ -354,10 +373,10 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
 LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
   if (std::error_code ec = llvm::sys::fs::create_directories(directory))
     return error("cannot create '" + directory + "': " + ec.message());
-  OwningOpRef<ModuleOp> probe = load(specPath);
-  if (!probe)
+  OwningOpRef<ModuleOp> module = load(specPath);
+  if (!module)
     return failure();
-  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(*probe);
+  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(*module);
   if (failed(config))
     return failure();
   std::string name = config->name;
@@ -367,7 +386,7 @@ LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
     return std::string(p);
   };
   ModelInfo info;
-  if (failed(compileObject(specPath, path(name + ".o"), /*withMain=*/false,
+  if (failed(compileObject(*module, path(name + ".o"), /*withMain=*/false,
                            info)))
     return failure();
   std::error_code ec;

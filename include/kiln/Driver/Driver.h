@@ -127,7 +127,6 @@ private:
                                           llvm::LLVMContext &llvmContext,
                                           llvm::TargetMachine &tm,
                                           bool withMain);
-  /// Compiles the spec to an object file at `objectPath`.
   /// Reads IR of stage options.from, and the spec it names when the row
   /// blocks of @predict are still to be built.
   mlir::OwningOpRef<mlir::ModuleOp> loadIR(llvm::StringRef path);
@@ -135,7 +134,8 @@ private:
   bool reached(Stage stage) const {
     return options.from && stage <= *options.from;
   }
-  mlir::LogicalResult compileObject(llvm::StringRef specPath,
+  /// Lowers a loaded module and writes its object file to `objectPath`.
+  mlir::LogicalResult compileObject(mlir::ModuleOp module,
                                     llvm::StringRef objectPath,
                                     bool withMain, ModelInfo &info);
 
