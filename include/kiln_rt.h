@@ -27,13 +27,17 @@ extern "C" {
  * functions allocate nothing and keep no state of their own.
  *===----------------------------------------------------------------------===*/
 
-#define KILN_ABI_VERSION 4
+#define KILN_ABI_VERSION 5
 
 typedef enum kiln_role {
   KILN_ROLE_PARAM = 0,        /* trained; saved in checkpoints */
   KILN_ROLE_RUNNING_MEAN = 1, /* batch-norm statistics; saved */
   KILN_ROLE_RUNNING_VAR = 2,  /* batch-norm statistics; saved */
-  KILN_ROLE_OPTIMIZER = 3     /* optimizer state; not saved, zero at start */
+  KILN_ROLE_OPTIMIZER = 3,    /* optimizer state; not saved, zero at start */
+  /* 4 is the compiler's (prepared tensors; never in the table) */
+  KILN_ROLE_GRADIENT = 5      /* data-parallel builds: a parameter's summed
+                                 gradient between grad_blocks and
+                                 apply_update; not saved */
 } kiln_role;
 
 typedef enum kiln_init_kind {
@@ -115,6 +119,28 @@ typedef struct kiln_predict_block {
   kiln_predict_fn predict;
 } kiln_predict_block;
 
+/* Data-parallel builds (kiln build --distributed; docs/distributed.md).
+ * One rank's shard of a batch: rows [row_offset, row_offset + rows) of the
+ * batch of batch_size rows, in x and y. Writes its parameters' gradients,
+ * scaled by rows / batch_size, into the state's gradient span
+ * (grad_offset, grad_size), batch norms' running statistics as its rows
+ * update them, and its share of the batch's mean loss (also scaled) to
+ * loss[0]. */
+typedef void (*kiln_grad_fn)(float *state, uint8_t *workspace, const float *x,
+                             const float *y, int64_t step, int64_t seed,
+                             int64_t row_offset, float *loss);
+
+/* One compiled gradient function and the rows of its shard. */
+typedef struct kiln_grad_block {
+  int64_t rows;
+  kiln_grad_fn grad;
+} kiln_grad_block;
+
+/* The optimizer's update (train_step's) from the gradients in the state's
+ * gradient span, once the ranks have summed them. */
+typedef void (*kiln_apply_update_fn)(float *state, uint8_t *workspace,
+                                     int64_t step, int64_t epoch);
+
 /* Optional: derives the prediction state (e.g. batch norm folded into the
  * preceding dense layer) once, after weights are loaded. In the prediction
  * state, the tensors predict reads unchanged sit at their offsets in the
@@ -185,6 +211,18 @@ typedef struct kiln_model {
    * formula; both NULL in a predict-only build. */
   const char *schedule;
   kiln_learning_rate_fn learning_rate;
+
+  /* Data-parallel training (kiln build --distributed), else 0 and NULL:
+   * the gradients' span of the state (floats; the state's last tensors,
+   * the KILN_ROLE_GRADIENT ones, with their alignment padding), the
+   * gradient blocks, most rows first, each the shard of a rank for some
+   * rank count, and the update. */
+  int64_t grad_offset;
+  int64_t grad_size;
+  int32_t num_grad_blocks;
+  int32_t reserved3;
+  const kiln_grad_block *grad_blocks;
+  kiln_apply_update_fn apply_update;
 } kiln_model;
 
 /*===----------------------------------------------------------------------===*
@@ -418,6 +456,32 @@ kiln_status kiln_predict_rows(const kiln_model *m, const float *pstate,
                               uint8_t *workspace, const float *x, int64_t rows,
                               float *out, kiln_error *err);
 
+/*---- Data-parallel training (docs/distributed.md) ------------------------*/
+
+/* The collectives kiln_train needs to train one model on several
+ * processes: libkiln_rt_mpi.a's kiln_mpi_comm_init (Open MPI), or an
+ * application's own. Each function returns 0 on success. */
+typedef struct kiln_comm {
+  int rank;       /* 0 .. size - 1 */
+  int size;       /* processes in the job */
+  int local_size; /* processes on this machine (their threads share it) */
+  void *impl;
+  /* In place: each element becomes its sum over the ranks, the same bits
+   * on every rank. */
+  int (*allreduce_sum_f32)(void *impl, float *data, int64_t n);
+  int (*allreduce_sum_f64)(void *impl, double *data, int64_t n);
+  /* Ends every process of the job with exit status `code`; for a fault
+   * that the other ranks cannot learn of (they wait in a collective). */
+  void (*abort)(void *impl, int code);
+} kiln_comm;
+
+/* Open MPI's MPI_COMM_WORLD as a kiln_comm, in libkiln_rt_mpi.a (link it,
+ * and libmpi, before libkiln_rt.a). A process not started by mpirun gets
+ * a job of one, without MPI_Init. kiln_mpi_comm_finalize ends MPI. */
+kiln_status kiln_mpi_comm_init(int *argc, char ***argv, kiln_comm *comm,
+                               kiln_error *err);
+void kiln_mpi_comm_finalize(kiln_comm *comm);
+
 typedef struct kiln_train_options {
   int64_t epochs;  /* used when steps == 0 */
   int64_t steps;   /* > 0: stop after this many steps (last epoch partial) */
@@ -466,6 +530,20 @@ typedef struct kiln_train_options {
    * returns KILN_ERR_INTERRUPTED. Meant for a signal handler or another
    * thread that only sets it. NULL: never. */
   volatile sig_atomic_t *interrupt;
+
+  /* NULL or a job of one: this process trains alone, with train_step.
+   * Otherwise the model must be a data-parallel build with a gradient block
+   * for each rank's shard: every global batch of batch_size rows is split
+   * into `size` shards of consecutive rows, rank r taking rows
+   * [r B / size, (r + 1) B / size); the gradients are summed with one
+   * allreduce and every rank applies the same update. Every rank must call
+   * kiln_train with the same data and options (they check it); rank 0
+   * alone prints, writes the metrics file and the checkpoints, and
+   * validation is split over the ranks and its metrics summed. */
+  const kiln_comm *comm;
+  /* 1: after every step, check that all ranks hold the same state bits
+   * (KILN_ERR_STATE naming the step otherwise); for tests. */
+  int32_t check_replicas;
 } kiln_train_options;
 
 /* Defaults from the descriptor: epochs, seed, early stopping, shuffle on,
@@ -480,6 +558,7 @@ typedef struct kiln_train_result {
   double best_value;  /* the monitored value at best_epoch */
   int32_t stopped_early;
   double seconds;
+  double allreduce_seconds; /* data parallel: this rank's time in them */
 } kiln_train_result;
 
 /* Trains `state` in place: per epoch, full batches (the last partial batch
@@ -560,6 +639,14 @@ void kiln_set_threads(int threads);
  * `info` (see docs/runtime.md). Returns the process exit status: 0, 1 on an
  * error (printed as "error: <message>" on stderr), 2 on a usage error. */
 int kiln_main(int argc, char **argv, const kiln_model *m);
+/* kiln_main as one process of a data-parallel job (comm may be NULL):
+ * `train` trains on every rank; the other commands run on rank 0 only. */
+int kiln_main_comm(int argc, char **argv, const kiln_model *m,
+                   const kiln_comm *comm);
+/* The main of an executable built with --distributed, in
+ * libkiln_rt_mpi.a: MPI_Init under mpirun, kiln_main_comm, MPI_Finalize;
+ * a failing rank ends the whole job. */
+int kiln_mpi_main(int argc, char **argv, const kiln_model *m);
 
 /*---- Embedding -----------------------------------------------------------*/
 

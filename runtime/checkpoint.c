@@ -56,13 +56,16 @@ uint64_t kiln_model_fingerprint(const kiln_model *m) {
   fnv_i64(&h, m->target_dim);
   fnv_i64(&h, m->num_classes);
   fnv_i64(&h, m->output_dim);
-  fnv_i64(&h, m->state_size);
+  /* A data-parallel build's gradients end the state; without them its
+   * checkpoints resume in a build without, and the other way round. */
+  fnv_i64(&h, m->state_size - m->grad_size);
   fnv_i64(&h, m->flops_per_sample);
   fnv_str(&h, m->optimizer);
   fnv_str(&h, m->schedule);
-  fnv_i64(&h, m->num_tensors);
   for (int32_t t = 0; t < m->num_tensors; ++t) {
     const kiln_tensor_info *ti = &m->tensors[t];
+    if (!kiln_role_in_run(ti->role))
+      continue;
     fnv_str(&h, ti->name);
     fnv_i64(&h, ti->role);
     fnv_i64(&h, ti->rank);
@@ -128,23 +131,29 @@ static void meta_hex(kiln_buf *b, const char *key, uint64_t v) {
 static kiln_status tensor_table(const kiln_model *m, int with_best,
                                 const float *state, const float *best,
                                 float *dst, float *dst_best, kiln_st_tensor *ts,
-                                char **names, const char *path,
+                                char **names, int32_t *count, const char *path,
                                 kiln_error *err) {
   int32_t nt = m->num_tensors;
+  *count = 0;
   for (int32_t t = 0; t < nt; ++t) {
     const kiln_tensor_info *ti = &m->tensors[t];
-    ts[t] = (kiln_st_tensor){ti->name, ti, state ? state + ti->offset : NULL,
-                             dst ? dst + ti->offset : NULL, 0, 0};
-    if (!with_best)
+    if (kiln_role_in_run(ti->role))
+      ts[(*count)++] = (kiln_st_tensor){ti->name, ti,
+                                        state ? state + ti->offset : NULL,
+                                        dst ? dst + ti->offset : NULL, 0, 0};
+  }
+  for (int32_t t = 0; with_best && t < nt; ++t) {
+    const kiln_tensor_info *ti = &m->tensors[t];
+    if (!kiln_role_in_run(ti->role))
       continue;
     size_t len = strlen(KILN_CHECKPOINT_BEST_PREFIX) + strlen(ti->name) + 1;
     if (!(names[t] = malloc(len)))
       return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
     snprintf(names[t], len, "%s%s", KILN_CHECKPOINT_BEST_PREFIX, ti->name);
-    ts[nt + t] = (kiln_st_tensor){names[t], ti,
-                                  best ? best + ti->offset : NULL,
-                                  dst_best ? dst_best + ti->offset : NULL, 0,
-                                  0};
+    ts[(*count)++] = (kiln_st_tensor){names[t], ti,
+                                      best ? best + ti->offset : NULL,
+                                      dst_best ? dst_best + ti->offset : NULL,
+                                      0, 0};
   }
   return KILN_OK;
 }
@@ -166,7 +175,7 @@ kiln_status kiln_checkpoint_write(const kiln_model *m,
     st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
     goto done;
   }
-  if ((st = tensor_table(m, with_best, state, best, NULL, NULL, ts, names,
+  if ((st = tensor_table(m, with_best, state, best, NULL, NULL, ts, names, &n,
                          path, err)))
     goto done;
   meta_str(&meta, KILN_CHECKPOINT_KEY, CHECKPOINT_VERSION);
@@ -569,7 +578,7 @@ kiln_status kiln_checkpoint_parse(const kiln_model *m,
     goto free_tensors;
   }
   if ((st = tensor_table(m, with_best, NULL, NULL, tmp, tmp + floats, ts,
-                         names, path, err)))
+                         names, &n, path, err)))
     goto free_tensors;
   if ((st = kiln_safetensors_read(path, file, size, ts, n, NULL, NULL, NULL,
                                   err)))

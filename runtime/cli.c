@@ -37,7 +37,8 @@ static const command_help HELP[] = {
      "            [--no-early-stopping] [--patience N] [--metrics FILE]\n"
      "            [--checkpoint FILE [--checkpoint-every N]\n"
      "            [--checkpoint-every-steps N]] [--resume FILE]\n"
-     "            [--batch-report] [--quiet] [--threads N]",
+     "            [--batch-report] [--quiet] [--threads N] "
+     "[--check-replicas]",
      "Trains the model and saves its weights.\n"
      "  --data FILE        training CSV (default: the spec's train path)\n"
      "  --val FILE         validation CSV\n"
@@ -65,7 +66,9 @@ static const command_help HELP[] = {
      "--checkpoint)\n"
      "  --batch-report     print the loss of every step\n"
      "  --quiet            print only errors and the test result\n"
-     THREADS_HELP},
+     THREADS_HELP
+     "  --check-replicas   under mpirun (a --distributed build): check after\n"
+     "                     every step that all ranks hold the same state\n"},
     {"eval", "eval [--weights W.safetensors] [--data FILE] [--threads N]",
      "Prints the loss and metrics of the weights on a labelled CSV.\n"
      "  --weights W        weights (default: those compiled in, else "
@@ -131,7 +134,11 @@ int kiln_cli_usage_error(cli *c, const char *fmt, ...) {
 }
 
 int kiln_cli_fail(cli *c, const kiln_error *e) {
-  fprintf(c->err, "error: %s\n", e->message);
+  /* In a job, the rank that failed; messages of collectives name it. */
+  if (c->comm && strncmp(e->message, "rank ", 5) != 0)
+    fprintf(c->err, "error: rank %d: %s\n", c->comm->rank, e->message);
+  else
+    fprintf(c->err, "error: %s\n", e->message);
   return EXIT_ERROR;
 }
 
@@ -223,6 +230,11 @@ int kiln_cli_apply_threads(cli *c, const char *flag_value) {
       return kiln_cli_usage_error(c, "%s", e.message);
   } else if (kiln_default_threads(&n, &e)) {
     return kiln_cli_usage_error(c, "%s", e.message);
+  } else if (c->comm && !getenv("KILN_NUM_THREADS")) {
+    /* The ranks on this machine share its cores (mpirun binds each rank to
+     * its own core when there are enough, and then n is 1 already). */
+    int local = c->comm->local_size > 0 ? c->comm->local_size : 1;
+    n = n / local > 0 ? n / local : 1;
   }
   kiln_set_threads(n);
   return -1;
@@ -304,9 +316,10 @@ int kiln_cli_has_suffix(const char *s, const char *suffix) {
 
 /*---- Dispatch ------------------------------------------------------------*/
 
-static int dispatch(int argc, char **argv, const kiln_model *m, FILE *out,
-                    FILE *errout) {
-  cli c = {m, argc > 0 && argv[0] ? argv[0] : "model", NULL, out, errout};
+static int dispatch(int argc, char **argv, const kiln_model *m,
+                    const kiln_comm *comm, FILE *out, FILE *errout) {
+  cli c = {m, argc > 0 && argv[0] ? argv[0] : "model", NULL, out, errout,
+           comm && comm->size > 1 ? comm : NULL};
   const char *slash = strrchr(c.prog, '/');
   if (slash)
     c.prog = slash + 1;
@@ -334,6 +347,10 @@ static int dispatch(int argc, char **argv, const kiln_model *m, FILE *out,
                   {"predict", kiln_cli_predict},
                   {"init", kiln_cli_init},
                   {"info", kiln_cli_info}};
+  /* Only training is shared by the ranks of a job; anything else would
+   * print or write once per rank. */
+  if (c.comm && c.comm->rank != 0 && strcmp(cmd, "train") != 0)
+    return 0;
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
     if (strcmp(commands[i].name, cmd) == 0)
       return commands[i].run(&c, argc - 2, argv + 2);
@@ -342,10 +359,15 @@ static int dispatch(int argc, char **argv, const kiln_model *m, FILE *out,
 
 int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
                       FILE *errout) {
+  return kiln_main_with(argc, argv, m, NULL, out, errout);
+}
+
+int kiln_main_with(int argc, char **argv, const kiln_model *m,
+                   const kiln_comm *comm, FILE *out, FILE *errout) {
   /* Flags and files use '.' decimals whatever locale a host program set. */
   kiln_c_locale loc;
   kiln_c_locale_begin(&loc);
-  int rc = dispatch(argc, argv, m, out, errout);
+  int rc = dispatch(argc, argv, m, comm, out, errout);
   kiln_c_locale_end(&loc);
   /* Results printed to a full disk or a closed pipe must not exit 0. */
   int flushed = fflush(out), saved = errno;
@@ -360,4 +382,9 @@ int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
 
 int kiln_main(int argc, char **argv, const kiln_model *m) {
   return kiln_main_streams(argc, argv, m, stdout, stderr);
+}
+
+int kiln_main_comm(int argc, char **argv, const kiln_model *m,
+                   const kiln_comm *comm) {
+  return kiln_main_with(argc, argv, m, comm, stdout, stderr);
 }

@@ -19,6 +19,7 @@ typedef struct cli {
   const char *prog;
   const char *command;
   FILE *out, *err;
+  const kiln_comm *comm; /* a job of several ranks, else NULL */
 } cli;
 
 typedef struct flag {

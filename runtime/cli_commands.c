@@ -192,9 +192,10 @@ int kiln_cli_init(cli *c, int argc, char **argv) {
 /*---- info ----------------------------------------------------------------*/
 
 static const char *role_name(int32_t role) {
-  static const char *const names[] = {"param", "running_mean", "running_var",
-                                      "optimizer"};
-  return role >= 0 && role < 4 ? names[role] : "?";
+  static const char *const names[] = {"param",     "running_mean",
+                                      "running_var", "optimizer", "?",
+                                      "gradient"};
+  return role >= 0 && role < 6 ? names[role] : "?";
 }
 
 static const char *target_name(int32_t kind) {
@@ -245,7 +246,7 @@ int kiln_cli_info(cli *c, int argc, char **argv) {
             role_name(ti->role));
     if (ti->role == KILN_ROLE_PARAM)
       params += ti->numel;
-    if (ti->role != KILN_ROLE_OPTIMIZER)
+    if (kiln_role_saved(ti->role))
       saved += ti->numel;
   }
   fprintf(f, "%-18s %lld\n", "parameters", (long long)params);
@@ -259,6 +260,12 @@ int kiln_cli_info(cli *c, int argc, char **argv) {
   for (int32_t b = 0; b < m->num_predict_blocks; ++b)
     fprintf(f, " %lld", (long long)m->predict_blocks[b].rows);
   fprintf(f, " rows%s\n", m->train_step ? "" : " (predict only)");
+  if (m->num_grad_blocks > 0) {
+    fprintf(f, "%-18s", "gradient blocks");
+    for (int32_t b = 0; b < m->num_grad_blocks; ++b)
+      fprintf(f, " %lld", (long long)m->grad_blocks[b].rows);
+    fprintf(f, " rows (data parallel: MPI)\n");
+  }
   fprintf(f, "%-18s %s\n", "weights",
           m->weights ? (m->prepare ? "compiled in, folded" : "compiled in")
                      : "none compiled in (load a checkpoint)");

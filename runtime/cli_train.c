@@ -62,7 +62,8 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
   const kiln_model *m = c->m;
   train_args a;
   memset(&a, 0, sizeof a);
-  int no_shuffle = 0, no_es = 0, batch_report = 0, quiet = 0;
+  int no_shuffle = 0, no_es = 0, batch_report = 0, quiet = 0,
+      check_replicas = 0;
   flag flags[] = {
       {"data", &a.data, &a.set[0]},
       {"val", &a.val, &a.set[1]},
@@ -84,14 +85,21 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
       {"no-early-stopping", NULL, &no_es},
       {"batch-report", NULL, &batch_report},
       {"quiet", NULL, &quiet},
+      {"check-replicas", NULL, &check_replicas},
   };
   int rc = kiln_cli_parse_flags(c, argc, argv, flags, sizeof flags / sizeof flags[0]);
   if (rc >= 0 || (rc = kiln_cli_apply_threads(c, a.threads)) >= 0 ||
       (rc = kiln_cli_check_trainable(c, "train")) >= 0)
     return rc;
 
+  /* In a job of several ranks, rank 0 alone prints and writes. */
+  int writer = !c->comm || c->comm->rank == 0;
+  if (!writer)
+    quiet = 1;
   kiln_train_options o;
   kiln_train_options_default(m, &o);
+  o.comm = c->comm;
+  o.check_replicas = check_replicas;
   o.out = c->out;
   o.quiet = quiet;
   o.batch_report = batch_report;
@@ -242,7 +250,7 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
     }
     goto done;
   }
-  if ((st = kiln_safetensors_save(m, b.state, save, &e)))
+  if (writer && (st = kiln_safetensors_save(m, b.state, save, &e)))
     goto done;
   if (!quiet)
     fprintf(c->out, "saved %s (%lld steps, %.1fs)\n", save, (long long)r.steps,
@@ -251,11 +259,13 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
     fprintf(c->out, "resumable checkpoint in %s\n", o.checkpoint_path);
   if (test) {
     kiln_eval_result tr;
-    if ((st = kiln_evaluate(m, b.state, b.workspace, &testd, &tr, &e)))
+    if ((st = kiln_evaluate_comm(m, b.state, b.workspace, &testd, c->comm,
+                                 &tr, &e)))
       goto done;
     char line[256];
     kiln_cli_format_eval(line, sizeof line, "test_", m, &tr);
-    fprintf(c->out, "%s\n", line);
+    if (writer)
+      fprintf(c->out, "%s\n", line);
   }
 done:
   kiln_dataset_free(&all);

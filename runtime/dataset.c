@@ -278,8 +278,14 @@ void kiln_epoch_order(uint64_t seed, int64_t epoch, int shuffle, int64_t n,
 
 void kiln_train_batch(const kiln_dataset *d, const int64_t *order, int64_t b,
                       int64_t bs, float *x, float *y) {
-  for (int64_t k = 0; k < bs; ++k) {
-    int64_t r = order[(b * bs + k) % d->rows];
+  kiln_train_rows(d, order, b, bs, 0, bs, x, y);
+}
+
+void kiln_train_rows(const kiln_dataset *d, const int64_t *order, int64_t b,
+                     int64_t bs, int64_t first, int64_t rows, float *x,
+                     float *y) {
+  for (int64_t k = 0; k < rows; ++k) {
+    int64_t r = order[(b * bs + first + k) % d->rows];
     memcpy(x + k * d->input_dim, d->x + r * d->input_dim,
            (size_t)d->input_dim * sizeof(float));
     memcpy(y + k * d->target_dim, d->y + r * d->target_dim,

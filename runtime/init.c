@@ -58,14 +58,14 @@ kiln_status kiln_init_state(const kiln_model *m, float *state, uint64_t seed,
     double fan_in = (double)ti->fan_in, fan_out = (double)ti->fan_out;
     int needs_fans = ti->init >= KILN_INIT_XAVIER_UNIFORM &&
                      ti->init <= KILN_INIT_HE_UNIFORM &&
-                     ti->role != KILN_ROLE_OPTIMIZER;
+                     kiln_role_saved(ti->role);
     if (needs_fans && (ti->fan_in <= 0 || ti->fan_out <= 0))
       return kiln_fail(err, KILN_ERR_ABI,
                        "tensor \"%s\": fan_in %lld / fan_out %lld must be "
                        "positive for its init",
                        ti->name, (long long)ti->fan_in,
                        (long long)ti->fan_out);
-    if (ti->role == KILN_ROLE_OPTIMIZER) {
+    if (!kiln_role_saved(ti->role)) {
       memset(dst, 0, (size_t)n * sizeof *dst);
       continue;
     }

@@ -84,6 +84,53 @@ void kiln_metrics_result(const kiln_metrics *acc, kiln_eval_result *r) {
   r->r2 = ss_tot > 0 ? 1.0 - acc->se / ss_tot : (acc->se == 0 ? 1.0 : 0.0);
 }
 
+kiln_status kiln_metrics_allreduce(kiln_metrics *acc, const kiln_comm *comm,
+                                   kiln_error *err) {
+  if (!comm || comm->size <= 1)
+    return KILN_OK;
+  int64_t k, dims = acc->target_kind == KILN_TARGET_REAL ? acc->target_dim : 0;
+  /* The sums, and the per-column means weighted by rows; then the
+   * columns' m2 about the job's means (Chan et al.'s parallel variance:
+   * m2 = sum_r m2_r + n_r (mean_r - mean)^2). */
+  double *buf = malloc((size_t)(6 + 2 * dims) * sizeof *buf);
+  if (!buf)
+    return kiln_fail(err, KILN_ERR_MEMORY, "out of memory for the metrics");
+  double n = (double)acc->rows;
+  buf[0] = n;
+  buf[1] = acc->loss_sum;
+  buf[2] = acc->hits;
+  buf[3] = acc->trials;
+  buf[4] = acc->se;
+  buf[5] = acc->ae;
+  for (k = 0; k < dims; ++k)
+    buf[6 + k] = acc->mean[k] * n;
+  int failed = comm->allreduce_sum_f64(comm->impl, buf, 6 + dims);
+  double total = buf[0];
+  for (k = 0; k < dims && !failed; ++k) {
+    double mean = total > 0 ? buf[6 + k] / total : 0, d = acc->mean[k] - mean;
+    buf[6 + dims + k] = acc->m2[k] + n * d * d;
+    acc->mean[k] = mean;
+  }
+  if (!failed && dims)
+    failed = comm->allreduce_sum_f64(comm->impl, buf + 6 + dims, dims);
+  if (failed) {
+    free(buf);
+    return kiln_fail(err, KILN_ERR_IO,
+                     "rank %d: the allreduce of the metrics failed",
+                     comm->rank);
+  }
+  acc->rows = (int64_t)total;
+  acc->loss_sum = buf[1];
+  acc->hits = buf[2];
+  acc->trials = buf[3];
+  acc->se = buf[4];
+  acc->ae = buf[5];
+  for (k = 0; k < dims; ++k)
+    acc->m2[k] = buf[6 + dims + k];
+  free(buf);
+  return KILN_OK;
+}
+
 double kiln_eval_metric(const kiln_eval_result *r, int32_t metric) {
   switch (metric) {
   case KILN_METRIC_LOSS: return r->loss;

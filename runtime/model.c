@@ -26,7 +26,8 @@ static kiln_status check_tensor(const kiln_model *m, int32_t t,
   if (!ti->name || !ti->name[0])
     return kiln_fail(err, KILN_ERR_ABI, "model \"%s\": tensor %d has no name",
                      m->name, (int)t);
-  if (ti->role < KILN_ROLE_PARAM || ti->role > KILN_ROLE_OPTIMIZER)
+  if ((ti->role < KILN_ROLE_PARAM || ti->role > KILN_ROLE_OPTIMIZER) &&
+      ti->role != KILN_ROLE_GRADIENT)
     return kiln_fail(err, KILN_ERR_ABI, "tensor \"%s\": unknown role %d",
                      ti->name, (int)ti->role);
   if (ti->init < KILN_INIT_ZEROS || ti->init > KILN_INIT_HE_UNIFORM)
@@ -115,6 +116,28 @@ static kiln_status check_predict_blocks(const kiln_model *m, kiln_error *err) {
   return KILN_OK;
 }
 
+/* Data-parallel builds: the gradient span inside the state, blocks of 1 to
+ * batch_size rows, most rows first, and the update beside them. */
+static kiln_status check_grad_blocks(const kiln_model *m, kiln_error *err) {
+  if (m->num_grad_blocks == 0 && !m->apply_update && m->grad_size == 0)
+    return KILN_OK;
+  if (m->num_grad_blocks < 0 || !m->grad_blocks || !m->apply_update ||
+      !m->train_step || m->grad_size <= 0 || m->grad_offset < 0 ||
+      m->grad_offset > m->state_size - m->grad_size)
+    return kiln_fail(err, KILN_ERR_ABI,
+                     "model \"%s\": inconsistent data-parallel functions or "
+                     "gradient span",
+                     m->name);
+  for (int32_t i = 0; i < m->num_grad_blocks; ++i) {
+    const kiln_grad_block *b = &m->grad_blocks[i];
+    if (!b->grad || b->rows < 1 || b->rows > m->batch_size ||
+        (i > 0 && b->rows >= m->grad_blocks[i - 1].rows))
+      return kiln_fail(err, KILN_ERR_ABI,
+                       "model \"%s\": bad gradient block %d", m->name, (int)i);
+  }
+  return KILN_OK;
+}
+
 kiln_status kiln_model_check_trainable(const kiln_model *m, const char *what,
                                        kiln_error *err) {
   kiln_status st = kiln_model_check(m, err);
@@ -142,9 +165,7 @@ kiln_status kiln_model_check(const kiln_model *m, kiln_error *err) {
                      "model \"%s\": train_step, eval_step or predict missing",
                      m->name);
   kiln_status st = check_predict_blocks(m, err);
-  if (st || (st = check_dims(m, err)))
-    return st;
-  if (st)
+  if (st || (st = check_dims(m, err)) || (st = check_grad_blocks(m, err)))
     return st;
   if (m->num_tensors < 0 || (m->num_tensors > 0 && !m->tensors))
     return kiln_fail(err, KILN_ERR_ABI, "model \"%s\": bad tensor table",

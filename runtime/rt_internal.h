@@ -24,6 +24,17 @@ extern "C" {
 #define KILN_PRINTF(f, a)
 #endif
 
+/* Weights files hold parameters and running statistics. */
+static inline int kiln_role_saved(int32_t role) {
+  return role == KILN_ROLE_PARAM || role == KILN_ROLE_RUNNING_MEAN ||
+         role == KILN_ROLE_RUNNING_VAR;
+}
+/* A run's state (a resumable checkpoint) is every tensor but the
+ * gradients, which each step overwrites before it reads them. */
+static inline int kiln_role_in_run(int32_t role) {
+  return role != KILN_ROLE_GRADIENT;
+}
+
 /*---- Errors (error.c) ----------------------------------------------------*/
 
 /* Fills `err` (may be NULL) and returns `code`. */
@@ -272,6 +283,10 @@ void kiln_epoch_order(uint64_t seed, int64_t epoch, int shuffle, int64_t n,
  * smaller than a batch wraps around). */
 void kiln_train_batch(const kiln_dataset *d, const int64_t *order, int64_t b,
                       int64_t bs, float *x, float *y);
+/* Rows [first, first + rows) of that batch (a data-parallel shard). */
+void kiln_train_rows(const kiln_dataset *d, const int64_t *order, int64_t b,
+                     int64_t bs, int64_t first, int64_t rows, float *x,
+                     float *y);
 /* Rows b*bs .. b*bs+bs-1 in file order; rows past the end are zeros.
  * Returns how many rows are real. y may be NULL. */
 /* kiln_model_check, and that the model has training functions (not a
@@ -317,6 +332,51 @@ int32_t kiln_primary_metric(const kiln_model *m, int32_t monitor);
 /* 1 when higher values of `metric` are better (accuracy, r2). */
 int kiln_metric_higher_is_better(int32_t metric);
 
+/* kiln_evaluate over the ranks of a job (comm may be NULL): each rank
+ * evaluates every size-th batch, and all get the sums' metrics. */
+kiln_status kiln_evaluate_comm(const kiln_model *m, const float *state,
+                               uint8_t *workspace, const kiln_dataset *d,
+                               const kiln_comm *comm, kiln_eval_result *result,
+                               kiln_error *err);
+
+/* Sums the accumulators of all ranks (each fed its part of the data) into
+ * every rank's, so that every rank computes the same metrics. */
+kiln_status kiln_metrics_allreduce(kiln_metrics *acc, const kiln_comm *comm,
+                                   kiln_error *err);
+
+/*---- Data parallelism (parallel.c) ---------------------------------------*/
+
+typedef struct kiln_dp {
+  const kiln_comm *comm; /* NULL: one process, train_step */
+  kiln_grad_fn grad;     /* the block for this rank's shard */
+  int64_t first, rows;   /* the shard's rows of each batch */
+  float *x, *y;          /* the shard */
+  float *stats;          /* the running statistics, gathered */
+  int64_t num_stats;
+  double allreduce_seconds;
+} kiln_dp;
+
+/* Nothing to do for a NULL comm or a job of one. Errors name the rank: a
+ * model without gradient blocks, or none for this rank's shard. */
+kiln_status kiln_dp_init(kiln_dp *dp, const kiln_model *m,
+                         const kiln_comm *comm, kiln_error *err);
+void kiln_dp_free(kiln_dp *dp);
+/* One step on batch `batch` of the epoch's order: this rank's gradients,
+ * the allreduces, the update. `interrupt` is this rank's request to stop;
+ * *interrupted says whether any rank asked. *loss is the batch's. */
+kiln_status kiln_dp_step(kiln_dp *dp, const kiln_model *m, float *state,
+                         uint8_t *workspace, const kiln_dataset *d,
+                         const int64_t *order, int64_t batch, int64_t step,
+                         int64_t epoch, uint64_t seed, int interrupt,
+                         float *loss, int *interrupted, kiln_error *err);
+/* *same = 1 when every rank passed the same value (all ranks learn it). */
+kiln_status kiln_dp_agree(const kiln_dp *dp, uint64_t value, int *same,
+                          kiln_error *err);
+/* KILN_ERR_STATE when the ranks' states (gradients aside) differ. */
+kiln_status kiln_dp_check_replicas(kiln_dp *dp, const kiln_model *m,
+                                   const float *state, int64_t step,
+                                   kiln_error *err);
+
 /*---- Progress (progress.c) -----------------------------------------------*/
 
 typedef struct kiln_progress {
@@ -359,6 +419,8 @@ void kiln_threads_leave(void);
 /*---- CLI (cli.c) ---------------------------------------------------------*/
 
 /* kiln_main with its streams given, for tests. */
+int kiln_main_with(int argc, char **argv, const kiln_model *m,
+                   const kiln_comm *comm, FILE *out, FILE *errout);
 int kiln_main_streams(int argc, char **argv, const kiln_model *m, FILE *out,
                       FILE *errout);
 

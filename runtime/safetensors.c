@@ -22,7 +22,7 @@
 enum { MAX_HEADER = 100 * 1000 * 1000 };
 
 static int is_saved(const kiln_tensor_info *t) {
-  return t->role != KILN_ROLE_OPTIMIZER;
+  return kiln_role_saved(t->role);
 }
 
 /*---- Writing -------------------------------------------------------------*/

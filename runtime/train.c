@@ -64,22 +64,34 @@ static kiln_status alloc_buffers(const kiln_model *m, batch_buffers *b,
   return KILN_OK;
 }
 
-static void evaluate_into(const kiln_model *m, const float *state,
-                          uint8_t *workspace, const kiln_dataset *d,
-                          batch_buffers *b, kiln_metrics *acc) {
+/* With a job of several ranks, rank r takes the batches i = r mod size
+ * and the accumulators are summed. */
+static kiln_status evaluate_into(const kiln_model *m, const float *state,
+                                 uint8_t *workspace, const kiln_dataset *d,
+                                 batch_buffers *b, kiln_metrics *acc,
+                                 const kiln_comm *comm, kiln_error *err) {
   int64_t bs = m->batch_size;
-  for (int64_t i = 0; i < kiln_num_batches(d->rows, bs); ++i) {
+  int rank = comm ? comm->rank : 0, size = comm ? comm->size : 1;
+  for (int64_t i = rank; i < kiln_num_batches(d->rows, bs); i += size) {
     int64_t real = kiln_eval_batch(d, i, bs, b->x, b->y);
     m->eval_step(state, workspace, b->x, b->y, b->loss, b->out);
     for (int64_t r = 0; r < real; ++r)
       kiln_metrics_add(acc, b->loss[r], b->out + r * m->output_dim,
                        b->y + r * m->target_dim);
   }
+  return kiln_metrics_allreduce(acc, comm, err);
 }
 
 kiln_status kiln_evaluate(const kiln_model *m, const float *state,
                           uint8_t *workspace, const kiln_dataset *d,
                           kiln_eval_result *result, kiln_error *err) {
+  return kiln_evaluate_comm(m, state, workspace, d, NULL, result, err);
+}
+
+kiln_status kiln_evaluate_comm(const kiln_model *m, const float *state,
+                               uint8_t *workspace, const kiln_dataset *d,
+                               const kiln_comm *comm, kiln_eval_result *result,
+                               kiln_error *err) {
   kiln_status st = kiln_model_check_trainable(m, "evaluate", err);
   if (st || (st = check_data(m, d, 1, "evaluation data", err)))
     return st;
@@ -91,11 +103,12 @@ kiln_status kiln_evaluate(const kiln_model *m, const float *state,
     free_buffers(&b);
     return st;
   }
-  evaluate_into(m, state, workspace, d, &b, &acc);
-  kiln_metrics_result(&acc, result);
+  st = evaluate_into(m, state, workspace, d, &b, &acc, comm, err);
+  if (!st)
+    kiln_metrics_result(&acc, result);
   kiln_metrics_free(&acc);
   free_buffers(&b);
-  return KILN_OK;
+  return st;
 }
 
 kiln_status kiln_predict_rows(const kiln_model *m, const float *pstate,
@@ -180,7 +193,16 @@ typedef struct trainer {
   uint64_t data_fp;
   int resume_batch;
   int frozen;
+  /* Data parallelism: the shard and its collectives (comm NULL alone);
+   * whether any rank asked to stop at the last step. */
+  kiln_dp dp;
+  int interrupted;
 } trainer;
+
+/* Rank 0 of a job, or a process alone, writes the checkpoints. */
+static int writes(const trainer *t) {
+  return !t->dp.comm || t->dp.comm->rank == 0;
+}
 
 /* A run whose epoch loss exceeds this many times the reference has
  * diverged: far beyond the noise of a working run, and meant for weights
@@ -257,6 +279,8 @@ static void describe_batch(const trainer *t, int64_t b, char *dst,
 /*---- Resumable checkpoints -------------------------------------------------*/
 
 static kiln_status write_checkpoint(trainer *t) {
+  if (!writes(t))
+    return KILN_OK;
   kiln_run_position p = t->at;
   p.step = t->step;
   p.train_loss = t->res->train_loss;
@@ -289,7 +313,8 @@ static kiln_status at_boundary(trainer *t, int64_t epochs_done,
   if (t->frozen)
     return KILN_OK;
   set_position(t, epochs_done, batches_done, sum);
-  int interrupted = o->interrupt && *o->interrupt;
+  int interrupted =
+      t->dp.comm ? t->interrupted : o->interrupt && *o->interrupt;
   kiln_status st;
   if (o->checkpoint_path && (due || interrupted) && (st = write_checkpoint(t)))
     return st;
@@ -355,11 +380,22 @@ static kiln_status run_epoch(trainer *t, int64_t epoch, double *mean_loss) {
         return st;
       break;
     }
-    kiln_train_batch(t->train, t->order, i, bs, t->b.x, t->b.y);
     float loss = 0;
     t->step++;
-    m->train_step(t->state, t->ws, t->b.x, t->b.y, t->step, epoch,
-                  (int64_t)o->seed, &loss);
+    if (t->dp.comm) {
+      kiln_status st = kiln_dp_step(
+          &t->dp, m, t->state, t->ws, t->train, t->order, i, t->step, epoch,
+          o->seed, o->interrupt && *o->interrupt, &loss, &t->interrupted,
+          t->err);
+      if (!st && o->check_replicas)
+        st = kiln_dp_check_replicas(&t->dp, m, t->state, t->step, t->err);
+      if (st)
+        return st;
+    } else {
+      kiln_train_batch(t->train, t->order, i, bs, t->b.x, t->b.y);
+      m->train_step(t->state, t->ws, t->b.x, t->b.y, t->step, epoch,
+                    (int64_t)o->seed, &loss);
+    }
     if (!isfinite(loss)) {
       char rows[256];
       describe_batch(t, i, rows, sizeof rows);
@@ -510,9 +546,12 @@ static kiln_status train_loop(trainer *t) {
     if (have_val) {
       if ((st = kiln_metrics_init(&acc, m, t->err)))
         return st;
-      evaluate_into(m, t->state, t->ws, t->val, &t->b, &acc);
+      st = evaluate_into(m, t->state, t->ws, t->val, &t->b, &acc, t->dp.comm,
+                         t->err);
       kiln_metrics_result(&acc, &val);
       kiln_metrics_free(&acc);
+      if (st)
+        return st;
       /* The losses are computed stably: an infinite or NaN validation loss
        * means weights or outputs have blown up, and the state must not be
        * saved. */
@@ -550,7 +589,37 @@ static kiln_status train_loop(trainer *t) {
                        kiln_metric_name(o->monitor), v);
   }
   t->res->seconds = kiln_now() - start;
+  t->res->allreduce_seconds = t->dp.allreduce_seconds;
+  if (t->dp.comm)
+    kiln_progress_line(&t->progress,
+                       "data parallel: %d ranks, %.2fs in allreduces (%.1f%% "
+                       "of training)",
+                       t->dp.comm->size, t->dp.allreduce_seconds,
+                       t->res->seconds > 0
+                           ? 100 * t->dp.allreduce_seconds / t->res->seconds
+                           : 0.0);
   return KILN_OK;
+}
+
+/* Every rank of a job must train on the same rows with the same settings,
+ * or their shards would not make up the batches one process would see. */
+static kiln_status check_same_run(trainer *t) {
+  const kiln_train_options *o = t->o;
+  uint64_t h = t->data_fp;
+  int64_t fields[] = {(int64_t)o->seed, o->shuffle,   o->epochs,
+                      o->steps,         o->early_stopping, o->monitor,
+                      o->patience,      o->resume_path != NULL};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; ++i)
+    h = (h ^ (uint64_t)fields[i]) * 1099511628211ull;
+  int same = 0;
+  kiln_status st = kiln_dp_agree(&t->dp, h, &same, t->err);
+  if (!st && !same)
+    st = kiln_fail(t->err, KILN_ERR_ARGUMENT,
+                   "rank %d: the ranks were given different data or options "
+                   "(every rank must train on the same files with the same "
+                   "flags)",
+                   t->dp.comm->rank);
+  return st;
 }
 
 kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
@@ -570,9 +639,21 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
     return st;
   if ((st = check_options(m, options, have_val, err)))
     return st;
+  /* In a job of several ranks, rank 0 alone prints and writes. */
+  const kiln_comm *comm =
+      options->comm && options->comm->size > 1 ? options->comm : NULL;
+  kiln_train_options quiet_rank;
+  if (comm && comm->rank != 0) {
+    quiet_rank = *options;
+    quiet_rank.quiet = 1;
+    quiet_rank.metrics_path = NULL;
+    options = &quiet_rank;
+  }
 
   trainer t;
   memset(&t, 0, sizeof t);
+  if ((st = kiln_dp_init(&t.dp, m, comm, err)))
+    return st;
   t.m = m;
   t.state = state;
   t.ws = workspace;
@@ -599,8 +680,10 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
   }
   if ((st = alloc_buffers(m, &t.b, err)))
     goto done;
-  if (options->checkpoint_path || options->resume_path)
+  if (options->checkpoint_path || options->resume_path || comm)
     t.data_fp = kiln_data_fingerprint(train, val);
+  if (comm && (st = check_same_run(&t)))
+    goto done;
   if (options->resume_path && (st = resume(&t)))
     goto done;
   if (options->metrics_path && !t.metrics) {
@@ -628,6 +711,7 @@ done:
   free_buffers(&t.b);
   free(t.order);
   free(t.best);
+  kiln_dp_free(&t.dp);
   kiln_c_locale_end(&loc);
   return st;
 }

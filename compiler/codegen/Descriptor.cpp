@@ -138,7 +138,9 @@ private:
                               info.config.name + "." + name);
   }
   Constant *tensorTable();
-  Constant *predictBlocks();
+  /// An array of {rows, function} pairs.
+  Constant *blocks(ArrayRef<std::pair<int64_t, std::string>> functions,
+                   StringRef name);
   Constant *weights();
   Constant *columns(ArrayRef<nn::ColumnConfig> cols, StringRef name);
 
@@ -175,12 +177,14 @@ Constant *DescriptorBuilder::tensorTable() {
   return array(type, rows, "tensors");
 }
 
-Constant *DescriptorBuilder::predictBlocks() {
-  auto *type = StructType::get(ctx, {i64, ptr}); // kiln_predict_block
+Constant *DescriptorBuilder::blocks(
+    ArrayRef<std::pair<int64_t, std::string>> functions, StringRef name) {
+  // kiln_predict_block and kiln_grad_block: {rows, function}
+  auto *type = StructType::get(ctx, {i64, ptr});
   std::vector<Constant *> rows;
-  for (const auto &[count, name] : info.predictBlocks)
-    rows.push_back(ConstantStruct::get(type, {c64(count), function(name)}));
-  return array(type, rows, "predict_blocks");
+  for (const auto &[count, function_] : functions)
+    rows.push_back(ConstantStruct::get(type, {c64(count), function(function_)}));
+  return array(type, rows, name);
 }
 
 Constant *DescriptorBuilder::weights() {
@@ -244,10 +248,16 @@ std::vector<DescriptorField> DescriptorBuilder::fields() {
       {"weights", weights()},
       {"num_predict_blocks", c32(info.predictBlocks.size())},
       {"reserved2", c32(0)},
-      {"predict_blocks", predictBlocks()},
+      {"predict_blocks", blocks(info.predictBlocks, "predict_blocks")},
       {"schedule",
        string(info.trainStep.empty() ? "" : describeSchedule(c.schedule))},
       {"learning_rate", function(info.learningRate)},
+      {"grad_offset", c64(info.gradOffset)},
+      {"grad_size", c64(info.gradSize)},
+      {"num_grad_blocks", c32(info.gradBlocks.size())},
+      {"reserved3", c32(0)},
+      {"grad_blocks", blocks(info.gradBlocks, "grad_blocks")},
+      {"apply_update", function(info.applyUpdate)},
   };
 }
 
@@ -298,8 +308,10 @@ void kiln::emitDescriptor(Module &module, const ModelInfo &info,
 
   if (!withMain)
     return;
+  // A data-parallel build starts MPI first (libkiln_rt_mpi.a).
   FunctionCallee kilnMain = module.getOrInsertFunction(
-      "kiln_main", FunctionType::get(i32, {i32, ptr, ptr}, false));
+      info.gradBlocks.empty() ? "kiln_main" : "kiln_mpi_main",
+      FunctionType::get(i32, {i32, ptr, ptr}, false));
   Function *main =
       Function::Create(FunctionType::get(i32, {i32, ptr}, false),
                        GlobalValue::ExternalLinkage, "main", module);

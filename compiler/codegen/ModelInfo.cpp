@@ -75,6 +75,7 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
   if (auto size = module->getAttrOfType<IntegerAttr>("kiln.predict_state_size"))
     predictStateSize = size.getInt();
   tensors.clear();
+  gradOffset = gradSize = 0;
   for (auto state : module.getOps<nn::StateOp>()) {
     // The table describes the state; prepared tensors live only in the
     // prediction state, which @prepare fills.
@@ -93,10 +94,16 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
     t.fanOut = state.getFanOut();
     if (t.shape.size() > 4)
       return state.emitOpError("has more than 4 dimensions");
+    // The gradients are the state's last span (AssignStateLayout).
+    if (state.getRole() == nn::StateRole::gradient && gradSize == 0) {
+      gradOffset = t.offset;
+      gradSize = stateSize - t.offset;
+    }
     tensors.push_back(std::move(t));
   }
   workspaceSize = 0;
   predictBlocks.clear();
+  gradBlocks.clear();
   std::string prefix = config.name + "_";
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto ws = func->getAttrOfType<IntegerAttr>("kiln.workspace_size"))
@@ -115,13 +122,19 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
       prepare = name.str();
     else if (kind == "learning_rate")
       learningRate = name.str();
+    else if (kind == "apply_update")
+      applyUpdate = name.str();
+    if (std::optional<int64_t> rows = nn::gradFunctionRows(kind))
+      gradBlocks.push_back({*rows, name.str()});
     if (std::optional<int64_t> rows =
             nn::predictFunctionRows(kind, config.batchSize))
       predictBlocks.push_back({*rows, name.str()});
   }
-  llvm::sort(predictBlocks, [](const auto &a, const auto &b) {
+  auto mostRowsFirst = [](const auto &a, const auto &b) {
     return a.first > b.first;
-  });
+  };
+  llvm::sort(predictBlocks, mostRowsFirst);
+  llvm::sort(gradBlocks, mostRowsFirst);
   return success();
 }
 
@@ -138,7 +151,8 @@ static_assert(int(nn::Metric::loss) == KILN_METRIC_LOSS &&
 static_assert(int(nn::StateRole::param) == KILN_ROLE_PARAM &&
               int(nn::StateRole::running_mean) == KILN_ROLE_RUNNING_MEAN &&
               int(nn::StateRole::running_var) == KILN_ROLE_RUNNING_VAR &&
-              int(nn::StateRole::optimizer) == KILN_ROLE_OPTIMIZER);
+              int(nn::StateRole::optimizer) == KILN_ROLE_OPTIMIZER &&
+              int(nn::StateRole::gradient) == KILN_ROLE_GRADIENT);
 static_assert(int(nn::InitKind::zeros) == KILN_INIT_ZEROS &&
               int(nn::InitKind::ones) == KILN_INIT_ONES &&
               int(nn::InitKind::normal) == KILN_INIT_NORMAL &&

@@ -22,22 +22,25 @@ struct AssignStateLayoutPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     Builder b(module.getContext());
-    // The state first; the prepared tensors after it, in the prediction
-    // state, which starts with a copy of the state.
+    // The state first, its gradients (data-parallel builds) last, so that
+    // they are one span for the allreduce; the prepared tensors after the
+    // state, in the prediction state, which starts with a copy of it.
+    using Role = nn::StateRole;
     int64_t offset = 0;
-    auto place = [&](bool prepared) {
+    auto place = [&](llvm::function_ref<bool(Role)> takes) {
       for (auto state : module.getOps<nn::StateOp>()) {
-        if ((state.getRole() == nn::StateRole::prepared) != prepared)
+        if (!takes(state.getRole()))
           continue;
         state.setOffsetAttr(b.getI64IntegerAttr(offset));
         int64_t size = state.getTensorType().getNumElements();
         offset += llvm::alignTo(size, kAlignFloats);
       }
     };
-    place(false);
+    place([](Role r) { return r != Role::prepared && r != Role::gradient; });
+    place([](Role r) { return r == Role::gradient; });
     module->setAttr("kiln.state_size", b.getI64IntegerAttr(offset));
     int64_t stateSize = offset;
-    place(true);
+    place([](Role r) { return r == Role::prepared; });
     if (offset > stateSize)
       module->setAttr("kiln.predict_state_size", b.getI64IntegerAttr(offset));
   }

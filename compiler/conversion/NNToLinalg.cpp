@@ -309,15 +309,22 @@ struct DropoutLowering : OpRewritePattern<nn::DropoutOp> {
     ArrayRef<int64_t> shape = shapeOf(op.getInput());
     Value seed = op.getSeed(), step = op.getStep();
     int32_t stream = op.getStream();
+    // A shard's first row is row `row_offset` of the whole batch.
+    Value rowOffset;
+    if (Value offset = op.getRowOffset())
+      rowOffset = rewriter.create<arith::IndexCastOp>(
+          op.getLoc(), rewriter.getIndexType(), offset);
     Value result = lb.map(shape, op.getInput(), [&](OpBuilder &b, Location loc,
                                                     ValueRange args) {
-      // Row-major linear index of the element.
+      // Row-major linear index of the element in the whole batch.
       Value linear = b.create<arith::ConstantIndexOp>(loc, 0);
       for (auto [dim, size] : llvm::enumerate(shape)) {
         Value scaled = b.create<arith::MulIOp>(
             loc, linear, b.create<arith::ConstantIndexOp>(loc, size));
-        linear = b.create<arith::AddIOp>(
-            loc, scaled, b.create<linalg::IndexOp>(loc, dim));
+        Value index = b.create<linalg::IndexOp>(loc, dim);
+        if (dim == 0 && rowOffset)
+          index = b.create<arith::AddIOp>(loc, index, rowOffset);
+        linear = b.create<arith::AddIOp>(loc, scaled, index);
       }
       Value index32 =
           b.create<arith::IndexCastOp>(loc, b.getI32Type(), linear);

@@ -332,3 +332,14 @@ std::optional<int64_t> kiln::nn::predictFunctionRows(StringRef name,
 std::string kiln::nn::predictBlockName(int64_t rows) {
   return "predict_" + std::to_string(rows);
 }
+
+std::optional<int64_t> kiln::nn::gradFunctionRows(StringRef name) {
+  int64_t rows;
+  if (name.consume_front("grad_") && !name.getAsInteger(10, rows))
+    return rows;
+  return std::nullopt;
+}
+
+std::string kiln::nn::gradBlockName(int64_t rows) {
+  return "grad_" + std::to_string(rows);
+}

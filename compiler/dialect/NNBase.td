@@ -32,7 +32,8 @@ def NN_StateRole : I32EnumAttr<"StateRole", "what a state tensor is for", [
     I32EnumAttrCase<"running_mean", 1>,
     I32EnumAttrCase<"running_var", 2>,
     I32EnumAttrCase<"optimizer", 3>,
-    I32EnumAttrCase<"prepared", 4>]> {
+    I32EnumAttrCase<"prepared", 4>,
+    I32EnumAttrCase<"gradient", 5>]> {
   let cppNamespace = "::kiln::nn";
   let genSpecializedAttr = 0;
 }

@@ -282,7 +282,8 @@ LogicalResult DropoutOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
   Value dy = resultGrads[0];
   if (dy && needed[0]) // the same mask and scale, from the same key
     operandGrads[0] = builder.create<DropoutOp>(
-        getLoc(), dy, getSeed(), getStep(), getPAttr(), getStreamAttr());
+        getLoc(), dy, getSeed(), getStep(), getRowOffset(), getPAttr(),
+        getStreamAttr());
   return success();
 }
 

@@ -32,7 +32,10 @@ def NN_StateOp : NN_Op<"state", [Symbol, HasParent<"::mlir::ModuleOp">]> {
     uniform's bounds. `offset` (in floats) is set by the state layout pass.
     A `prepared` tensor is derived from the others by `@prepare` (e.g. a
     dense layer with batch norm folded in) and lives in the prediction
-    state only, after a copy of the state.
+    state only, after a copy of the state. A `gradient` tensor holds a
+    parameter's gradient between a data-parallel build's `@grad_<rows>`
+    and `@apply_update` (docs/distributed.md); the gradients come last in
+    the state, one contiguous buffer for the allreduce.
 
     ```mlir
     nn.state @l1.weight : tensor<128x64xf32> {role = #nn.role<param>,
@@ -232,12 +235,19 @@ def NN_DropoutOp : NN_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>,
     (element index, `stream`, `step`): the same seed gives the same masks,
     whatever the thread count. `stream` tells the dropout ops of a model
     apart. The inference passes replace the op by its input.
+
+    `row_offset`, when given, is the row of a larger batch that the input's
+    first row is: the element index counts from there, so that a shard of a
+    batch (data-parallel training, docs/distributed.md) draws the masks the
+    whole batch would.
   }];
   let arguments = (ins NN_Tensor:$input, I64:$seed, I64:$step,
-                       F64Attr:$p, I32Attr:$stream);
+                       Optional<I64>:$row_offset, F64Attr:$p,
+                       I32Attr:$stream);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $seed `,` $step attr-dict `:` type($input)
+    $input `,` $seed `,` $step (`rows` `+` $row_offset^)? attr-dict `:`
+    type($input)
   }];
   let hasVerifier = 1;
 }

@@ -202,12 +202,13 @@ LogicalResult Driver::runPhase(Stage stage, ModuleOp module, ModelInfo &info,
   case Stage::Grad:
     return run(addGradPipeline);
   case Stage::Train:
-    return run(addTrainPipeline);
+    return run([&](OpPassManager &pm) { addTrainPipeline(pm, nn); });
   case Stage::Fused:
     return run([&](OpPassManager &pm) { addFusedPipeline(pm, nn); });
   case Stage::Predict:
     if (failed(run([&](OpPassManager &pm) { addPredictPipeline(pm, nn); })) ||
-        (!reached(stage) && failed(addPredictRowBlocks(module))))
+        (!reached(stage) && failed(addPredictRowBlocks(module))) ||
+        (!reached(stage) && nn.dataParallel && failed(addGradBlocks(module))))
       return failure();
     if (options.predictOnly)
       for (StringRef name : {"train_step", "eval_step", "learning_rate"})
@@ -357,8 +358,21 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
   if (!llvm::sys::fs::exists(runtime))
     return error("cannot find the runtime library '" + runtime + "'");
   std::string outputStr = output.str(), objectStr = std::string(object);
-  SmallVector<StringRef> args = {*cc,      "-o",   outputStr, objectStr,
-                                 runtime, "-lm", "-lpthread"};
+  SmallVector<StringRef> args = {*cc, "-o", outputStr, objectStr};
+  // Data parallel: kiln_mpi_main and kiln_comm over Open MPI, before the
+  // runtime they call into.
+  std::string mpiRuntime = runtimeDir("libkiln_rt_mpi.a") + "/libkiln_rt_mpi.a";
+  SmallVector<StringRef> mpiLibs;
+  if (!options.distributedRanks.empty()) {
+    StringRef(KILN_MPI_LIBS).split(mpiLibs, '|', -1, /*KeepEmpty=*/false);
+    if (mpiLibs.empty() || !llvm::sys::fs::exists(mpiRuntime))
+      return error("--distributed: this kiln was built without Open MPI "
+                   "(install libopenmpi-dev and rebuild it; scripts/setup.sh "
+                   "does)");
+    args.push_back(mpiRuntime);
+  }
+  args.append({runtime, "-lm", "-lpthread"});
+  args.append(mpiLibs.begin(), mpiLibs.end());
   if (info.threads)
     args.push_back(kOpenMPLinkFlag);
   std::string message;
@@ -396,11 +410,13 @@ LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
   header.os() << generateHeader(info);
   header.keep();
   std::string runtime = runtimeDir("libkiln_rt.a");
-  for (auto [from, to] :
-       {std::pair<std::string, std::string>{runtime + "/libkiln_rt.a",
-                                            path("libkiln_rt.a")},
-        {std::string(KILN_RUNTIME_INCLUDE_DIR) + "/kiln_rt.h",
-         path("kiln_rt.h")}})
+  std::vector<std::pair<std::string, std::string>> copies = {
+      {runtime + "/libkiln_rt.a", path("libkiln_rt.a")},
+      {std::string(KILN_RUNTIME_INCLUDE_DIR) + "/kiln_rt.h",
+       path("kiln_rt.h")}};
+  if (!options.distributedRanks.empty())
+    copies.push_back({runtime + "/libkiln_rt_mpi.a", path("libkiln_rt_mpi.a")});
+  for (const auto &[from, to] : copies)
     if (std::error_code copyError = llvm::sys::fs::copy_file(from, to))
       return error("cannot copy '" + from + "' to '" + to +
                    "': " + copyError.message());

@@ -303,7 +303,7 @@ Value ModuleBuilder::emitNode(const Node &node) {
   case OpKind::Softmax:
     return b.create<nn::SoftmaxOp>(l, operand(0));
   case OpKind::Dropout:
-    return b.create<nn::DropoutOp>(l, operand(0), seed, step, f64(node.p),
+    return b.create<nn::DropoutOp>(l, operand(0), seed, step, Value(), f64(node.p),
                                    b.getI32IntegerAttr(dropoutStreams++));
   case OpKind::BatchNorm: {
     Value gamma = load(node.states[0], l), beta = load(node.states[1], l);

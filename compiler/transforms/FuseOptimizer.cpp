@@ -176,11 +176,11 @@ void UpdateFusion::fuse(ArrayRef<Operation *> cluster) {
 struct FuseOptimizerPass : kiln::impl::FuseOptimizerBase<FuseOptimizerPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>("train_step");
-    if (!func)
-      return; // nothing trains here: nothing to fuse
     SymbolTable symbols(module);
-    UpdateFusion(func, symbols).run();
+    // Nothing trains in a predict-only module: nothing to fuse.
+    for (StringRef name : {"train_step", "apply_update"})
+      if (auto func = module.lookupSymbol<func::FuncOp>(name))
+        UpdateFusion(func, symbols).run();
   }
 };
 

@@ -117,6 +117,10 @@ public:
   LogicalResult run();
 
 private:
+  /// Replaces the gradient results of `f` (those after the first
+  /// `numKept`) by the updates of their parameters.
+  LogicalResult lowerUpdates(func::FuncOp f, Value step, Value epoch,
+                             unsigned numKept);
   /// The step's learning rate, an f64 scalar.
   Value learningRate(UpdateBuilder &u, Value step, Value epoch);
   /// @learning_rate(step, epoch) -> tensor<f32>: the same formula, for the
@@ -311,7 +315,6 @@ void OptimizerLowering::update(UpdateBuilder &u, OpBuilder &b,
 
 LogicalResult OptimizerLowering::run() {
   Block &body = func.getBody().front();
-  auto ret = cast<func::ReturnOp>(body.getTerminator());
   if (func.getNumArguments() != 4 || func.getNumResults() < 1)
     return func.emitError("@train_step must take (x, y, step, seed) and "
                           "return the loss first");
@@ -319,42 +322,57 @@ LogicalResult OptimizerLowering::run() {
   // train_step(x, y, step, epoch, seed)
   func.insertArgument(3, IntegerType::get(func.getContext(), 64), {},
                       func.getLoc());
-  Value epoch = body.getArgument(3);
-  Value step = body.getArgument(2);
-
   buildLearningRateFunction();
+  if (failed(lowerUpdates(func, body.getArgument(2), body.getArgument(3),
+                          /*numKept=*/1)))
+    return failure();
+  // A data-parallel build's update from the stored gradients (docs/
+  // distributed.md): the same formulas, after the allreduce.
+  auto apply = module.lookupSymbol<func::FuncOp>("apply_update");
+  if (!apply)
+    return success();
+  if (apply.getNumArguments() != 2)
+    return apply.emitError("@apply_update must take (step, epoch)");
+  Block &applyBody = apply.getBody().front();
+  return lowerUpdates(apply, applyBody.getArgument(0),
+                      applyBody.getArgument(1), /*numKept=*/0);
+}
+
+LogicalResult OptimizerLowering::lowerUpdates(func::FuncOp f, Value step,
+                                              Value epoch, unsigned numKept) {
+  auto ret = cast<func::ReturnOp>(f.getBody().front().getTerminator());
   OpBuilder b(ret);
-  UpdateBuilder u(b, func.getLoc());
+  UpdateBuilder u(b, f.getLoc());
   Value lrF64 = learningRate(u, step, epoch);
   Value lr = u.tensor(lrF64);
-  SmallVector<Value> grads(ret.getOperands().drop_front());
+  SmallVector<Value> grads(ret.getOperands().drop_front(numKept));
   if (Value factor = clipFactor(u, grads))
     for (Value &g : grads)
       g = u.mul(g, factor);
 
   // Each parameter's one load, to update from.
   llvm::DenseMap<StringAttr, Value> loads;
-  for (auto load : func.getOps<nn::LoadOp>())
-    loads[load.getStateAttr().getAttr()] = load;
+  for (auto load : f.getOps<nn::LoadOp>())
+    loads.try_emplace(load.getStateAttr().getAttr(), load);
 
-  for (unsigned i = 1, e = func.getNumResults(); i < e; ++i) {
-    auto paramRef = func.getResultAttrOfType<FlatSymbolRefAttr>(i, "nn.grad_of");
+  for (unsigned i = numKept, e = f.getNumResults(); i < e; ++i) {
+    auto paramRef = f.getResultAttrOfType<FlatSymbolRefAttr>(i, "nn.grad_of");
     if (!paramRef)
-      return func.emitError() << "result " << i << " is no gradient";
+      return f.emitError() << "result " << i << " is no gradient";
     auto param = symbols.lookup<nn::StateOp>(paramRef.getAttr());
     Value w = loads.lookup(paramRef.getAttr());
     if (!param || !w)
-      return func.emitError() << "gradient of unknown parameter " << paramRef;
+      return f.emitError() << "gradient of unknown parameter " << paramRef;
     UpdateBuilder pu(b, param.getLoc());
-    update(pu, b, param, w, grads[i - 1], lr, lrF64, step);
+    update(pu, b, param, w, grads[i - numKept], lr, lrF64, step);
   }
 
-  Value loss = ret.getOperand(0);
-  b.create<func::ReturnOp>(ret.getLoc(), loss);
+  SmallVector<Value> kept(ret.getOperands().take_front(numKept));
+  b.create<func::ReturnOp>(ret.getLoc(), kept);
   ret.erase();
-  func.setType(FunctionType::get(func.getContext(), func.getArgumentTypes(),
-                                 loss.getType()));
-  func.setResAttrsAttr(nullptr);
+  f.setType(FunctionType::get(f.getContext(), f.getArgumentTypes(),
+                              ValueRange(kept).getTypes()));
+  f.setResAttrsAttr(nullptr);
   return success();
 }
 

@@ -46,12 +46,58 @@ def LowerOptimizer : Pass<"nn-lower-optimizer", "::mlir::ModuleOp"> {
     start, named as in torch.optim: momentum_buffer, sum, square_avg,
     exp_avg, exp_avg_sq) and the new parameter, all stored back. Each
     formula term is its own elementwise op; optimizer fusion makes one
-    kernel of them. train_step then returns only the loss.
+    kernel of them. train_step then returns only the loss. An
+    `@apply_update(step, epoch)` (BuildApplyUpdate) is lowered the same
+    way and returns nothing.
   }];
   let dependentDialects = ["::kiln::nn::NNDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def ShardForward : Pass<"nn-shard-forward", "::mlir::ModuleOp"> {
+  let summary = "Makes @forward the loss of one shard of a larger batch";
+  let description = [{
+    For data-parallel training (docs/distributed.md): `@forward(x, y, step,
+    seed)` on `rows` rows becomes `@forward(x, y, step, seed, row_offset)`,
+    the part of a batch of `global-batch` rows that starts at row
+    `row_offset`. Every dropout draws its masks as that batch would (its
+    `row_offset` operand), and the loss, a mean over the shard's rows, is
+    scaled by rows / global-batch, so that the shards' losses and
+    gradients sum to the whole batch's.
+  }];
+  let options = [
+    Option<"globalBatch", "global-batch", "int64_t", /*default=*/"0",
+           "Rows of the batch that the shards make up">,
+  ];
+  let dependentDialects = ["::kiln::nn::NNDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def StoreGradients : Pass<"nn-store-gradients", "::mlir::ModuleOp"> {
+  let summary = "Turns @train_step's gradient results into gradient states";
+  let description = [{
+    `@train_step`, as Autodiff built it (the loss, then gradients marked
+    `nn.grad_of`), becomes `@grad_step`: each gradient is stored into the
+    state `<param>.grad` (role gradient, declared after every other state)
+    and only the loss is returned. The gradients then wait in the state
+    buffer for an allreduce and `@apply_update`.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
+}
+
+def BuildApplyUpdate : Pass<"nn-build-apply-update", "::mlir::ModuleOp"> {
+  let summary = "Adds @apply_update: the update from the stored gradients";
+  let description = [{
+    For data-parallel training: next to `@train_step(...) -> (loss,
+    gradients)`, adds `@apply_update(step, epoch) -> (gradients)` whose
+    gradients are loaded from the states `<param>.grad` (declared after
+    every other state when absent, so that they form one contiguous
+    buffer). LowerOptimizer then turns both into parameter updates, with
+    the same formulas; `@train_step` is unchanged.
+  }];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
 }
 
 def FuseActivation : Pass<"nn-fuse-activation", "::mlir::ModuleOp"> {
@@ -85,7 +131,7 @@ def FuseNorm : Pass<"nn-fuse-norm", "::mlir::ModuleOp"> {
 def FuseOptimizer : Pass<"nn-fuse-optimizer", "::mlir::ModuleOp"> {
   let summary = "Makes each parameter's update one elementwise kernel";
   let description = [{
-    In `@train_step`, gathers the elementwise ops that compute the new
+    In `@train_step` and `@apply_update`, gathers the elementwise ops that compute the new
     values of a parameter and of its optimizer state (weight decay, state
     updates, bias correction, the update itself) into one `nn.elementwise`
     whose body applies them element by element: one pass over memory per

@@ -22,9 +22,20 @@ void kiln::addGradPipeline(OpPassManager &pm) {
   addCleanup(pm);
 }
 
-void kiln::addTrainPipeline(OpPassManager &pm) {
+void kiln::addTrainPipeline(OpPassManager &pm, const NNPipelineOptions &o) {
+  if (o.dataParallel)
+    pm.addPass(createBuildApplyUpdate());
   pm.addPass(createLowerOptimizer());
   addCleanup(pm);
+}
+
+void kiln::addGradBlockPipeline(OpPassManager &pm, const NNPipelineOptions &o,
+                                int64_t globalBatch) {
+  pm.addPass(createShardForward(ShardForwardOptions{globalBatch}));
+  pm.addPass(createAutodiff());
+  pm.addPass(createStoreGradients());
+  addCleanup(pm);
+  addFusedPipeline(pm, o);
 }
 
 void kiln::addFusedPipeline(OpPassManager &pm, const NNPipelineOptions &o) {
@@ -58,8 +69,11 @@ struct NNPipelineCLOptions : PassPipelineOptions<NNPipelineCLOptions> {
   Option<bool> fold{*this, "fold", llvm::cl::init(true),
                     llvm::cl::desc("Fold batch norms into predict's dense "
                                    "layers")};
+  Option<bool> dataParallel{*this, "data-parallel", llvm::cl::init(false),
+                            llvm::cl::desc("Add @apply_update (kiln build "
+                                           "--distributed)")};
   NNPipelineOptions get() const {
-    return {fuseNorm, fuseActivation, fuseOptimizer, fold};
+    return {fuseNorm, fuseActivation, fuseOptimizer, fold, dataParallel};
   }
 };
 
@@ -69,9 +83,11 @@ void kiln::registerNNPipelines() {
   PassPipelineRegistration<>("nn-to-grad",
                              "nn: inference functions and the gradients",
                              addGradPipeline);
-  PassPipelineRegistration<>("nn-to-train",
-                             "grad: the optimizer's update in @train_step",
-                             addTrainPipeline);
+  PassPipelineRegistration<NNPipelineCLOptions>(
+      "nn-to-train", "grad: the optimizer's update in @train_step",
+      [](OpPassManager &pm, const NNPipelineCLOptions &o) {
+        addTrainPipeline(pm, o.get());
+      });
   PassPipelineRegistration<NNPipelineCLOptions>(
       "nn-to-fused", "train: norm, activation and optimizer fusion",
       [](OpPassManager &pm, const NNPipelineCLOptions &o) {

@@ -5,6 +5,7 @@
 //   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
 //   kiln build ... --weights W.safetensors         with trained weights inside
 //   kiln build --emit=lib --predict-only ...       prediction only, no training
+//   kiln build --distributed model.kiln -o model   data-parallel on MPI
 //   kiln emit --from=STAGE ir.mlir --stage=LATER   go on from a dump
 //   kiln --version                                 kiln's version and commit
 //
@@ -83,6 +84,18 @@ cl::list<int64_t> predictRows(
     cl::value_desc("N,N,..."), cl::CommaSeparated, cl::sub(emitCommand),
     cl::sub(buildCommand), cl::cat(category));
 
+/// The rank counts `--distributed` alone compiles gradient blocks for.
+constexpr const char *kDefaultRanks = "2,3,4";
+
+cl::opt<std::string> distributed(
+    "distributed",
+    cl::desc(std::string("Data-parallel training on MPI (mpirun -np N "
+                         "./model train): gradient blocks for the shards of "
+                         "these rank counts (default: ") +
+             kDefaultRanks + "); the executable links Open MPI"),
+    cl::value_desc("N,N,..."), cl::ValueOptional, cl::sub(emitCommand),
+    cl::sub(buildCommand), cl::cat(category));
+
 cl::opt<std::string> targetCPU("target-cpu",
                                cl::desc("CPU to generate code for (default: "
                                         "this machine's), e.g. x86-64-v3"),
@@ -150,6 +163,24 @@ std::optional<kiln::DriverOptions> driverOptions() {
   options.predictOnly = predictOnly;
   if (predictRows.getNumOccurrences())
     options.predictRows.assign(predictRows.begin(), predictRows.end());
+  if (distributed.getNumOccurrences()) {
+    StringRef list =
+        distributed.empty() ? StringRef(kDefaultRanks) : distributed.getValue();
+    SmallVector<StringRef> counts;
+    list.split(counts, ',');
+    for (StringRef count : counts) {
+      int64_t n;
+      if (count.trim().getAsInteger(10, n) || n < 2) {
+        fail("--distributed: '" + count + "' is no rank count of 2 or more");
+        return std::nullopt;
+      }
+      options.distributedRanks.push_back(n);
+    }
+    if (predictOnly) {
+      fail("--distributed trains; it does not go with --predict-only");
+      return std::nullopt;
+    }
+  }
   if (!from.empty()) {
     options.from = kiln::parseStage(from);
     if (!options.from) {

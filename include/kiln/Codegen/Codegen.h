@@ -50,7 +50,7 @@ constexpr int64_t kSkinnyBlockMinBytes = 32 * 1024;
 
 /// Adds the `<model>_model` descriptor constant (kiln_rt.h's kiln_model),
 /// `<model>_init`, and with `withMain` a `main` that hands over to the
-/// runtime's kiln_main.
+/// runtime's kiln_main (kiln_mpi_main for a data-parallel build).
 void emitDescriptor(llvm::Module &module, const ModelInfo &info,
                     bool withMain);
 

@@ -43,6 +43,12 @@ struct ModelInfo {
   /// Every prediction function (`predict` included) and its row count,
   /// most rows first: kiln_model::predict_blocks.
   std::vector<std::pair<int64_t, std::string>> predictBlocks;
+  /// Data-parallel builds: the gradient blocks and their rows, most rows
+  /// first (kiln_model::grad_blocks), the update, and the gradients' span
+  /// of the state (floats); empty and 0 otherwise.
+  std::vector<std::pair<int64_t, std::string>> gradBlocks;
+  std::string applyUpdate;
+  int64_t gradOffset = 0, gradSize = 0;
   /// Weights compiled into the module (kiln_model::weights); empty when
   /// none were given.
   std::vector<float> weights;

@@ -20,6 +20,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <optional>
+#include <set>
 #include <string>
 
 namespace kiln {
@@ -71,7 +72,16 @@ struct DriverOptions {
   /// The input is the IR of this stage (NN to Predict), as `kiln emit`
   /// printed it, instead of a spec: the pipeline goes on from there.
   std::optional<Stage> from;
+  /// Data-parallel training (kiln build --distributed): the rank counts
+  /// to compile a gradient block for each shard of; empty: none.
+  std::vector<int64_t> distributedRanks;
 };
+
+/// The rows of the gradient blocks that split a batch of `batchSize` rows
+/// over each of `ranks` ranks (counts outside 2..batchSize give none),
+/// most rows first: rank r of n takes rows [r B / n, (r + 1) B / n).
+std::set<int64_t, std::greater<int64_t>>
+gradBlockRows(int64_t batchSize, llvm::ArrayRef<int64_t> ranks);
 
 
 class Driver {
@@ -104,7 +114,7 @@ private:
   /// The switches of the nn-level phases, from the options.
   NNPipelineOptions nnOptions() const {
     return {options.fuseNorm, options.fuseActivation, options.fuseOptimizer,
-            options.fold};
+            options.fold, !options.distributedRanks.empty()};
   }
   /// The passes that take the module from the stage before `stage` to it
   /// (nothing for those the input went through already, options.from);
@@ -116,6 +126,10 @@ private:
   /// defaults, and one row) that is not the batch size: @predict, built
   /// from the spec with that many rows.
   mlir::LogicalResult addPredictRowBlocks(mlir::ModuleOp module);
+  /// Adds @grad_<rows> for each shard size of options.distributedRanks:
+  /// @forward built from the spec with that many rows, as one shard's
+  /// gradient (GradBlocks.cpp).
+  mlir::LogicalResult addGradBlocks(mlir::ModuleOp module);
   /// Runs the nn and lowering pipelines on `module` through `stage`
   /// (NN to LLVM), after options.from if given, filling `info` once the
   /// layout is known.

@@ -18,6 +18,8 @@ struct NNPipelineOptions {
   bool fuseActivation = true;
   bool fuseOptimizer = true;
   bool fold = true;
+  /// @apply_update beside @train_step (kiln build --distributed).
+  bool dataParallel = false;
 };
 
 /// Canonicalization and CSE, after each phase.
@@ -25,8 +27,13 @@ void addCleanup(mlir::OpPassManager &pm);
 /// nn → grad: @eval_step and @predict in inference mode, then @train_step
 /// with the gradient of every parameter.
 void addGradPipeline(mlir::OpPassManager &pm);
-/// grad → train: the optimizer's update inside @train_step.
-void addTrainPipeline(mlir::OpPassManager &pm);
+/// grad → train: the optimizer's update inside @train_step (and, data
+/// parallel, in @apply_update from the stored gradients).
+void addTrainPipeline(mlir::OpPassManager &pm, const NNPipelineOptions &o);
+/// The pipeline of a data-parallel gradient block (docs/distributed.md):
+/// @forward on a shard of `globalBatch` rows to @grad_step, fused.
+void addGradBlockPipeline(mlir::OpPassManager &pm, const NNPipelineOptions &o,
+                          int64_t globalBatch);
 /// train → fused: norm, activation and optimizer fusion.
 void addFusedPipeline(mlir::OpPassManager &pm, const NNPipelineOptions &o);
 /// fused → predict's passes: norms folded into @predict's dense layers and

@@ -47,7 +47,10 @@ const std::pair<const char *, size_t> kFields[] = {
     FIELD(feature_columns),    FIELD(weights),
     FIELD(num_predict_blocks), FIELD(reserved2),
     FIELD(predict_blocks),     FIELD(schedule),
-    FIELD(learning_rate),
+    FIELD(learning_rate),      FIELD(grad_offset),
+    FIELD(grad_size),          FIELD(num_grad_blocks),
+    FIELD(reserved3),          FIELD(grad_blocks),
+    FIELD(apply_update),
 };
 
 #undef FIELD

@@ -103,6 +103,11 @@ std::optional<int64_t> predictFunctionRows(llvm::StringRef name,
                                            int64_t batchSize);
 /// The name of the row block on `rows` rows.
 std::string predictBlockName(int64_t rows);
+/// The rows of a data-parallel gradient block @grad_<rows>; nothing for
+/// other functions.
+std::optional<int64_t> gradFunctionRows(llvm::StringRef name);
+/// The name of the gradient block on `rows` rows.
+std::string gradBlockName(int64_t rows);
 
 } // namespace kiln::nn
 
