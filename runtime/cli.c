@@ -326,6 +326,17 @@ static int dispatch(int argc, char **argv, const kiln_model *m,
   kiln_error e;
   if (kiln_model_check(m, &e))
     return kiln_cli_fail(&c, &e);
+  /* mpirun's processes of a model without MPI would each train alone and
+   * write the same files. */
+  const char *job = getenv("OMPI_COMM_WORLD_SIZE");
+  if (!comm && job && atoi(job) > 1) {
+    kiln_fail(&e, KILN_ERR_ARGUMENT,
+              "started by mpirun as one of %s processes, but model \"%s\" "
+              "was built without --distributed: it runs in one process "
+              "(rebuild it with kiln build --distributed)",
+              job, m->name);
+    return kiln_cli_fail(&c, &e);
+  }
   if (argc < 2) {
     print_usage(errout, c.prog, m->name);
     return EXIT_USAGE;

@@ -11,6 +11,7 @@ packages=(
   clang-19 lld-19
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libomp-19-dev
+  openmpi-bin libopenmpi-dev
   libfmt-dev libgtest-dev googletest
   python3
   "$@"
