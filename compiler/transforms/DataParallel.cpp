@@ -80,9 +80,10 @@ struct ShardForwardPass : kiln::impl::ShardForwardBase<ShardForwardPass> {
       return signalPassFailure();
     }
     int64_t rows = nn::shapeOf(func.getArgument(0))[0];
-    if (globalBatch < rows) {
+    int64_t global = globalBatch;
+    if (global < rows) {
       func.emitError() << "a shard of " << rows
-                       << " rows of a batch of global-batch = " << globalBatch
+                       << " rows of a batch of global-batch = " << global
                        << " rows";
       return signalPassFailure();
     }
@@ -94,7 +95,7 @@ struct ShardForwardPass : kiln::impl::ShardForwardBase<ShardForwardPass> {
     func.walk([&](nn::DropoutOp dropout) {
       dropout.getRowOffsetMutable().assign(rowOffset);
     });
-    if (rows == globalBatch)
+    if (rows == global)
       return;
     // The shard's mean loss, as its share of the batch's mean.
     auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -103,7 +104,7 @@ struct ShardForwardPass : kiln::impl::ShardForwardBase<ShardForwardPass> {
     auto scalar = cast<RankedTensorType>(loss.getType());
     Value share = b.create<arith::ConstantOp>(
         func.getLoc(), scalar,
-        DenseElementsAttr::get(scalar, float(double(rows) / globalBatch)));
+        DenseElementsAttr::get(scalar, float(double(rows) / double(global))));
     ret.setOperand(0, b.create<nn::MulOp>(func.getLoc(), scalar, loss, share));
   }
 };

@@ -28,3 +28,20 @@ func.func @f() {
 func.func @f() {
   return
 }
+
+// -----
+
+// Gradient states (a data-parallel build's) come after every other state,
+// wherever they are declared: one span at the end of the state.
+nn.state @w : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
+nn.state @w.grad : tensor<3xf32> {role = #nn.role<gradient>, init = #nn.init<zeros>}
+nn.state @w.exp_avg : tensor<3xf32> {role = #nn.role<optimizer>, init = #nn.init<zeros>}
+nn.state @v.grad : tensor<20xf32> {role = #nn.role<gradient>, init = #nn.init<zeros>}
+func.func @f() {
+  return
+}
+// CHECK:       module attributes {kiln.state_size = 80 : i64}
+// CHECK-NEXT:    nn.state @w : {{.*}}offset = 0 : i64
+// CHECK-NEXT:    nn.state @w.grad : {{.*}}offset = 32 : i64
+// CHECK-NEXT:    nn.state @w.exp_avg : {{.*}}offset = 16 : i64
+// CHECK-NEXT:    nn.state @v.grad : {{.*}}offset = 48 : i64

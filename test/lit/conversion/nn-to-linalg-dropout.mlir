@@ -82,3 +82,19 @@ func.func @dropout_p0(%x: tensor<4x3xf32>, %seed: i64, %step: i64) -> tensor<4x3
 // CHECK-LABEL: func.func @dropout_p0(
 // CHECK-SAME:      %[[XA:[^:]*]]: tensor<4x3xf32>
 // CHECK-NEXT:    return %[[XA]] : tensor<4x3xf32>
+
+func.func @dropout_shard(%x: tensor<4x3xf32>, %seed: i64, %step: i64, %row: i64) -> tensor<4x3xf32> {
+  %0 = nn.dropout %x, %seed, %step rows + %row {p = 0.25 : f64, stream = 7 : i32} : tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+// A shard starting at row `row` of its batch: the row index counts from
+// there, so the element draws the number the whole batch's would.
+// CHECK-LABEL: func.func @dropout_shard(
+// CHECK-SAME:      %[[ROW:[^:]*]]: i64)
+// CHECK:         %[[ROWIDX:.*]] = arith.index_cast %[[ROW]] : i64 to index
+// CHECK:         linalg.generic
+// CHECK:           %[[I:.*]] = linalg.index 0 : index
+// CHECK-NEXT:      %[[IB:.*]] = arith.addi %[[I]], %[[ROWIDX]] : index
+// CHECK-NEXT:      %[[LINI:.*]] = arith.addi %{{.*}}, %[[IB]] : index
+// CHECK-NEXT:      %[[C3:.*]] = arith.constant 3 : index
+// CHECK-NEXT:      arith.muli %[[LINI]], %[[C3]] : index
