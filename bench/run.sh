@@ -6,8 +6,9 @@
 # thread settings. Installs the baselines (libopenblas-dev, python3-torch)
 # through scripts/setup.sh; the build never needs them.
 # Prediction latency against PyTorch's inference modes at 1 to 256 rows.
-# And compile time against depth.
-# Usage: bench/run.sh [dense|train|fusion|threads|predict|compile]...
+# And compile time against depth, and data-parallel training on 1 and 2
+# ranks (Open MPI).
+# Usage: bench/run.sh [dense|train|fusion|threads|predict|compile|distributed]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh libopenblas-dev python3-torch >/dev/null
@@ -256,6 +257,11 @@ PY
   done
 }
 
-for what in "${@:-dense train fusion threads predict compile}"; do
+# 1 process on 1 core against 2 ranks on 2 cores (bench/distributed/bench.py).
+run_distributed() {
+  /usr/bin/python3 bench/distributed/bench.py --kiln $kiln --out "$out/distributed"
+}
+
+for what in "${@:-dense train fusion threads predict compile distributed}"; do
   for w in $what; do "run_$w"; done
 done
