@@ -99,6 +99,10 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
   kiln_train_options o;
   kiln_train_options_default(m, &o);
   o.comm = c->comm;
+  /* mpirun hands the ranks a pseudo-terminal, whatever rank 0's output
+   * goes to: a progress bar would end up in files as escape codes. */
+  if (c->comm)
+    o.tty = 0;
   o.check_replicas = check_replicas;
   o.out = c->out;
   o.quiet = quiet;
