@@ -32,65 +32,69 @@ struct DescriptorField {
 /// The optimizer and what acts on the gradients, e.g.
 /// "adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08), weight_decay=0.0001
 /// (weights), clip_norm=1".
-std::string describeOptimizer(const nn::ModelConfig &c) {
-  const nn::OptimizerConfig &o = c.optimizer;
+std::string describeOptimizer(nn::ModelAttr c) {
+  nn::OptimizerAttr o = c.getOptimizer();
   using OK = nn::OptimizerKind;
-  bool adam = o.kind == OK::adam || o.kind == OK::adamw;
+  OK kind = o.getKind();
+  bool adam = kind == OK::adam || kind == OK::adamw;
   std::string s =
-      fmt::format("{}(lr={:g}", nn::stringifyEnum(o.kind).str(), o.lr);
-  if (o.kind == OK::momentum || o.kind == OK::nesterov)
-    s += fmt::format(", momentum={:g}", o.momentum);
-  if (o.kind == OK::rmsprop)
-    s += fmt::format(", rho={:g}", o.rho);
+      fmt::format("{}(lr={:g}", nn::stringifyEnum(kind).str(), o.getLr());
+  if (kind == OK::momentum || kind == OK::nesterov)
+    s += fmt::format(", momentum={:g}", o.getMomentum());
+  if (kind == OK::rmsprop)
+    s += fmt::format(", rho={:g}", o.getRho());
   if (adam)
-    s += fmt::format(", beta1={:g}, beta2={:g}", o.beta1, o.beta2);
-  if (o.kind == OK::adagrad || o.kind == OK::rmsprop || adam)
-    s += fmt::format(", eps={:g}", o.eps);
-  if (o.kind == OK::adamw)
-    s += fmt::format(", weight_decay={:g}", o.weightDecay);
+    s += fmt::format(", beta1={:g}, beta2={:g}", o.getBeta1(), o.getBeta2());
+  if (kind == OK::adagrad || kind == OK::rmsprop || adam)
+    s += fmt::format(", eps={:g}", o.getEps());
+  if (kind == OK::adamw)
+    s += fmt::format(", weight_decay={:g}", o.getWeightDecay());
   s += ")";
-  if (c.weightDecay > 0)
-    s += fmt::format(", weight_decay={:g}", c.weightDecay);
-  if (c.weightDecay > 0 || (o.kind == OK::adamw && o.weightDecay > 0))
-    s += fmt::format(" ({})", nn::stringifyEnum(c.decayScope).str());
-  if (c.clipNorm > 0)
-    s += fmt::format(", clip_norm={:g}", c.clipNorm);
+  double decay = c.getWeightDecay();
+  if (decay > 0)
+    s += fmt::format(", weight_decay={:g}", decay);
+  if (decay > 0 || (kind == OK::adamw && o.getWeightDecay() > 0))
+    s += fmt::format(" ({})", nn::stringifyEnum(c.getDecayScope()).str());
+  if (c.getClipNorm() > 0)
+    s += fmt::format(", clip_norm={:g}", c.getClipNorm());
   return s;
 }
 
 /// The schedule as the spec writes it, e.g. "cosine(t_max=90, min_lr=0,
 /// per=step) after warmup(iters=10, start_factor=0.1)".
-std::string describeSchedule(const nn::ScheduleConfig &s) {
+std::string describeSchedule(nn::ScheduleAttr s) {
   using SK = nn::ScheduleKind;
   std::string args;
-  switch (s.kind) {
+  switch (s.getKind()) {
   case SK::constant:
     break;
   case SK::step_decay:
-    args = fmt::format("step_size={}, gamma={:g}, ", s.stepSize, s.gamma);
+    args = fmt::format("step_size={}, gamma={:g}, ", s.getStepSize(),
+                       s.getGamma());
     break;
   case SK::exponential_decay:
-    args = fmt::format("gamma={:g}, ", s.gamma);
+    args = fmt::format("gamma={:g}, ", s.getGamma());
     break;
   case SK::exp_decay:
-    args = fmt::format("k={:g}, ", s.k);
+    args = fmt::format("k={:g}, ", s.getK());
     break;
   case SK::linear_decay:
     args = fmt::format("iters={}, end_factor={:g}, start_factor={:g}, ",
-                       s.iters, s.endFactor, s.startFactor);
+                       s.getIters(), s.getEndFactor(), s.getStartFactor());
     break;
   case SK::cosine:
-    args = fmt::format("t_max={}, min_lr={:g}, ", s.tMax, s.minLr);
+    args = fmt::format("t_max={}, min_lr={:g}, ", s.getTMax(), s.getMinLr());
     break;
   }
   // exp_decay is exponential_decay(k = ...) in the spec.
-  SK spelled = s.kind == SK::exp_decay ? SK::exponential_decay : s.kind;
-  std::string out = fmt::format("{}({}per={})",
-                                nn::stringifyEnum(spelled).str(), args,
-                                nn::stringifyEnum(s.unit).str());
-  if (s.warmupIters > 0)
+  SK spelled =
+      s.getKind() == SK::exp_decay ? SK::exponential_decay : s.getKind();
+  std::string out =
+      fmt::format("{}({}per={})", nn::stringifyEnum(spelled).str(), args,
+                  nn::stringifyEnum(s.getUnit()).str());
+  if (s.getWarmupIters() > 0)
     out += fmt::format(" after warmup(iters={}, start_factor={:g})",
-                       s.warmupIters, s.warmupStartFactor);
+                       s.getWarmupIters(), s.getWarmupStartFactor());
   return out;
 }
 
@@ -115,7 +119,7 @@ private:
     Constant *init = ConstantDataArray::getString(ctx, s);
     auto *g = new GlobalVariable(m, init->getType(), true,
                                  GlobalValue::PrivateLinkage, init,
-                                 info.config.name + ".str");
+                                 (info.config.getName() + ".str").str());
     g->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
     return strings[s] = g;
   }
@@ -135,14 +139,14 @@ private:
     auto *arrayType = ArrayType::get(type, elements.size());
     return new GlobalVariable(m, arrayType, true, GlobalValue::PrivateLinkage,
                               ConstantArray::get(arrayType, elements),
-                              info.config.name + "." + name);
+                              (info.config.getName() + "." + name).str());
   }
   Constant *tensorTable();
   /// An array of {rows, function} pairs.
   Constant *blocks(ArrayRef<std::pair<int64_t, std::string>> functions,
                    StringRef name);
   Constant *weights();
-  Constant *columns(ArrayRef<nn::ColumnConfig> cols, StringRef name);
+  Constant *columns(ArrayRef<nn::ColumnAttr> cols, StringRef name);
 
   Module &m;
   LLVMContext &ctx;
@@ -193,32 +197,41 @@ Constant *DescriptorBuilder::weights() {
   Constant *init = ConstantDataArray::get(ctx, ArrayRef<float>(info.weights));
   auto *g = new GlobalVariable(m, init->getType(), /*isConstant=*/true,
                                GlobalValue::PrivateLinkage, init,
-                               info.config.name + ".weights");
+                               (info.config.getName() + ".weights").str());
   g->setAlignment(Align(64)); // as the runtime aligns the buffers it allocates
   return g;
 }
 
-Constant *DescriptorBuilder::columns(ArrayRef<nn::ColumnConfig> cols,
+Constant *DescriptorBuilder::columns(ArrayRef<nn::ColumnAttr> cols,
                                      StringRef name) {
   auto *type = StructType::get(ctx, {ptr, i64}); // kiln_column
   std::vector<Constant *> rows;
-  for (const nn::ColumnConfig &c : cols)
-    rows.push_back(ConstantStruct::get(
-        type, {string(c.name), c64(c.name.empty() ? c.index : -1)}));
+  for (nn::ColumnAttr c : cols)
+    rows.push_back(
+        ConstantStruct::get(type, {string(c.getName()), c64(c.getIndex())}));
   return array(type, rows, name);
 }
 
 std::vector<DescriptorField> DescriptorBuilder::fields() {
-  const nn::ModelConfig &c = info.config;
+  nn::ModelAttr c = info.config;
+  // Without early stopping or a data section, their fields are zeros and
+  // empty tables.
+  nn::EarlyStoppingAttr es = c.getEarlyStopping();
+  nn::DataAttr data = c.getData();
+  ArrayRef<nn::ColumnAttr> targets, features;
+  if (data) {
+    targets = data.getTargets();
+    features = data.getFeatures();
+  }
   // kiln_model, field by field, in kiln_rt.h's order.
   return {
       {"abi_version", c32(KILN_ABI_VERSION)},
       {"target_kind", c32(info.targetKindCode())},
-      {"name", string(c.name)},
-      {"batch_size", c64(c.batchSize)},
-      {"input_dim", c64(c.inputDim)},
-      {"target_dim", c64(c.targetDim)},
-      {"num_classes", c64(c.numClasses)},
+      {"name", string(c.getName())},
+      {"batch_size", c64(c.getBatchSize())},
+      {"input_dim", c64(c.getInputDim())},
+      {"target_dim", c64(c.getTargetDim())},
+      {"num_classes", c64(c.getNumClasses())},
       {"output_dim", c64(info.outputDim)},
       {"state_size", c64(info.stateSize)},
       {"predict_state_size", c64(info.predictStateSize)},
@@ -232,25 +245,25 @@ std::vector<DescriptorField> DescriptorBuilder::fields() {
       {"predict", function(info.predict)},
       {"prepare", function(info.prepare)},
       {"optimizer", string(describeOptimizer(c))},
-      {"epochs", c64(c.epochs)},
-      {"seed", c64(c.seed)},
-      {"early_stopping", c32(c.earlyStopping)},
+      {"epochs", c64(c.getEpochs())},
+      {"seed", c64(c.getSeed())},
+      {"early_stopping", c32(bool(es))},
       {"monitor", c32(info.monitorCode())},
-      {"patience", c64(c.patience)},
-      {"min_delta", cf(c.minDelta)},
-      {"val_split", cf(c.valSplit)},
-      {"train_path", string(c.trainPath)},
-      {"test_path", string(c.testPath)},
-      {"num_target_columns", c32(c.targetColumns.size())},
-      {"num_feature_columns", c32(c.featureColumns.size())},
-      {"target_columns", columns(c.targetColumns, "targets")},
-      {"feature_columns", columns(c.featureColumns, "features")},
+      {"patience", c64(es ? es.getPatience() : 0)},
+      {"min_delta", cf(es ? es.getMinDelta() : 0.0)},
+      {"val_split", cf(data ? data.getValSplit() : 0.0)},
+      {"train_path", string(data ? data.getTrain() : "")},
+      {"test_path", string(data ? data.getTest() : "")},
+      {"num_target_columns", c32(targets.size())},
+      {"num_feature_columns", c32(features.size())},
+      {"target_columns", columns(targets, "targets")},
+      {"feature_columns", columns(features, "features")},
       {"weights", weights()},
       {"num_predict_blocks", c32(info.predictBlocks.size())},
       {"reserved2", c32(0)},
       {"predict_blocks", blocks(info.predictBlocks, "predict_blocks")},
       {"schedule",
-       string(info.trainStep.empty() ? "" : describeSchedule(c.schedule))},
+       string(info.trainStep.empty() ? "" : describeSchedule(c.getSchedule()))},
       {"learning_rate", function(info.learningRate)},
       {"grad_offset", c64(info.gradOffset)},
       {"grad_size", c64(info.gradSize)},
@@ -273,7 +286,7 @@ GlobalVariable *DescriptorBuilder::build() {
   return new GlobalVariable(m, type, /*isConstant=*/true,
                             GlobalValue::ExternalLinkage,
                             ConstantStruct::get(type, values),
-                            info.config.name + "_model");
+                            (info.config.getName() + "_model").str());
 }
 
 } // namespace
@@ -298,7 +311,7 @@ void kiln::emitDescriptor(Module &module, const ModelInfo &info,
       "kiln_init_state", FunctionType::get(i32, {ptr, ptr, i64, ptr}, false));
   Function *init = Function::Create(
       FunctionType::get(i32, {ptr, i64}, false), GlobalValue::ExternalLinkage,
-      info.config.name + "_init", module);
+      (info.config.getName() + "_init").str(), module);
   {
     IRBuilder<> b(BasicBlock::Create(ctx, "entry", init));
     b.CreateRet(b.CreateCall(initState, {model, init->getArg(0),

@@ -50,8 +50,8 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
                                                const ModelInfo &info,
                                                StringRef checkpoint) {
   auto llvmContext = std::make_unique<LLVMContext>();
-  std::unique_ptr<Module> llvmModule =
-      mlir::translateModuleToLLVMIR(module, *llvmContext, info.config.name);
+  std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(
+      module, *llvmContext, info.config.getName());
   if (!llvmModule)
     return fail("cannot translate the model to LLVM IR");
   // The descriptor the object will carry (without weights yet): the
@@ -85,7 +85,7 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
           orc::ThreadSafeModule(std::move(llvmModule), std::move(llvmContext))))
     return std::move(err);
   Expected<orc::ExecutorAddr> address =
-      (*jit)->lookup(info.config.name + "_model");
+      (*jit)->lookup((info.config.getName() + "_model").str());
   if (!address)
     return address.takeError();
   const auto &model = *address->toPtr<const kiln_model *>();

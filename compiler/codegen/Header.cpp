@@ -82,7 +82,7 @@ static inline const char *{n}_last_error(const kiln_ctx *ctx) {{
 } // namespace
 
 std::string kiln::generateHeader(const ModelInfo &info) {
-  const std::string &n = info.config.name;
+  std::string n = info.config.getName().str();
   std::string weightsUsage =
       info.weights.empty()
           ? fmt::format(" *   if ({0}_load(ctx, \"weights.safetensors\") != "
@@ -101,7 +101,7 @@ std::string kiln::generateHeader(const ModelInfo &info) {
       kHeaderTemplate, fmt::arg("n", n),
       fmt::arg("N", llvm::StringRef(n).upper()), fmt::arg("openmp", openmp),
       fmt::arg("weights_usage", weightsUsage),
-      fmt::arg("input_dim", info.config.inputDim),
+      fmt::arg("input_dim", info.config.getInputDim()),
       fmt::arg("output_dim", info.outputDim),
       fmt::arg("starts_with_weights",
                info.weights.empty()

@@ -53,7 +53,7 @@ int32_t initOf(nn::InitKind init) { return static_cast<int32_t>(init); }
 } // namespace
 
 FailureOr<ModelInfo> ModelInfo::fromNN(ModuleOp module) {
-  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
   if (failed(config))
     return failure();
   ModelInfo info;
@@ -63,7 +63,7 @@ FailureOr<ModelInfo> ModelInfo::fromNN(ModuleOp module) {
     return module.emitError("the module has no @predict(x) -> output");
   auto output = cast<RankedTensorType>(predict.getResultTypes()[0]);
   info.outputDim = output.getRank() == 2 ? output.getDimSize(1) : 1;
-  info.flopsPerSample = countFlops(predict) / info.config.batchSize;
+  info.flopsPerSample = countFlops(predict) / info.config.getBatchSize();
   return info;
 }
 
@@ -104,7 +104,7 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
   workspaceSize = 0;
   predictBlocks.clear();
   gradBlocks.clear();
-  std::string prefix = config.name + "_";
+  std::string prefix = (config.getName() + "_").str();
   for (auto func : module.getOps<func::FuncOp>()) {
     if (auto ws = func->getAttrOfType<IntegerAttr>("kiln.workspace_size"))
       workspaceSize = std::max(workspaceSize, ws.getInt());
@@ -127,7 +127,7 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
     if (std::optional<int64_t> rows = nn::gradFunctionRows(kind))
       gradBlocks.push_back({*rows, name.str()});
     if (std::optional<int64_t> rows =
-            nn::predictFunctionRows(kind, config.batchSize))
+            nn::predictFunctionRows(kind, config.getBatchSize()))
       predictBlocks.push_back({*rows, name.str()});
   }
   auto mostRowsFirst = [](const auto &a, const auto &b) {
@@ -163,9 +163,11 @@ static_assert(int(nn::InitKind::zeros) == KILN_INIT_ZEROS &&
               int(nn::InitKind::he_uniform) == KILN_INIT_HE_UNIFORM);
 
 int32_t ModelInfo::targetKindCode() const {
-  return static_cast<int32_t>(config.targetKind);
+  return static_cast<int32_t>(config.getTarget());
 }
 
 int32_t ModelInfo::monitorCode() const {
-  return static_cast<int32_t>(config.monitor);
+  // Without early stopping nothing is monitored; loss is the code 0.
+  nn::EarlyStoppingAttr es = config.getEarlyStopping();
+  return static_cast<int32_t>(es ? es.getMonitor() : nn::Metric::loss);
 }

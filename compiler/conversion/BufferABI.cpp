@@ -76,7 +76,7 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
       module.emitError("the state layout has not been assigned");
       return signalPassFailure();
     }
-    FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+    FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
     if (failed(config))
       return signalPassFailure();
     SymbolTable symbols(module);
@@ -97,9 +97,9 @@ struct BufferABIPass : kiln::impl::BufferABIBase<BufferABIPass> {
       if (func.getSymName() == "prepare")
         buffers.push_back(predictStateType);
       else if (prepared && nn::predictFunctionRows(func.getSymName(),
-                                                   config->batchSize))
+                                                   config->getBatchSize()))
         buffers = {predictStateType};
-      if (failed(rewrite(func, buffers, config->name, symbols)))
+      if (failed(rewrite(func, buffers, config->getName(), symbols)))
         return signalPassFailure();
     }
   }

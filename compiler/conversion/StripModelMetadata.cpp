@@ -19,7 +19,7 @@ struct StripModelMetadataPass
     for (auto state : llvm::make_early_inc_range(
              module.getOps<kiln::nn::StateOp>()))
       state.erase();
-    module->removeAttr(kiln::nn::ModelConfig::kAttrName);
+    module->removeAttr(kiln::nn::ModelAttr::kAttrName);
     module->removeAttr(kiln::nn::kSpecPathAttr);
     module->removeAttr("kiln.state_size");
     module->removeAttr("kiln.predict_state_size");

@@ -58,10 +58,10 @@ def NN_InitKindAttr : EnumAttr<NN_Dialect, NN_InitKind, "init"> {
 }
 
 //===----------------------------------------------------------------------===//
-// The model configuration's kinds (nn.model, ModelConfig.h). The target
+// The model configuration's kinds (#nn.model, NNModel.td). The target
 // kind and the metric have kiln_rt.h's values (KILN_TARGET_*, KILN_METRIC_*;
-// static_asserts in ModelInfo.cpp keep them equal); in nn.model every kind
-// is written as its string.
+// static_asserts in ModelInfo.cpp keep them equal); #nn.model writes every
+// kind as its keyword.
 //===----------------------------------------------------------------------===//
 
 class NN_ConfigEnum<string name, string summary, list<I32EnumAttrCase> cases>
@@ -167,5 +167,7 @@ def NN_ActivationAttr : NN_Attr<"Activation", "act"> {
     double getParamValue() const { return getParam().convertToDouble(); }
   }];
 }
+
+include "NNModel.td"
 
 #endif // KILN_NN_BASE

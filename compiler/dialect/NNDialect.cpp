@@ -1,7 +1,6 @@
 //===- NNDialect.cpp - The nn dialect -------------------------------------===//
 
 #include "kiln/Dialect/NN/NNDialect.h"
-#include "kiln/Dialect/NN/ModelConfig.h"
 #include "kiln/Dialect/NN/NNOps.h"
 
 #include "llvm/ADT/TypeSwitch.h"
@@ -26,17 +25,39 @@ void NNDialect::initialize() {
       >();
 }
 
+/// Runs AttrT's verifier on the parameters of `attr`.
+template <typename AttrT>
+static LogicalResult
+verifyParameters(AttrT attr, function_ref<InFlightDiagnostic()> emitError) {
+  return std::apply(
+      [&](const auto &...params) {
+        return AttrT::verify(emitError, params...);
+      },
+      attr.getImpl()->getAsKey());
+}
+
 LogicalResult NNDialect::verifyOperationAttribute(Operation *op,
                                                   NamedAttribute attr) {
-  if (attr.getName() != ModelConfig::kAttrName)
-    return op->emitError() << "unknown nn attribute '" << attr.getName()
-                           << "'";
+  if (attr.getName() != ModelAttr::kAttrName)
+    return op->emitError() << "unknown nn attribute '"
+                           << attr.getName().getValue() << "'";
   if (!isa<ModuleOp>(op))
-    return op->emitError() << "'" << attr.getName()
+    return op->emitError() << "'" << attr.getName().getValue()
                            << "' belongs on a module";
-  auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
-  if (!dict)
-    return op->emitError() << "'" << attr.getName()
-                           << "' must be a dictionary";
-  return ModelConfig::fromAttr(dict, [op] { return op->emitError(); });
+  auto model = dyn_cast<ModelAttr>(attr.getValue());
+  if (!model)
+    return op->emitError() << "'" << attr.getName().getValue()
+                           << "' must be a #nn.model, got " << attr.getValue();
+  // The parser verified what it read, but get() verifies nothing in a
+  // release build, and MLIRGen builds the attribute with it: check again.
+  auto emitError = [op] { return op->emitError(); };
+  if (failed(verifyParameters(model, emitError)) ||
+      failed(verifyParameters(model.getSchedule(), emitError)))
+    return failure();
+  if (DataAttr data = model.getData())
+    for (ColumnAttr column :
+         llvm::concat<const ColumnAttr>(data.getTargets(), data.getFeatures()))
+      if (failed(verifyParameters(column, emitError)))
+        return failure();
+  return success();
 }

@@ -137,7 +137,7 @@ OwningOpRef<ModuleOp> Driver::loadIR(StringRef path) {
       parseSourceFile<ModuleOp>(path, *sourceMgr, &context);
   if (!module)
     return nullptr; // the parser reported where
-  if (failed(verify(*module)) || failed(nn::ModelConfig::of(*module)))
+  if (failed(verify(*module)) || failed(nn::ModelAttr::of(*module)))
     return nullptr;
   auto dumped = (*module)->getAttrOfType<StringAttr>(kStageAttr);
   if (!dumped || dumped.getValue() != stageName(from)) {
@@ -249,7 +249,7 @@ Driver::translate(ModuleOp module, const ModelInfo &info,
                   llvm::LLVMContext &llvmContext, llvm::TargetMachine &tm,
                   bool withMain) {
   std::unique_ptr<llvm::Module> llvmModule =
-      translateModuleToLLVMIR(module, llvmContext, info.config.name);
+      translateModuleToLLVMIR(module, llvmContext, info.config.getName());
   if (!llvmModule) {
     (void)error("cannot translate the model to LLVM IR");
     return nullptr;
@@ -390,10 +390,10 @@ LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
   OwningOpRef<ModuleOp> module = load(specPath);
   if (!module)
     return failure();
-  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(*module);
+  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(*module);
   if (failed(config))
     return failure();
-  std::string name = config->name;
+  std::string name = config->getName().str();
   auto path = [&](StringRef file) {
     SmallString<256> p(directory);
     llvm::sys::path::append(p, file);

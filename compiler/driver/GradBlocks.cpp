@@ -36,11 +36,11 @@ kiln::gradBlockRows(int64_t batchSize, llvm::ArrayRef<int64_t> ranks) {
 }
 
 LogicalResult Driver::addGradBlocks(ModuleOp module) {
-  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
   if (!spec || failed(config) || !module.lookupSymbol("apply_update"))
     return error("internal error: no spec or @apply_update to build the "
                  "gradient blocks for");
-  int64_t batch = config->batchSize;
+  int64_t batch = config->getBatchSize();
   for (int64_t n : options.distributedRanks)
     if (n < 2 || n > batch)
       return error("--distributed: " + Twine(n) + " ranks; a batch of " +

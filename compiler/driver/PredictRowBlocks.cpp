@@ -23,7 +23,7 @@ using namespace mlir;
 using namespace kiln;
 
 LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
-  FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
   auto predict = module.lookupSymbol<func::FuncOp>("predict");
   if (!spec || failed(config) || !predict)
     return error("internal error: no spec or @predict to build the "
@@ -47,7 +47,7 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
       blocks.insert(std::begin(kSkinnyRowBlocks), std::end(kSkinnyRowBlocks));
   }
   blocks.insert(1);
-  blocks.erase(config->batchSize);
+  blocks.erase(config->getBatchSize());
   Operation *insertAfter = predict;
   for (int64_t rows : blocks) {
     // The spec's warnings were printed when it was loaded.

@@ -104,62 +104,51 @@ std::string resolveDataPath(StringRef specFile, StringRef path) {
   return std::string(result);
 }
 
-std::vector<nn::ColumnConfig> columns(const std::vector<ColumnRef> &refs) {
-  std::vector<nn::ColumnConfig> result;
+SmallVector<nn::ColumnAttr> columns(MLIRContext *ctx,
+                                    const std::vector<ColumnRef> &refs) {
+  SmallVector<nn::ColumnAttr> result;
   for (const ColumnRef &ref : refs)
-    result.push_back({ref.name, ref.index});
+    result.push_back(
+        nn::ColumnAttr::get(ctx, ref.name, ref.name.empty() ? ref.index : -1));
   return result;
 }
 
-nn::ModelConfig buildConfig(const Model &model) {
+/// The `nn.model` attribute. Sema has checked what its verifiers check,
+/// and the module's verification checks it again (NNDialect.cpp).
+nn::ModelAttr buildConfig(MLIRContext *ctx, const Model &model) {
   const Training &t = model.training;
-  nn::ModelConfig c;
-  c.name = model.name;
-  c.batchSize = t.batchSize;
-  c.inputDim = model.input.size;
-  c.targetKind = targetKind(model.target.kind);
-  c.targetDim = model.target.kind == TargetKind::Class ? 1 : model.target.size;
-  c.numClasses = model.target.kind == TargetKind::Class ? model.target.size : 0;
-  c.optimizer = {optimizerKind(t.optimizer.kind),
-                 t.optimizer.lr,
-                 t.optimizer.momentum,
-                 t.optimizer.rho,
-                 t.optimizer.beta1,
-                 t.optimizer.beta2,
-                 t.optimizer.eps,
-                 t.optimizer.kind == OptimizerKind::AdamW
-                     ? t.optimizer.weightDecay
-                     : 0.0};
+  const Optimizer &o = t.optimizer;
+  auto optimizer = nn::OptimizerAttr::get(
+      ctx, optimizerKind(o.kind), o.lr, o.momentum, o.rho, o.beta1, o.beta2,
+      o.eps,
+      /*weight_decay=*/o.kind == OptimizerKind::AdamW ? o.weightDecay : 0.0);
   const Schedule &s = t.schedule;
-  c.schedule = {scheduleKind(s.kind),
-                s.unit == ScheduleUnit::Step ? nn::ScheduleUnit::step
-                                             : nn::ScheduleUnit::epoch,
-                s.gamma,
-                s.stepSize,
-                s.k,
-                s.startFactor,
-                s.endFactor,
-                s.iters,
-                s.tMax,
-                s.minLr,
-                s.warmupIters,
-                s.warmupStartFactor};
-  c.weightDecay = t.weightDecay;
-  c.decayScope = t.decayScope == DecayScope::All ? nn::DecayScope::all
-                                                 : nn::DecayScope::weights;
-  c.clipNorm = t.clipNorm;
-  c.epochs = t.epochs;
-  c.seed = static_cast<int64_t>(t.seed);
-  c.earlyStopping = t.earlyStopping.enabled;
-  c.monitor = metric(t.earlyStopping.monitor);
-  c.patience = t.earlyStopping.patience;
-  c.minDelta = t.earlyStopping.minDelta;
-  c.trainPath = resolveDataPath(model.file, model.data.trainPath);
-  c.testPath = resolveDataPath(model.file, model.data.testPath);
-  c.targetColumns = columns(model.data.targets);
-  c.featureColumns = columns(model.data.features);
-  c.valSplit = model.data.valSplit;
-  return c;
+  auto schedule = nn::ScheduleAttr::get(
+      ctx, scheduleKind(s.kind),
+      s.unit == ScheduleUnit::Step ? nn::ScheduleUnit::step
+                                   : nn::ScheduleUnit::epoch,
+      s.gamma, s.stepSize, s.k, s.startFactor, s.endFactor, s.iters, s.tMax,
+      s.minLr, s.warmupIters, s.warmupStartFactor);
+  const EarlyStopping &es = t.earlyStopping;
+  nn::EarlyStoppingAttr earlyStopping;
+  if (es.enabled)
+    earlyStopping = nn::EarlyStoppingAttr::get(ctx, metric(es.monitor),
+                                               es.patience, es.minDelta);
+  const DataSource &d = model.data;
+  auto data = nn::DataAttr::get(ctx, resolveDataPath(model.file, d.trainPath),
+                                resolveDataPath(model.file, d.testPath),
+                                columns(ctx, d.targets),
+                                columns(ctx, d.features), d.valSplit);
+  bool isClass = model.target.kind == TargetKind::Class;
+  return nn::ModelAttr::get(
+      ctx, model.name, t.batchSize, model.input.size,
+      targetKind(model.target.kind),
+      /*target_dim=*/isClass ? 1 : model.target.size,
+      /*num_classes=*/isClass ? model.target.size : 0, optimizer, schedule,
+      t.weightDecay,
+      t.decayScope == DecayScope::All ? nn::DecayScope::all
+                                      : nn::DecayScope::weights,
+      t.clipNorm, t.epochs, static_cast<int64_t>(t.seed), earlyStopping, data);
 }
 
 nn::InitKind initKind(InitKind kind) {
@@ -394,8 +383,7 @@ OwningOpRef<ModuleOp> ModuleBuilder::build() {
   mlir::Location moduleLoc = FileLineColLoc::get(fileName, 1, 1);
   OwningOpRef<ModuleOp> module = ModuleOp::create(moduleLoc, model.name);
   MLIRContext *ctx = b.getContext();
-  (*module)->setAttr(nn::ModelConfig::kAttrName,
-                     buildConfig(model).toAttr(ctx));
+  (*module)->setAttr(nn::ModelAttr::kAttrName, buildConfig(ctx, model));
   SmallString<256> spec(model.file);
   (void)llvm::sys::fs::make_absolute(spec);
   (*module)->setAttr(nn::kSpecPathAttr, b.getStringAttr(spec));

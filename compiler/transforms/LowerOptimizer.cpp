@@ -6,7 +6,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Dialect/NN/ModelConfig.h"
 #include "kiln/Dialect/NN/NNOps.h"
 #include "kiln/Transforms/Passes.h"
 
@@ -110,8 +109,7 @@ private:
 
 class OptimizerLowering {
 public:
-  OptimizerLowering(ModuleOp module, func::FuncOp func,
-                    const nn::ModelConfig &config)
+  OptimizerLowering(ModuleOp module, func::FuncOp func, nn::ModelAttr config)
       : module(module), func(func), config(config), symbols(module) {}
 
   LogicalResult run();
@@ -141,59 +139,63 @@ private:
 
   ModuleOp module;
   func::FuncOp func;
-  const nn::ModelConfig &config;
+  nn::ModelAttr config;
   SymbolTable symbols;
 };
 
 Value OptimizerLowering::learningRate(UpdateBuilder &u, Value step,
                                       Value epoch) {
-  const nn::ScheduleConfig &s = config.schedule;
+  nn::ScheduleAttr s = config.getSchedule();
   // t counts from 0 in the schedule's unit: the epoch, or the step - 1.
-  Value t = s.unit == nn::ScheduleUnit::step ? u.subI(step, u.i64(1)) : epoch;
-  Value lr0 = u.f64(config.optimizer.lr);
+  Value t =
+      s.getUnit() == nn::ScheduleUnit::step ? u.subI(step, u.i64(1)) : epoch;
+  double lr0Value = config.getOptimizer().getLr();
+  Value lr0 = u.f64(lr0Value);
   // After a warmup, the schedule starts at t = 0.
-  Value tMain = s.warmupIters > 0 ? u.subI(t, u.i64(s.warmupIters)) : t;
+  int64_t warmup = s.getWarmupIters();
+  Value tMain = warmup > 0 ? u.subI(t, u.i64(warmup)) : t;
   Value lr = lr0;
-  switch (s.kind) {
+  switch (s.getKind()) {
   case nn::ScheduleKind::constant:
     break;
   case nn::ScheduleKind::step_decay: // lr0 gamma^floor(t / step_size)
-    lr = u.mulF(lr0, u.powF(u.f64(s.gamma),
-                            u.toF64(u.divI(tMain, u.i64(s.stepSize)))));
+    lr = u.mulF(lr0, u.powF(u.f64(s.getGamma()),
+                            u.toF64(u.divI(tMain, u.i64(s.getStepSize())))));
     break;
   case nn::ScheduleKind::exponential_decay: // lr0 gamma^t
-    lr = u.mulF(lr0, u.powF(u.f64(s.gamma), u.toF64(tMain)));
+    lr = u.mulF(lr0, u.powF(u.f64(s.getGamma()), u.toF64(tMain)));
     break;
   case nn::ScheduleKind::exp_decay: // lr0 e^(-k t)
-    lr = u.mulF(lr0, u.expF(u.mulF(u.f64(-s.k), u.toF64(tMain))));
+    lr = u.mulF(lr0, u.expF(u.mulF(u.f64(-s.getK()), u.toF64(tMain))));
     break;
   case nn::ScheduleKind::linear_decay: {
     // lr0 (start + (end - start) min(t, iters) / iters)
-    Value frac = u.mulF(u.toF64(u.minI(tMain, u.i64(s.iters))),
-                        u.f64(1.0 / double(s.iters)));
-    lr = u.mulF(lr0, u.addF(u.f64(s.startFactor),
-                            u.mulF(u.f64(s.endFactor - s.startFactor), frac)));
+    int64_t iters = s.getIters();
+    double start = s.getStartFactor();
+    Value frac = u.mulF(u.toF64(u.minI(tMain, u.i64(iters))),
+                        u.f64(1.0 / double(iters)));
+    lr = u.mulF(lr0, u.addF(u.f64(start),
+                            u.mulF(u.f64(s.getEndFactor() - start), frac)));
     break;
   }
   case nn::ScheduleKind::cosine: {
     // min + (lr0 - min) (1 + cos(pi t / t_max)) / 2
     Value angle =
-        u.mulF(u.toF64(tMain), u.f64(llvm::numbers::pi / double(s.tMax)));
-    lr = u.addF(u.f64(s.minLr),
-                u.mulF(u.f64((config.optimizer.lr - s.minLr) / 2),
-                       u.addF(u.f64(1.0), u.cosF(angle))));
+        u.mulF(u.toF64(tMain), u.f64(llvm::numbers::pi / double(s.getTMax())));
+    lr =
+        u.addF(u.f64(s.getMinLr()), u.mulF(u.f64((lr0Value - s.getMinLr()) / 2),
+                                           u.addF(u.f64(1.0), u.cosF(angle))));
     break;
   }
   }
-  if (s.warmupIters == 0)
+  if (warmup == 0)
     return lr;
   // lr0 (start + (1 - start) t / warmup) while t < warmup.
+  double start = s.getWarmupStartFactor();
   Value warm = u.mulF(
-      lr0, u.addF(u.f64(s.warmupStartFactor),
-                  u.mulF(u.f64((1.0 - s.warmupStartFactor) /
-                               double(s.warmupIters)),
-                         u.toF64(t))));
-  return u.select(u.lessI(t, u.i64(s.warmupIters)), warm, lr);
+      lr0, u.addF(u.f64(start),
+                  u.mulF(u.f64((1.0 - start) / double(warmup)), u.toF64(t))));
+  return u.select(u.lessI(t, u.i64(warmup)), warm, lr);
 }
 
 void OptimizerLowering::buildLearningRateFunction() {
@@ -211,7 +213,8 @@ void OptimizerLowering::buildLearningRateFunction() {
 }
 
 Value OptimizerLowering::clipFactor(UpdateBuilder &u, ArrayRef<Value> grads) {
-  if (config.clipNorm <= 0)
+  double clipNorm = config.getClipNorm();
+  if (clipNorm <= 0)
     return Value();
   // torch.nn.utils.clip_grad_norm_: min(1, max_norm / (||g|| + 1e-6)).
   Value total;
@@ -220,13 +223,12 @@ Value OptimizerLowering::clipFactor(UpdateBuilder &u, ArrayRef<Value> grads) {
     total = total ? u.add(total, sq) : sq;
   }
   Value norm = u.element(u.sqrt(total));
-  Value factor = u.divF(u.f32(float(config.clipNorm)),
-                        u.addF(norm, u.f32(1e-6f)));
+  Value factor = u.divF(u.f32(float(clipNorm)), u.addF(norm, u.f32(1e-6f)));
   return u.tensor(u.minF(factor, u.f32(1.0f)));
 }
 
 bool OptimizerLowering::decays(nn::StateOp param) const {
-  return config.decayScope == nn::DecayScope::all ||
+  return config.getDecayScope() == nn::DecayScope::all ||
          param.getTensorType().getRank() >= 2;
 }
 
@@ -264,51 +266,55 @@ void OptimizerLowering::store(OpBuilder &b, Value v, StringRef name) {
 void OptimizerLowering::update(UpdateBuilder &u, OpBuilder &b,
                                nn::StateOp param, Value w, Value g, Value lr,
                                Value lrF64, Value step) {
-  const nn::OptimizerConfig &o = config.optimizer;
+  nn::OptimizerAttr o = config.getOptimizer();
+  nn::OptimizerKind kind = o.getKind();
   StringRef name = param.getSymName();
   // L2 weight decay, lambda/2 |w|^2 in the loss: lambda w in the gradient.
-  if (config.weightDecay > 0 && decays(param))
-    g = u.add(g, u.mul(config.weightDecay, w));
+  if (config.getWeightDecay() > 0 && decays(param))
+    g = u.add(g, u.mul(config.getWeightDecay(), w));
   // AdamW decays the weights apart from the gradient, first, as
   // torch.optim.AdamW: w <- w (1 - lr lambda).
   using OK = nn::OptimizerKind;
-  if (o.kind == OK::adamw && o.weightDecay > 0 && decays(param))
+  if (kind == OK::adamw && o.getWeightDecay() > 0 && decays(param))
     w = u.mul(w, u.tensor(u.subF(u.f64(1.0),
-                                 u.mulF(lrF64, u.f64(o.weightDecay)))));
+                                 u.mulF(lrF64, u.f64(o.getWeightDecay())))));
 
   Value step_; // w <- w - lr step_
-  if (o.kind == OK::sgd) {
+  if (kind == OK::sgd) {
     step_ = g;
-  } else if (o.kind == OK::momentum || o.kind == OK::nesterov) {
+  } else if (kind == OK::momentum || kind == OK::nesterov) {
     // v <- mu v + g; nesterov (PyTorch's form) steps along g + mu v.
-    Value v = u.add(u.mul(o.momentum, state(param, "momentum_buffer", b)), g);
+    double mu = o.getMomentum();
+    Value v = u.add(u.mul(mu, state(param, "momentum_buffer", b)), g);
     store(b, v, (name + ".momentum_buffer").str());
-    step_ = o.kind == OK::momentum ? v : u.add(g, u.mul(o.momentum, v));
-  } else if (o.kind == OK::adagrad) {
+    step_ = kind == OK::momentum ? v : u.add(g, u.mul(mu, v));
+  } else if (kind == OK::adagrad) {
     // G <- G + g^2; step g / (sqrt(G) + eps), eps outside the root as in
     // torch.optim.Adagrad.
     Value sum = u.add(state(param, "sum", b), u.mul(g, g));
     store(b, sum, (name + ".sum").str());
-    step_ = u.div(g, u.add(u.sqrt(sum), o.eps));
-  } else if (o.kind == OK::rmsprop) {
+    step_ = u.div(g, u.add(u.sqrt(sum), o.getEps()));
+  } else if (kind == OK::rmsprop) {
     // s <- rho s + (1 - rho) g^2; step g / (sqrt(s) + eps).
-    Value s = u.add(u.mul(o.rho, state(param, "square_avg", b)),
-                    u.mul(1.0 - o.rho, u.mul(g, g)));
+    double rho = o.getRho();
+    Value s = u.add(u.mul(rho, state(param, "square_avg", b)),
+                    u.mul(1.0 - rho, u.mul(g, g)));
     store(b, s, (name + ".square_avg").str());
-    step_ = u.div(g, u.add(u.sqrt(s), o.eps));
+    step_ = u.div(g, u.add(u.sqrt(s), o.getEps()));
   } else { // adam, adamw
     // m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
     // step m^ / (sqrt(v^) + eps), m^ = m / (1 - b1^t), v^ = v / (1 - b2^t).
-    Value m = u.add(u.mul(o.beta1, state(param, "exp_avg", b)),
-                    u.mul(1.0 - o.beta1, g));
-    Value v = u.add(u.mul(o.beta2, state(param, "exp_avg_sq", b)),
-                    u.mul(1.0 - o.beta2, u.mul(g, g)));
+    double beta1 = o.getBeta1(), beta2 = o.getBeta2();
+    Value m =
+        u.add(u.mul(beta1, state(param, "exp_avg", b)), u.mul(1.0 - beta1, g));
+    Value v = u.add(u.mul(beta2, state(param, "exp_avg_sq", b)),
+                    u.mul(1.0 - beta2, u.mul(g, g)));
     store(b, m, (name + ".exp_avg").str());
     store(b, v, (name + ".exp_avg_sq").str());
     Value t = u.toF64(step);
-    Value c1 = u.tensor(u.subF(u.f64(1.0), u.powF(u.f64(o.beta1), t)));
-    Value c2 = u.tensor(u.subF(u.f64(1.0), u.powF(u.f64(o.beta2), t)));
-    step_ = u.div(u.div(m, c1), u.add(u.sqrt(u.div(v, c2)), o.eps));
+    Value c1 = u.tensor(u.subF(u.f64(1.0), u.powF(u.f64(beta1), t)));
+    Value c2 = u.tensor(u.subF(u.f64(1.0), u.powF(u.f64(beta2), t)));
+    step_ = u.div(u.div(m, c1), u.add(u.sqrt(u.div(v, c2)), o.getEps()));
   }
   store(b, u.sub(w, u.mul(lr, step_)), name);
 }
@@ -385,7 +391,7 @@ struct LowerOptimizerPass
       module.emitError("no @train_step to lower the optimizer into");
       return signalPassFailure();
     }
-    FailureOr<nn::ModelConfig> config = nn::ModelConfig::of(module);
+    FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
     if (failed(config) ||
         failed(OptimizerLowering(module, func, *config).run()))
       signalPassFailure();

@@ -31,7 +31,8 @@ struct TensorInfo {
 };
 
 struct ModelInfo {
-  nn::ModelConfig config;
+  /// The module's nn.model; it lives as long as the MLIRContext.
+  nn::ModelAttr config;
   int64_t outputDim = 0;
   int64_t stateSize = 0;
   int64_t predictStateSize = 0;

@@ -4,7 +4,7 @@
 // every state it touches) and the nn.model configuration (for the name).
 
 // expected-error @+1 {{the state layout has not been assigned}}
-module attributes {nn.model = {name = "m"}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adam>, schedule = <constant>>} {
   func.func @predict(%x: tensor<8x4xf32>) -> tensor<8x4xf32> {
     return %x : tensor<8x4xf32>
   }
@@ -21,7 +21,7 @@ module attributes {kiln.state_size = 0 : i64} {
 
 // -----
 
-module attributes {kiln.state_size = 16 : i64, nn.model = {name = "m"}} {
+module attributes {kiln.state_size = 16 : i64, nn.model = #nn.model<"m", optimizer = <adam>, schedule = <constant>>} {
   nn.state @w : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
   func.func @predict(%x: tensor<8x3xf32>) -> tensor<3xf32> {
     // expected-error @+1 {{'nn.load' op reads a state without a layout}}
@@ -32,7 +32,7 @@ module attributes {kiln.state_size = 16 : i64, nn.model = {name = "m"}} {
 
 // -----
 
-module attributes {kiln.state_size = 16 : i64, nn.model = {name = "m"}} {
+module attributes {kiln.state_size = 16 : i64, nn.model = #nn.model<"m", optimizer = <adam>, schedule = <constant>>} {
   nn.state @w : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
   func.func @train_step(%x: tensor<8x3xf32>) {
     %c = arith.constant dense<1.0> : tensor<3xf32>
@@ -47,7 +47,7 @@ module attributes {kiln.state_size = 16 : i64, nn.model = {name = "m"}} {
 // A prepared state lies past the end of the state: only @prepare (writing)
 // and @predict of a module with a @prepare (reading) have a buffer that
 // holds it.
-module attributes {kiln.state_size = 4 : i64, kiln.predict_state_size = 8 : i64, nn.model = {name = "m"}} {
+module attributes {kiln.state_size = 4 : i64, kiln.predict_state_size = 8 : i64, nn.model = #nn.model<"m", optimizer = <adam>, schedule = <constant>>} {
   nn.state @w : tensor<4xf32> {role = #nn.role<param>, init = #nn.init<zeros>, offset = 0 : i64}
   nn.state @w.folded : tensor<4xf32> {role = #nn.role<prepared>, init = #nn.init<zeros>, offset = 4 : i64}
   func.func @eval_step() -> tensor<4xf32> {

@@ -10,7 +10,7 @@
 // - @predict takes the prediction state alone; the other functions keep the
 //   state.
 
-module attributes {nn.model = {name = "m"}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adam>, schedule = <constant>>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 nn.state @w.folded : tensor<3x4xf32> {role = #nn.role<prepared>, init = #nn.init<zeros>}
 nn.state @b.folded : tensor<3xf32> {role = #nn.role<prepared>, init = #nn.init<zeros>}
@@ -40,7 +40,7 @@ func.func @eval_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>) -> tensor<8x3xf32> 
 
 // The state: w at 0, g at 16, o at 32 (48 floats); then w.folded at 48 and
 // b.folded at 64 (80 floats), though declared between w and g.
-// CHECK:       module attributes {kiln.predict_state_size = 80 : i64, kiln.state_size = 48 : i64, nn.model = {name = "m"}}
+// CHECK:       module attributes {kiln.predict_state_size = 80 : i64, kiln.state_size = 48 : i64, nn.model = #nn.model<"m", optimizer = <adam>, schedule = <constant>>}
 // CHECK-NEXT:    nn.state @w : tensor<3x4xf32> {{.*}}offset = 0 : i64
 // CHECK-NEXT:    nn.state @w.folded : tensor<3x4xf32> {{.*}}offset = 48 : i64, role = #nn.role<prepared>
 // CHECK-NEXT:    nn.state @b.folded : tensor<3xf32> {{.*}}offset = 64 : i64, role = #nn.role<prepared>

@@ -8,7 +8,7 @@
 // stores (materialize_in_destination); results are materialized into the
 // out-parameters. Functions are renamed <model>_<function>.
 
-module attributes {nn.model = {name = "tiny"}} {
+module attributes {nn.model = #nn.model<"tiny", optimizer = <adam>, schedule = <constant>>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %epoch: i64, %seed: i64) -> tensor<f32> {
@@ -30,7 +30,7 @@ func.func @eval_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>) -> (tensor<8xf32>, 
 }
 
 // The states stay for the descriptor (until kiln-strip-model-metadata).
-// CHECK:       module attributes {kiln.state_size = 32 : i64, nn.model = {name = "tiny"}}
+// CHECK:       module attributes {kiln.state_size = 32 : i64, nn.model = #nn.model<"tiny", optimizer = <adam>, schedule = <constant>>}
 // CHECK:         nn.state @w : tensor<3x4xf32> {{.*}}offset = 0
 // CHECK:         nn.state @b : tensor<3xf32> {{.*}}offset = 16
 

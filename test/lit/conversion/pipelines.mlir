@@ -4,7 +4,7 @@
 
 // The three lowering pipelines end to end on a small predict function.
 
-module attributes {nn.model = {name = "tiny", batch_size = 8 : i64, input_dim = 4 : i64}} {
+module attributes {nn.model = #nn.model<"tiny", batch_size = 8, input_dim = 4, optimizer = <adam>, schedule = <constant>>} {
   nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<xavier_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
   nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
   func.func @predict(%x: tensor<8x4xf32>) -> tensor<8x3xf32> {
@@ -19,7 +19,7 @@ module attributes {nn.model = {name = "tiny", batch_size = 8 : i64, input_dim = 
 
 // kiln-lower-to-linalg: the state layout, then linalg on tensors,
 // canonicalized and CSE'd; only nn.state and nn.load of the dialect remain.
-// LINALG:       module attributes {kiln.state_size = 32 : i64, nn.model =
+// LINALG:       module attributes {kiln.state_size = 32 : i64, nn.model = #nn.model<"tiny", batch_size = 8, input_dim = 4
 // LINALG:         nn.state @w {{.*}}offset = 0
 // LINALG:         nn.state @b {{.*}}offset = 16
 // LINALG-LABEL:   func.func @predict(%{{.*}}: tensor<8x4xf32>) -> tensor<8x3xf32>

@@ -205,18 +205,6 @@ func.func @unknown_activation(%x: tensor<4x3xf32>, %w: tensor<2x3xf32>) -> tenso
 
 // -----
 
-// expected-error @+1 {{nn.model optimizer key 'kind' has unknown value 'lamb'}}
-module attributes {nn.model = {batch_size = 4 : i64, optimizer = {kind = "lamb"}}} {
-}
-
-// -----
-
-// expected-error @+1 {{unknown key 'epoch' in nn.model}}
-module attributes {nn.model = {epoch = 4 : i64}} {
-}
-
-// -----
-
 func.func @softmax_scalar(%x: tensor<f32>) -> tensor<f32> {
   // expected-error @+1 {{needs a tensor of rank 1 or more}}
   %y = nn.softmax %x : tensor<f32>

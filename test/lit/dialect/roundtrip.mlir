@@ -1,9 +1,9 @@
 // RUN: kiln-opt %s | FileCheck %s
 // RUN: kiln-opt %s | kiln-opt | FileCheck %s
 
-// CHECK: module attributes {nn.model = {batch_size = 4 : i64, data = {targets = ["target"]
-module attributes {nn.model = {batch_size = 4 : i64, input_dim = 3 : i64, target = "class", target_dim = 1 : i64, num_classes = 2 : i64, name = "tiny",
-    optimizer = {kind = "adam", lr = 1.0e-03 : f64}, schedule = {kind = "constant"}, data = {targets = ["target"], val_split = 0.0 : f64}}} {
+// CHECK: module attributes {nn.model = #nn.model<"tiny", batch_size = 4, input_dim = 3, target = class, num_classes = 2, optimizer = <adam>, schedule = <constant>, data = <targets = ["target"]>>} {
+module attributes {nn.model = #nn.model<"tiny", batch_size = 4, input_dim = 3, target = class, target_dim = 1, num_classes = 2,
+    optimizer = <adam, lr = 1.0e-03>, schedule = <constant>, data = <targets = ["target"], val_split = 0.0>>} {
   // CHECK: nn.state @fc.weight : tensor<2x3xf32> {fan_in = 3 : i64, fan_out = 2 : i64, init = #nn.init<he_uniform>, role = #nn.role<param>}
   // CHECK: nn.state @bn.running_var : tensor<3xf32> {init = #nn.init<ones>, role = #nn.role<running_var>}
   nn.state @fc.weight : tensor<2x3xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 3 : i64, fan_out = 2 : i64}

@@ -6,7 +6,7 @@
 // PyTorch's definitions), its results stored after it. The gradient is
 // a stand-in, -w (nn.neg, elementwise, so it joins the kernel).
 
-module attributes {nn.model = {name = "sgd", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"sgd", optimizer = <sgd, lr = 0.1>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}) {
   %w = nn.load @w : tensor<3x4xf32>
@@ -34,7 +34,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "momentum", optimizer = {kind = "momentum", lr = 0.1 : f64, momentum = 0.9 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"momentum", optimizer = <momentum, lr = 0.1, momentum = 0.9>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}) {
   %w = nn.load @w : tensor<3x4xf32>
@@ -67,7 +67,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "nesterov", optimizer = {kind = "nesterov", lr = 0.1 : f64, momentum = 0.9 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"nesterov", optimizer = <nesterov, lr = 0.1, momentum = 0.9>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}) {
   %w = nn.load @w : tensor<3x4xf32>
@@ -96,7 +96,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "adagrad", optimizer = {kind = "adagrad", lr = 0.1 : f64, eps = 1.0e-10 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"adagrad", optimizer = <adagrad, lr = 0.1, eps = 1.0e-10>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}) {
   %w = nn.load @w : tensor<3x4xf32>
@@ -126,7 +126,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "rmsprop", optimizer = {kind = "rmsprop", lr = 0.1 : f64, rho = 0.99 : f64, eps = 1.0e-8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"rmsprop", optimizer = <rmsprop, lr = 0.1, rho = 0.99, eps = 1.0e-8>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}) {
   %w = nn.load @w : tensor<3x4xf32>

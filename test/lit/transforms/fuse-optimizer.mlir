@@ -5,7 +5,7 @@
 // become one nn.elementwise kernel per parameter, splat constants folded
 // into its body, its results stored after it.
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "adam", lr = 0.001 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.01 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adam, lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1.0e-8>, schedule = <constant>, weight_decay = 0.01>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {

@@ -4,7 +4,7 @@
 // from the epoch argument that the pass inserts after step, and L2 weight
 // decay present or absent.
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "step_decay", gamma = 0.5 : f64, step_size = 10 : i64}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <step_decay, gamma = 0.5, step_size = 10>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -33,7 +33,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "exponential_decay", gamma = 0.9 : f64}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <exponential_decay, gamma = 0.9>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -59,7 +59,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "exp_decay", k = 0.05 : f64}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <exp_decay, k = 0.05>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -86,7 +86,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -111,7 +111,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.01 : f64, decay_scope = "all"}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <constant>, weight_decay = 0.01, decay_scope = all>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -146,7 +146,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "adam", lr = 0.001 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.001 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adam, lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1.0e-8>, schedule = <constant>, weight_decay = 0.001>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -176,7 +176,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {

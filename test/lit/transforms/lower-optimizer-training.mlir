@@ -5,7 +5,7 @@
 // @learning_rate function the runtime reports from, the weight-decay scope,
 // AdamW's decoupled decay and clipping by the global gradient norm.
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "cosine", unit = "step", t_max = 100 : i64, min_lr = 0.001 : f64, warmup_iters = 10 : i64, warmup_start_factor = 0.1 : f64}}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <cosine, unit = step, t_max = 100, min_lr = 0.001, warmup_iters = 10, warmup_start_factor = 0.1>>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -61,7 +61,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "linear_decay", start_factor = 1.0 : f64, end_factor = 0.25 : f64, iters = 4 : i64}}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <linear_decay, start_factor = 1.0, end_factor = 0.25, iters = 4>>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -93,7 +93,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.1 : f64}, schedule = {kind = "constant"}, weight_decay = 0.01 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.1>, schedule = <constant>, weight_decay = 0.01>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -125,7 +125,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "adamw", lr = 0.001 : f64, weight_decay = 0.01 : f64}, schedule = {kind = "constant"}, clip_norm = 1.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adamw, lr = 0.001, weight_decay = 0.01>, schedule = <constant>, clip_norm = 1.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {

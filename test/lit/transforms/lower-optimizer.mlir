@@ -5,7 +5,7 @@
 // back. The gradients here are stand-ins (nn.neg of the parameter), and the
 // schedule is constant; see lower-optimizer-schedules.mlir for the others.
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "sgd", lr = 0.5 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <sgd, lr = 0.5>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -42,7 +42,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "momentum", lr = 0.1 : f64, momentum = 0.8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <momentum, lr = 0.1, momentum = 0.8>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -79,7 +79,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "nesterov", lr = 0.1 : f64, momentum = 0.8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <nesterov, lr = 0.1, momentum = 0.8>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -113,7 +113,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "adagrad", lr = 0.1 : f64, eps = 1.0e-10 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adagrad, lr = 0.1, eps = 1.0e-10>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -147,7 +147,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "rmsprop", lr = 0.1 : f64, rho = 0.9 : f64, eps = 1.0e-8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <rmsprop, lr = 0.1, rho = 0.9, eps = 1.0e-8>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -185,7 +185,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 
 // -----
 
-module attributes {nn.model = {name = "m", optimizer = {kind = "adam", lr = 0.001 : f64, beta1 = 0.9 : f64, beta2 = 0.999 : f64, eps = 1.0e-8 : f64}, schedule = {kind = "constant"}, weight_decay = 0.0 : f64}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adam, lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1.0e-8>, schedule = <constant>, weight_decay = 0.0>} {
 nn.state @w : tensor<3x4xf32> {role = #nn.role<param>, init = #nn.init<he_uniform>, fan_in = 4 : i64, fan_out = 3 : i64}
 nn.state @b : tensor<3xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
 func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> (tensor<f32>, tensor<3x4xf32> {nn.grad_of = @w}, tensor<3xf32> {nn.grad_of = @b}) {
@@ -260,7 +260,7 @@ func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed:
 // The epoch goes in after step: what read the seed (argument 3) reads
 // argument 4 afterwards. Other functions are left alone; without parameters,
 // the learning rate is computed and unused.
-module attributes {nn.model = {name = "m", optimizer = {kind = "adam", lr = 0.01 : f64}}} {
+module attributes {nn.model = #nn.model<"m", optimizer = <adam, lr = 0.01>, schedule = <constant>>} {
   func.func @train_step(%x: tensor<8x4xf32>, %y: tensor<8xf32>, %step: i64, %seed: i64) -> tensor<f32> {
     %d = nn.dropout %x, %seed, %step {p = 0.5 : f64, stream = 0 : i32} : tensor<8x4xf32>
     %l = nn.mse %d, %x : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8xf32>

@@ -12,6 +12,7 @@
 
 #include "kiln_rt.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "llvm/IR/DataLayout.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -55,6 +56,15 @@ const std::pair<const char *, size_t> kFields[] = {
 
 #undef FIELD
 
+/// A model's info with nothing but its configuration, given in the
+/// attribute's syntax.
+ModelInfo infoOf(mlir::MLIRContext &ctx, llvm::StringRef config) {
+  ctx.getOrLoadDialect<nn::NNDialect>();
+  ModelInfo info;
+  info.config = llvm::cast<nn::ModelAttr>(mlir::parseAttribute(config, &ctx));
+  return info;
+}
+
 TEST(Descriptor, EveryFieldIsWhereKilnRtHPutsIt) {
   llvm::LLVMContext context;
   llvm::Module module("layout", context);
@@ -63,9 +73,9 @@ TEST(Descriptor, EveryFieldIsWhereKilnRtHPutsIt) {
   module.setDataLayout("e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-"
                        "i128:128-f80:128-n8:16:32:64-S128");
   ASSERT_EQ(sizeof(void *), 8u) << "the layout string above is x86-64's";
-  ModelInfo info;
-  info.config.name = "layout";
-  info.config.inputDim = 3;
+  mlir::MLIRContext ctx;
+  ModelInfo info = infoOf(ctx, R"(#nn.model<"layout", input_dim = 3,
+      optimizer = <adam>, schedule = <constant>>)");
   emitDescriptor(module, info, /*withMain=*/false);
 
   llvm::GlobalVariable *global = module.getGlobalVariable("layout_model");
@@ -88,8 +98,9 @@ TEST(Descriptor, EveryFieldIsWhereKilnRtHPutsIt) {
 TEST(Descriptor, TheFieldTableNamesKilnRtHsFields) {
   llvm::LLVMContext context;
   llvm::Module module("names", context);
-  ModelInfo info;
-  info.config.name = "names";
+  mlir::MLIRContext ctx;
+  ModelInfo info = infoOf(
+      ctx, R"(#nn.model<"names", optimizer = <adam>, schedule = <constant>>)");
   std::vector<std::string> names = descriptorFieldNames(module, info);
   ASSERT_EQ(names.size(), std::size(kFields));
   for (size_t i = 0; i < names.size(); ++i)
