@@ -33,5 +33,5 @@ func.func @overlapping(%a: memref<8x16xf32>, %state: memref<1024xf32>) {
 // CHECK:         scf.for
 // CHECK-NOT:       iter_args
 // CHECK:           vector.transfer_read %[[C]]
-// CHECK:           vector.transfer_write %{{.*}}, %[[C]]
+// CHECK:           vector.transfer_write %{{.*}}, %[[C]]{{.*}}
 // CHECK-NEXT:    }
