@@ -27,7 +27,7 @@ import subprocess
 
 import numpy as np
 
-ROUNDS = 3
+ROUNDS = 5
 MPIRUN = ["mpirun", "--allow-run-as-root", "--mca", "pml", "ob1",
           "--bind-to", "core"]
 # model: (spec, inputs, target columns, class target, steps per epoch, epochs)
