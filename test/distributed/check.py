@@ -26,9 +26,11 @@ docs/distributed.md promises:
   uninterrupted 2-rank run ends (to TOL).
 - faults: a rank with a missing data file ends the job with a message
   naming that rank and the file, leaving the checkpoint of an earlier run
-  intact; ranks given different options refuse to train; a plain build
-  under mpirun refuses; ranks without a gradient block for their shard
-  refuse, naming the rebuild.
+  intact; a rank killed (SIGKILL) mid-run ends the job with a non-zero
+  exit, and the run resumes on 2 ranks from its last checkpoint; ranks
+  given different options refuse to train; a plain build under mpirun
+  refuses; ranks without a gradient block for their shard refuse, naming
+  the rebuild.
 
 Runs as root with --allow-run-as-root and --oversubscribe (3 ranks on 2
 cores). Exits 1 if any check fails.
@@ -39,9 +41,11 @@ import json
 import os
 import shutil
 import struct
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -222,6 +226,47 @@ def case_faults(c):
             "the checkpoint of the earlier run changed")
     c.check(not [f for f in os.listdir(c.dir) if ".tmp." in f],
             "a temporary file was left behind")
+    # A rank killed mid-run: mpirun ends the job, the last checkpoint is
+    # whole, and the run resumes from it.
+    job = subprocess.Popen(
+        MPIRUN + ["-np", "2", dp, "train", "--data", "d.csv", "--epochs",
+                  "100000", "--checkpoint", "k.st",
+                  "--checkpoint-every-steps", "20", "--save", "k_w.st",
+                  "--quiet"], cwd=c.dir, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    for _ in range(600):
+        if os.path.exists(c.path("k.st")) or job.poll() is not None:
+            break
+        time.sleep(0.05)
+    ranks = subprocess.run(["pgrep", "-P", str(job.pid)], capture_output=True,
+                           text=True).stdout.split()
+    c.check(len(ranks) == 2, f"mpirun's ranks: {ranks}")
+    if ranks:
+        os.kill(int(ranks[-1]), signal.SIGKILL)
+    try:
+        _, err = job.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        job.kill()
+        _, err = job.communicate()
+        c.check(False, "the job went on after a rank was killed")
+    c.check(job.returncode != 0, "a killed rank: mpirun exited 0")
+    c.check(not [f for f in os.listdir(c.dir) if ".tmp." in f],
+            "a temporary file was left behind by the killed job")
+    # Its position (--steps 1 is behind it: nothing to train), then 8 more
+    # steps on 2 ranks.
+    r = c.run([dp, "train", "--data", "d.csv", "--resume", "k.st", "--steps",
+               "1", "--save", "k_w.st"], ok=False)
+    done = [int(l.split(": ")[1].split()[0]) for l in r.stdout.splitlines()
+            if l.startswith("resuming from k.st")]
+    c.check(r.returncode == 0 and done,
+            f"the checkpoint of the killed job does not load:\n{r.stderr}")
+    if done:
+        r = c.run([dp, "train", "--data", "d.csv", "--resume", "k.st",
+                   "--steps", str(done[0] + 8), "--save", "k_w.st",
+                   "--check-replicas"], 2, ok=False)
+        c.check(r.returncode == 0 and f"({done[0] + 8} steps" in r.stdout,
+                f"resuming the killed job on 2 ranks failed:\n{r.stdout}"
+                f"{r.stderr}")
     # Different seeds.
     r = c.run(MPIRUN + ["-np", "1", dp, "train", "--data", "d.csv", "--seed",
                         "1", ":", "-np", "1", dp, "train", "--data", "d.csv",
