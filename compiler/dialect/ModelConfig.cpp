@@ -137,14 +137,19 @@ FailureOr<ModelAttr> ModelAttr::of(ModuleOp module) {
   return model;
 }
 
-std::optional<int64_t> kiln::nn::predictFunctionRows(StringRef name,
-                                                     int64_t batchSize) {
+/// The rows of a block function named `<prefix><rows>`.
+static std::optional<int64_t> blockRows(StringRef name, StringRef prefix) {
   int64_t rows;
-  if (name == "predict")
-    return batchSize;
-  if (name.consume_front("predict_") && !name.getAsInteger(10, rows))
+  if (name.consume_front(prefix) && !name.getAsInteger(10, rows))
     return rows;
   return std::nullopt;
+}
+
+std::optional<int64_t> kiln::nn::predictFunctionRows(StringRef name,
+                                                     int64_t batchSize) {
+  if (name == "predict")
+    return batchSize;
+  return blockRows(name, "predict_");
 }
 
 std::string kiln::nn::predictBlockName(int64_t rows) {
@@ -152,10 +157,7 @@ std::string kiln::nn::predictBlockName(int64_t rows) {
 }
 
 std::optional<int64_t> kiln::nn::gradFunctionRows(StringRef name) {
-  int64_t rows;
-  if (name.consume_front("grad_") && !name.getAsInteger(10, rows))
-    return rows;
-  return std::nullopt;
+  return blockRows(name, "grad_");
 }
 
 std::string kiln::nn::gradBlockName(int64_t rows) {

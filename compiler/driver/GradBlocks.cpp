@@ -64,31 +64,9 @@ LogicalResult Driver::addGradBlocks(ModuleOp module) {
           addGradBlockPipeline(pm, nnOptions(), batch);
         })))
       return failure();
-    auto block = variant->lookupSymbol<func::FuncOp>("grad_step");
-    // Its states, gradients included, are the module's.
-    WalkResult consistent = block.walk([&](Operation *op) {
-      FlatSymbolRefAttr ref;
-      if (auto load = dyn_cast<nn::LoadOp>(op))
-        ref = load.getStateAttr();
-      else if (auto store = dyn_cast<nn::StoreOp>(op))
-        ref = store.getStateAttr();
-      else
-        return WalkResult::advance();
-      auto ours = module.lookupSymbol<nn::StateOp>(ref.getAttr());
-      auto theirs = variant->lookupSymbol<nn::StateOp>(ref.getAttr());
-      return ours && theirs && ours.getType() == theirs.getType() &&
-                     ours.getRole() == theirs.getRole()
-                 ? WalkResult::advance()
-                 : WalkResult::interrupt();
-    });
-    if (consistent.wasInterrupted())
-      return error("internal error: the gradient block on " + Twine(rows) +
-                   " rows uses states that the module does not declare");
-    block->remove();
-    block.setSymName(nn::gradBlockName(rows));
-    module.getBody()->getOperations().insertAfter(insertAfter->getIterator(),
-                                                  block);
-    insertAfter = block;
+    if (failed(adoptBlock(module, *variant, "grad_step",
+                          nn::gradBlockName(rows), insertAfter)))
+      return failure();
   }
   return success();
 }

@@ -22,6 +22,36 @@
 using namespace mlir;
 using namespace kiln;
 
+LogicalResult kiln::adoptBlock(ModuleOp module, ModuleOp variant,
+                               StringRef name, StringRef newName,
+                               Operation *&insertAfter) {
+  auto block = variant.lookupSymbol<func::FuncOp>(name);
+  // Its states are the module's: the same spec declares them.
+  WalkResult consistent = block.walk([&](Operation *op) {
+    FlatSymbolRefAttr state;
+    Type type;
+    if (auto load = dyn_cast<nn::LoadOp>(op))
+      std::tie(state, type) = std::make_pair(load.getStateAttr(), load.getType());
+    else if (auto store = dyn_cast<nn::StoreOp>(op))
+      std::tie(state, type) =
+          std::make_pair(store.getStateAttr(), store.getValue().getType());
+    else
+      return WalkResult::advance();
+    auto ours = module.lookupSymbol<nn::StateOp>(state.getAttr());
+    return ours && ours.getType() == type ? WalkResult::advance()
+                                          : WalkResult::interrupt();
+  });
+  if (!block || consistent.wasInterrupted())
+    return error("internal error: @" + newName +
+                 " uses states that the module does not declare");
+  block->remove();
+  block.setSymName(newName);
+  module.getBody()->getOperations().insertAfter(insertAfter->getIterator(),
+                                                block);
+  insertAfter = block;
+  return success();
+}
+
 LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
   FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
   auto predict = module.lookupSymbol<func::FuncOp>("predict");
@@ -71,22 +101,9 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
           addPredictPipeline(pm, nnOptions());
         })))
       return failure();
-    auto block = variant->lookupSymbol<func::FuncOp>("predict");
-    // Its states are the module's: the same spec declares them.
-    WalkResult consistent = block.walk([&](nn::LoadOp load) {
-      auto state = module.lookupSymbol<nn::StateOp>(load.getState());
-      return state && state.getTensorType() == load.getType()
-                 ? WalkResult::advance()
-                 : WalkResult::interrupt();
-    });
-    if (consistent.wasInterrupted())
-      return error("internal error: @predict on " + Twine(rows) +
-                   " rows reads states that the module does not declare");
-    block->remove();
-    block.setSymName(nn::predictBlockName(rows));
-    module.getBody()->getOperations().insertAfter(insertAfter->getIterator(),
-                                                  block);
-    insertAfter = block;
+    if (failed(adoptBlock(module, *variant, "predict",
+                          nn::predictBlockName(rows), insertAfter)))
+      return failure();
   }
   return success();
 }

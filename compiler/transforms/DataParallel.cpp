@@ -54,9 +54,19 @@ nn::StateOp declareGradient(ModuleOp module, SymbolTable &symbols,
   return state;
 }
 
-/// The parameters whose gradients `func` returns (results 1..), in order.
-FailureOr<SmallVector<nn::StateOp>> gradientParams(func::FuncOp func,
-                                                   SymbolTable &symbols) {
+/// @train_step as Autodiff built it and the parameters whose gradients it
+/// returns (results 1..), in order; `missing` says what the pass wanted it
+/// for when there is none.
+struct GradientResults {
+  func::FuncOp func;
+  SmallVector<nn::StateOp> params;
+};
+FailureOr<GradientResults> trainStepGradients(ModuleOp module,
+                                              SymbolTable &symbols,
+                                              StringRef missing) {
+  auto func = module.lookupSymbol<func::FuncOp>("train_step");
+  if (!func)
+    return module.emitError("no @train_step ") << missing;
   SmallVector<nn::StateOp> params;
   for (unsigned i = 1, e = func.getNumResults(); i < e; ++i) {
     auto ref = func.getResultAttrOfType<FlatSymbolRefAttr>(i, kGradOf);
@@ -66,7 +76,7 @@ FailureOr<SmallVector<nn::StateOp>> gradientParams(func::FuncOp func,
                               << " is no gradient of a declared parameter";
     params.push_back(param);
   }
-  return params;
+  return GradientResults{func, std::move(params)};
 }
 
 struct ShardForwardPass : kiln::impl::ShardForwardBase<ShardForwardPass> {
@@ -113,19 +123,16 @@ struct StoreGradientsPass
     : kiln::impl::StoreGradientsBase<StoreGradientsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto func = module.lookupSymbol<func::FuncOp>("train_step");
-    if (!func) {
-      module.emitError("no @train_step whose gradients to store");
-      return signalPassFailure();
-    }
     SymbolTable symbols(module);
-    FailureOr<SmallVector<nn::StateOp>> params = gradientParams(func, symbols);
-    if (failed(params))
+    FailureOr<GradientResults> train =
+        trainStepGradients(module, symbols, "whose gradients to store");
+    if (failed(train))
       return signalPassFailure();
+    func::FuncOp func = train->func;
     auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
     OpBuilder b(ret);
     for (auto [param, grad] :
-         llvm::zip(*params, ret.getOperands().drop_front())) {
+         llvm::zip(train->params, ret.getOperands().drop_front())) {
       nn::StateOp state = declareGradient(module, symbols, param);
       b.create<nn::StoreOp>(grad.getLoc(), grad, state.getSymName());
     }
@@ -143,16 +150,13 @@ struct BuildApplyUpdatePass
     : kiln::impl::BuildApplyUpdateBase<BuildApplyUpdatePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto train = module.lookupSymbol<func::FuncOp>("train_step");
-    if (!train) {
-      module.emitError("no @train_step to take the gradients from");
-      return signalPassFailure();
-    }
     SymbolTable symbols(module);
-    FailureOr<SmallVector<nn::StateOp>> params =
-        gradientParams(train, symbols);
-    if (failed(params))
+    FailureOr<GradientResults> gradients =
+        trainStepGradients(module, symbols, "to take the gradients from");
+    if (failed(gradients))
       return signalPassFailure();
+    func::FuncOp train = gradients->func;
+    SmallVector<nn::StateOp> params = gradients->params;
 
     // apply_update(step, epoch) -> (gradients), each read from its state,
     // beside a load of its parameter for LowerOptimizer to update.
@@ -161,12 +165,12 @@ struct BuildApplyUpdatePass
     Location loc = train.getLoc();
     Type i64 = b.getI64Type();
     SmallVector<Type> gradTypes = llvm::map_to_vector(
-        *params, [](nn::StateOp p) -> Type { return p.getTensorType(); });
+        params, [](nn::StateOp p) -> Type { return p.getTensorType(); });
     auto apply = b.create<func::FuncOp>(
         loc, "apply_update", b.getFunctionType({i64, i64}, gradTypes));
     b.setInsertionPointToStart(apply.addEntryBlock());
     SmallVector<Value> grads;
-    for (nn::StateOp param : *params) {
+    for (nn::StateOp param : params) {
       nn::StateOp state = declareGradient(module, symbols, param);
       b.create<nn::LoadOp>(param.getLoc(), param.getTensorType(),
                            param.getSymName());
@@ -175,7 +179,7 @@ struct BuildApplyUpdatePass
                                            state.getSymName()));
     }
     b.create<func::ReturnOp>(loc, grads);
-    for (auto [i, param] : llvm::enumerate(*params))
+    for (auto [i, param] : llvm::enumerate(params))
       apply.setResultAttr(i, kGradOf,
                           FlatSymbolRefAttr::get(param.getSymNameAttr()));
   }

@@ -77,6 +77,14 @@ struct DriverOptions {
   std::vector<int64_t> distributedRanks;
 };
 
+/// Moves @`name` of `variant` (the spec translated again, with other rows)
+/// into `module` after `insertAfter`, as @`newName`, and makes it the new
+/// `insertAfter`; an internal error when it reads or writes a state that
+/// `module` does not declare with that type.
+mlir::LogicalResult adoptBlock(mlir::ModuleOp module, mlir::ModuleOp variant,
+                               llvm::StringRef name, llvm::StringRef newName,
+                               mlir::Operation *&insertAfter);
+
 /// The rows of the gradient blocks that split a batch of `batchSize` rows
 /// over each of `ranks` ranks (counts outside 2..batchSize give none),
 /// most rows first: rank r of n takes rows [r B / n, (r + 1) B / n).
