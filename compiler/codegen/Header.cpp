@@ -18,7 +18,7 @@ namespace {
 
 constexpr const char *kHeaderTemplate = R"(/* {n}.h - the {n} model, compiled by kiln.
  *
- * Link with {n}.o and libkiln_rt.a (and -lm -lpthread{openmp}).
+ * Link with {n}.o and libkiln_rt.a (and -lm -lpthread{openmp}).{distributed}
  * Every function returns KILN_OK or an error code; on error,
  * {n}_last_error() says what went wrong. None aborts.
  *
@@ -97,8 +97,14 @@ std::string kiln::generateHeader(const ModelInfo &info) {
       info.threads ? fmt::format(" {}: its kernels run on OpenMP threads",
                                  kOpenMPLinkFlag.str())
                    : "";
+  std::string distributed =
+      info.gradBlocks.empty()
+          ? ""
+          : "\n * Built with --distributed: to train on several processes "
+            "(kiln_train_options::comm,\n * docs/distributed.md), link "
+            "libkiln_rt_mpi.a before libkiln_rt.a, and Open MPI's -lmpi.";
   return fmt::format(
-      kHeaderTemplate, fmt::arg("n", n),
+      kHeaderTemplate, fmt::arg("n", n), fmt::arg("distributed", distributed),
       fmt::arg("N", llvm::StringRef(n).upper()), fmt::arg("openmp", openmp),
       fmt::arg("weights_usage", weightsUsage),
       fmt::arg("input_dim", info.config.getInputDim()),

@@ -31,6 +31,9 @@ docs/distributed.md promises:
   given different options refuse to train; a plain build under mpirun
   refuses; ranks without a gradient block for their shard refuse, naming
   the rebuild.
+- embedded: an application linked against `kiln build --emit=lib
+  --distributed` (kiln_mpi_comm_init, kiln_train_options::comm) trains on
+  2 ranks to the executable's bits.
 
 Runs as root with --allow-run-as-root and --oversubscribe (3 ranks on 2
 cores). Exits 1 if any check fails.
@@ -283,6 +286,71 @@ def case_faults(c):
             f"3 ranks of a build for 2 were not refused:\n{r.stderr}")
 
 
+EMBED_C = r"""
+#include "m.h"
+#include "kiln_rt.h"
+#include <stdio.h>
+
+/* kiln_train on every rank of an mpirun job, as an application embeds it. */
+int main(int argc, char **argv) {
+  kiln_comm comm;
+  kiln_error err;
+  if (kiln_mpi_comm_init(&argc, &argv, &comm, &err)) {
+    fprintf(stderr, "%s\n", err.message);
+    return 1;
+  }
+  const kiln_model *m = &m_model;
+  kiln_dataset d = {0};
+  float *state = kiln_alloc_aligned(m->state_size * sizeof(float));
+  uint8_t *ws = kiln_alloc_aligned(m->workspace_size);
+  kiln_train_options o;
+  kiln_train_options_default(m, &o);
+  o.steps = 14;
+  o.quiet = 1;
+  o.comm = &comm;
+  o.check_replicas = 1;
+  kiln_status st = kiln_dataset_load_csv(m, "d.csv", 1, &d, &err);
+  if (!st)
+    st = kiln_init_state(m, state, o.seed, &err);
+  if (!st)
+    st = kiln_train(m, state, ws, &d, NULL, &o, NULL, &err);
+  if (!st && comm.rank == 0)
+    st = kiln_safetensors_save(m, state, "embedded.st", &err);
+  if (st)
+    fprintf(stderr, "rank %d: %s\n", comm.rank, err.message);
+  kiln_mpi_comm_finalize(&comm);
+  return st ? 1 : 0;
+}
+"""
+
+
+def case_embedded(c):
+    """The C API: kiln_mpi_comm_init and kiln_train_options::comm in an
+    application linked against the library build; the same bits as the
+    executable on 2 ranks."""
+    text = spec("m", 12, "adam(lr = 0.01)")
+    dp = c.build(text, distributed="2")
+    write_data(c.path("d.csv"), 96)
+    lib = c.path("lib")
+    subprocess.run([c.kiln, "build", "--emit=lib", "--distributed=2",
+                    c.path("m.kiln"), "-o", lib], check=True)
+    header = open(os.path.join(lib, "m.h")).read()
+    c.check("libkiln_rt_mpi.a" in header, "the header does not say what to link")
+    with open(c.path("app.c"), "w") as f:
+        f.write(EMBED_C)
+    subprocess.run(["mpicc", "-O2", "-o", c.path("app"), c.path("app.c"),
+                    "-I" + lib, os.path.join(lib, "m.o"),
+                    os.path.join(lib, "libkiln_rt_mpi.a"),
+                    os.path.join(lib, "libkiln_rt.a"), "-lm", "-lpthread",
+                    "-l:libomp.so.5"], check=True)
+    c.run([c.path("app")], 2)
+    c.run([dp, "train", "--data", "d.csv", "--steps", "14", "--quiet",
+           "--save", "exe.st"], 2)
+    c.check(open(c.path("embedded.st"), "rb").read() ==
+            open(c.path("exe.st"), "rb").read(),
+            "the embedded run differs from the executable's")
+
+
 CASES = {
     "sgd": lambda c: case_same_weights(c, "sgd(lr = 0.1)"),
     "momentum": lambda c: case_same_weights(
@@ -301,6 +369,7 @@ CASES = {
     "early_stopping": case_early_stopping,
     "resume": case_resume,
     "faults": case_faults,
+    "embedded": case_embedded,
 }
 
 
