@@ -150,6 +150,18 @@ OwningOpRef<ModuleOp> Driver::loadIR(StringRef path) {
     return nullptr;
   }
   (*module)->removeAttr(kStageAttr);
+  // From the train stage on, a dump either has the data-parallel update or
+  // not; the gradient blocks follow it (GradBlocks.cpp).
+  bool dataParallel = module->lookupSymbol("apply_update") != nullptr;
+  if (from >= Stage::Train && dataParallel != nnOptions().dataParallel) {
+    (void)error(path + (dataParallel
+                            ? ": IR of a --distributed build: build it with "
+                              "--distributed too"
+                            : ": IR of a build without --distributed: "
+                              "--distributed starts from the nn or grad "
+                              "stage"));
+    return nullptr;
+  }
   if (from >= Stage::Predict)
     return module;
   // The row blocks of @predict are translated from the spec again.
