@@ -38,7 +38,8 @@ static const command_help HELP[] = {
      "            [--checkpoint FILE [--checkpoint-every N]\n"
      "            [--checkpoint-every-steps N]] [--resume FILE]\n"
      "            [--batch-report] [--quiet] [--threads N] "
-     "[--check-replicas]",
+     "[--check-replicas]\n"
+     "            [--plot CURVES.svg]",
      "Trains the model and saves its weights.\n"
      "  --data FILE        training CSV (default: the spec's train path)\n"
      "  --val FILE         validation CSV\n"
@@ -64,6 +65,8 @@ static const command_help HELP[] = {
      "                     seed, shuffling, early stopping and length unless\n"
      "                     given; checkpoints go back to it unless "
      "--checkpoint)\n"
+     "  --plot FILE.svg    draw the losses, the validation metric and the\n"
+     "                     learning rate per epoch, and the best epoch\n"
      "  --batch-report     print the loss of every step\n"
      "  --quiet            print only errors and the test result\n"
      THREADS_HELP
@@ -91,6 +94,11 @@ static const command_help HELP[] = {
      "  --save W           where to save (default: <model>.safetensors)\n"},
     {"info", "info",
      "Describes the model: tensors, sizes, memory, training defaults.\n"},
+    {"plot", "plot --metrics FILE [--output CURVES.svg]",
+     "Draws a run's metrics file (train --metrics) as an SVG.\n"
+     "  --metrics FILE     the metrics file\n"
+     "  --output FILE      where to write (default: FILE with .svg for "
+     "its extension)\n"},
 };
 enum { NUM_COMMANDS = sizeof HELP / sizeof HELP[0] };
 
@@ -357,7 +365,8 @@ static int dispatch(int argc, char **argv, const kiln_model *m,
                   {"eval", kiln_cli_eval},
                   {"predict", kiln_cli_predict},
                   {"init", kiln_cli_init},
-                  {"info", kiln_cli_info}};
+                  {"info", kiln_cli_info},
+                  {"plot", kiln_cli_plot}};
   /* Only training is shared by the ranks of a job; anything else would
    * print or write once per rank. */
   if (c.comm && c.comm->rank != 0 && strcmp(cmd, "train") != 0)

@@ -77,5 +77,6 @@ int kiln_cli_eval(cli *c, int argc, char **argv);  /* cli_commands.c */
 int kiln_cli_predict(cli *c, int argc, char **argv);
 int kiln_cli_init(cli *c, int argc, char **argv);
 int kiln_cli_info(cli *c, int argc, char **argv);
+int kiln_cli_plot(cli *c, int argc, char **argv);
 
 #endif /* KILN_RUNTIME_CLI_H */

@@ -291,3 +291,36 @@ int kiln_cli_info(cli *c, int argc, char **argv) {
   return 0;
 }
 
+
+/*---- plot ----------------------------------------------------------------*/
+
+int kiln_cli_plot(cli *c, int argc, char **argv) {
+  const char *metrics = NULL, *output = NULL;
+  int set[2] = {0};
+  flag flags[] = {{"metrics", &metrics, &set[0]}, {"output", &output, &set[1]}};
+  int rc = kiln_cli_parse_flags(c, argc, argv, flags, 2);
+  if (rc >= 0)
+    return rc;
+  if (!metrics)
+    return kiln_cli_usage_error(c, "--metrics is required");
+  char buf[1024];
+  if (!output) {
+    const char *dot = strrchr(metrics, '.'), *slash = strrchr(metrics, '/');
+    int stem = dot && (!slash || dot > slash) ? (int)(dot - metrics)
+                                              : (int)strlen(metrics);
+    snprintf(buf, sizeof buf, "%.*s.svg", stem, metrics);
+    output = buf;
+  }
+  kiln_error e;
+  kiln_curves curves;
+  kiln_status st = kiln_curves_read(metrics, &curves, &e);
+  if (!st) {
+    st = kiln_curves_svg(&curves, c->m->name, kiln_curves_best_epoch(&curves),
+                         output, &e);
+    kiln_curves_free(&curves);
+  }
+  if (st)
+    return kiln_cli_fail(c, &e);
+  fprintf(c->out, "wrote %s\n", output);
+  return 0;
+}

@@ -11,7 +11,7 @@
 typedef struct train_args {
   const char *data, *val, *val_split, *test, *epochs, *steps, *init_from,
       *save, *seed, *patience, *metrics, *threads, *checkpoint, *every,
-      *every_steps, *resume;
+      *every_steps, *resume, *plot;
   int set[20];
 } train_args;
 
@@ -58,6 +58,24 @@ static void restore_stop_signals(stop_signals *s) {
   sigaction(SIGTERM, &s->old_term, NULL);
 }
 
+/* Draws the run's metrics file as `path`, also after a run that stopped
+ * (its curves show why). `own`: the metrics file was --plot's, and goes. */
+static kiln_status plot_run(cli *c, const kiln_train_options *o,
+                            const char *path, int64_t best_epoch, int own,
+                            kiln_error *e) {
+  kiln_curves curves;
+  kiln_status st = kiln_curves_read(o->metrics_path, &curves, e);
+  if (!st) {
+    st = kiln_curves_svg(&curves, c->m->name, best_epoch, path, e);
+    kiln_curves_free(&curves);
+  }
+  if (own)
+    remove(o->metrics_path);
+  if (!st && !o->quiet)
+    fprintf(c->out, "plotted %s\n", path);
+  return st;
+}
+
 int kiln_cli_train(cli *c, int argc, char **argv) {
   const kiln_model *m = c->m;
   train_args a;
@@ -81,6 +99,7 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
       {"checkpoint-every", &a.every, &a.set[13]},
       {"checkpoint-every-steps", &a.every_steps, &a.set[14]},
       {"resume", &a.resume, &a.set[15]},
+      {"plot", &a.plot, &a.set[16]},
       {"no-shuffle", NULL, &no_shuffle},
       {"no-early-stopping", NULL, &no_es},
       {"batch-report", NULL, &batch_report},
@@ -109,6 +128,13 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
   o.batch_report = batch_report;
   o.shuffle = !no_shuffle;
   o.metrics_path = a.metrics;
+  /* --plot draws from the metrics file: the one asked for, else one of its
+   * own next to the plot, removed afterwards. */
+  char plot_metrics[1024];
+  if (a.plot && !a.metrics && writer) {
+    snprintf(plot_metrics, sizeof plot_metrics, "%s.metrics.csv", a.plot);
+    o.metrics_path = plot_metrics;
+  }
   if (no_es)
     o.early_stopping = 0;
   double val_split = m->val_split;
@@ -243,6 +269,16 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
   }
   st = kiln_train(m, b.state, b.workspace, &train, &val, &o, &r, &e);
   restore_stop_signals(&sigs);
+  /* The weights come first: a plot that cannot be written fails the
+   * command after they are saved; after a failed run it is only a note
+   * beside the run's error. */
+  kiln_error plot_err;
+  kiln_status plot_st =
+      a.plot && writer ? plot_run(c, &o, a.plot, st ? 0 : r.best_epoch,
+                                  a.metrics == NULL, &plot_err)
+                       : KILN_OK;
+  if (plot_st && st)
+    fprintf(c->err, "note: %s\n", plot_err.message);
   if (st) {
     if (st == KILN_ERR_NUMERIC || st == KILN_ERR_INTERRUPTED)
       kiln_error_prefix(&e, "training stopped (%s was not written)", save);
@@ -270,6 +306,10 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
     kiln_cli_format_eval(line, sizeof line, "test_", m, &tr);
     if (writer)
       fprintf(c->out, "%s\n", line);
+  }
+  if (plot_st) {
+    e = plot_err;
+    st = plot_st;
   }
 done:
   kiln_dataset_free(&all);

@@ -344,6 +344,30 @@ kiln_status kiln_evaluate_comm(const kiln_model *m, const float *state,
 kiln_status kiln_metrics_allreduce(kiln_metrics *acc, const kiln_comm *comm,
                                    kiln_error *err);
 
+/*---- Plots (plot.c) ------------------------------------------------------*/
+
+/* A metrics file (train --metrics) read back: per epoch, the epoch number,
+ * train_loss, val_loss, val_<metric> and lr, NaN where a cell is empty. */
+enum { KILN_CURVES = 5 };
+typedef struct kiln_curves {
+  int64_t epochs;
+  double *values[KILN_CURVES];
+  char metric[32]; /* what val_<metric> names */
+} kiln_curves;
+
+/* Errors name the file and line of a cell that is no number. */
+kiln_status kiln_curves_read(const char *path, kiln_curves *out,
+                             kiln_error *err);
+void kiln_curves_free(kiln_curves *c);
+/* The epoch of the best val_<metric> (lowest, highest for accuracy and
+ * r2), 0 when there is none. */
+int64_t kiln_curves_best_epoch(const kiln_curves *c);
+/* Writes the SVG atomically: losses, the metric and the learning rate per
+ * epoch, one marker per epoch, and `best_epoch` (when > 0) marked. */
+kiln_status kiln_curves_svg(const kiln_curves *c, const char *title,
+                            int64_t best_epoch, const char *path,
+                            kiln_error *err);
+
 /*---- Data parallelism (parallel.c) ---------------------------------------*/
 
 typedef struct kiln_dp {
