@@ -24,7 +24,7 @@ void kiln_curves_free(kiln_curves *c) {
   memset(c, 0, sizeof *c);
 }
 
-/* A cell: a number, or NaN when empty. 0 when it is neither. */
+/* A cell: a finite number, or NaN when empty. 0 when it is neither. */
 static int parse_cell(const char *s, size_t n, double *out) {
   if (n == 0) {
     *out = NAN;
@@ -36,8 +36,11 @@ static int parse_cell(const char *s, size_t n, double *out) {
   memcpy(buf, s, n);
   buf[n] = '\0';
   *out = strtod(buf, &end);
-  return *end == '\0';
+  return *end == '\0' && isfinite(*out);
 }
+
+/* Epochs count from 1; a larger number than a run can have is damage. */
+static int valid_epoch(double e) { return e == floor(e) && e >= 1 && e <= 1e9; }
 
 kiln_status kiln_curves_read(const char *path, kiln_curves *out,
                              kiln_error *err) {
@@ -85,7 +88,8 @@ kiln_status kiln_curves_read(const char *path, kiln_curves *out,
         const char *cell_end = sep ? sep : end;
         double v;
         if (col < NUM_COLS) {
-          if (!parse_cell(cell, (size_t)(cell_end - cell), &v)) {
+          if (!parse_cell(cell, (size_t)(cell_end - cell), &v) ||
+              (col == COL_EPOCH && !valid_epoch(v))) {
             st = kiln_fail(err, KILN_ERR_FORMAT,
                            "%s:%lld: column %d: not a number", path,
                            (long long)line, col + 1);
@@ -131,11 +135,14 @@ int64_t kiln_curves_best_epoch(const kiln_curves *c) {
 
 enum { WIDTH = 720, PANEL = 190, TOP = 60, GAP = 44, LEFT = 70, RIGHT = 150 };
 
-/* A round step for about `n` ticks over [lo, hi]: 1, 2 or 5 times 10^k. */
+/* A round step for about `n` ticks over [lo, hi]: 1, 2 or 5 times 10^k;
+ * 0 when the range is too wide or too narrow for one (overflow, denormal
+ * steps): then only the ends are labelled. */
 static double tick_step(double lo, double hi, int n) {
   double raw = (hi - lo) / n, mag = pow(10, floor(log10(raw)));
   double f = raw / mag;
-  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+  double step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+  return isfinite(step) && step > 0 && (hi - lo) / step <= 4.0 * n ? step : 0;
 }
 
 typedef struct panel {
@@ -173,8 +180,13 @@ static int frame(kiln_buf *b, panel *p, const kiln_curves *c,
     hi += pad;
   }
   double step = tick_step(lo, hi, 4);
-  p->y0 = floor(lo / step) * step;
-  p->y1 = ceil(hi / step) * step;
+  p->y0 = step > 0 ? floor(lo / step) * step : lo;
+  p->y1 = step > 0 ? ceil(hi / step) * step : hi;
+  if (!(step > 0) || !isfinite(p->y0) || !isfinite(p->y1)) {
+    p->y0 = lo;
+    p->y1 = hi;
+    step = hi - lo;
+  }
   p->x0 = c->values[COL_EPOCH][0];
   p->x1 = c->values[COL_EPOCH][c->epochs - 1];
   kiln_buf_printf(b,
@@ -184,16 +196,21 @@ static int frame(kiln_buf *b, panel *p, const kiln_curves *c,
                   "fill=\"none\" stroke=\"#888\"/>\n",
                   LEFT, p->top - 8, title, LEFT, p->top,
                   WIDTH - LEFT - RIGHT, PANEL);
-  for (double y = p->y0; y <= p->y1 + step / 2; y += step)
+  int yticks = step > 0 ? (int)floor((p->y1 - p->y0) / step + 0.5) : 0;
+  for (int t = 0; t <= yticks && t <= 40; ++t) {
+    double y = t == yticks ? p->y1 : p->y0 + t * step;
     kiln_buf_printf(b,
                     "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                     "stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
                     "text-anchor=\"end\" font-size=\"11\">%.4g</text>\n",
                     LEFT, WIDTH - RIGHT, py(p, y), py(p, y), LEFT - 6,
                     py(p, y) + 4, fabs(y) < step * 1e-9 ? 0.0 : y);
+  }
   double xstep = tick_step(p->x0, p->x1 > p->x0 ? p->x1 : p->x0 + 1, 6);
   if (xstep < 1)
     xstep = 1;
+  /* Epochs are whole numbers up to 1e9 (kiln_curves_read): at most a few
+   * dozen ticks. */
   for (double x = ceil(p->x0 / xstep) * xstep; x <= p->x1; x += xstep)
     kiln_buf_printf(b,
                     "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "

@@ -35,7 +35,7 @@ echo "== the runtime's unit tests with AddressSanitizer and UBSan"
 build-fuzz/bin/runtime_tests_sanitized --gtest_brief=1
 
 status=0
-for reader in csv npy safetensors; do
+for reader in csv npy safetensors metrics; do
   corpus=build-fuzz/corpus/$reader artifacts=build-fuzz/artifacts/$reader
   mkdir -p "$corpus" "$artifacts"
   echo "== fuzzing the $reader reader for ${seconds}s"
