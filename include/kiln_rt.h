@@ -415,6 +415,22 @@ kiln_status kiln_dataset_load_csv(const kiln_model *m, const char *path,
                                   int need_targets, kiln_dataset *out,
                                   kiln_error *err);
 
+/* Loads training or evaluation data from .npy (kiln_npy_read): features
+ * in `path` and targets in `targets_path` (rows x target_dim, or a 1-D
+ * array of one target per row); or, with targets_path NULL, one array
+ * whose target (and feature) columns the spec's data section gives by
+ * index. A spec that names its target columns (by default it names one,
+ * "target") needs the two files: .npy has no column names. Checks shapes
+ * and targets as kiln_dataset_load_csv does. */
+kiln_status kiln_dataset_load_npy(const kiln_model *m, const char *path,
+                                  const char *targets_path, kiln_dataset *out,
+                                  kiln_error *err);
+/* kiln_dataset_load_npy for a path ending in .npy, else
+ * kiln_dataset_load_csv with targets (targets_path must then be NULL). */
+kiln_status kiln_dataset_load(const kiln_model *m, const char *path,
+                              const char *targets_path, kiln_dataset *out,
+                              kiln_error *err);
+
 /* Class labels integral and in [0, num_classes); binary and multilabel
  * targets 0 or 1; real targets finite. Messages: "row 12: label 10 out of
  * range [0, 10)" (rows count from 1, the header excluded). */

@@ -32,6 +32,8 @@ typedef struct command_help {
 static const command_help HELP[] = {
     {"train",
      "train [--data FILE] [--val FILE | --val-split F] [--test FILE]\n"
+     "            [--targets Y.npy] [--val-targets Y.npy] [--test-targets "
+     "Y.npy]\n"
      "            [--epochs N | --steps N] [--init-from W.safetensors]\n"
      "            [--save W.safetensors] [--seed S] [--no-shuffle]\n"
      "            [--no-early-stopping] [--patience N] [--metrics FILE]\n"
@@ -41,7 +43,11 @@ static const command_help HELP[] = {
      "[--check-replicas]\n"
      "            [--plot CURVES.svg]",
      "Trains the model and saves its weights.\n"
-     "  --data FILE        training CSV (default: the spec's train path)\n"
+     "  --data FILE        training CSV (default: the spec's train path),\n"
+     "                     or .npy features with --targets Y.npy (or the\n"
+     "                     spec's target columns, by index)\n"
+     "  --targets, --val-targets, --test-targets FILE\n"
+     "                     .npy targets of --data, --val, --test\n"
      "  --val FILE         validation CSV\n"
      "  --val-split F      hold out this fraction of --data (default: the "
      "spec's)\n"
@@ -72,11 +78,16 @@ static const command_help HELP[] = {
      THREADS_HELP
      "  --check-replicas   under mpirun (a --distributed build): check after\n"
      "                     every step that all ranks hold the same state\n"},
-    {"eval", "eval [--weights W.safetensors] [--data FILE] [--threads N]",
+    {"eval",
+     "eval [--weights W.safetensors] [--data FILE [--targets Y.npy]]\n"
+     "            [--threads N]",
      "Prints the loss and metrics of the weights on a labelled CSV.\n"
      "  --weights W        weights (default: those compiled in, else "
      "<model>.safetensors)\n"
-     "  --data FILE        CSV with targets (default: the spec's test path)\n"
+     "  --data FILE        CSV with targets (default: the spec's test path),\n"
+     "                     or .npy features\n"
+     "  --targets FILE     the .npy targets of .npy features (else the\n"
+     "                     spec's target columns, by index)\n"
      THREADS_HELP},
     {"predict",
      "predict [--weights W.safetensors] --data X.csv|X.npy [--output Y.csv]\n"
@@ -318,8 +329,7 @@ void kiln_cli_format_eval(char *dst, size_t size, const char *prefix,
 }
 
 int kiln_cli_has_suffix(const char *s, const char *suffix) {
-  size_t n = strlen(s), k = strlen(suffix);
-  return n >= k && strcmp(s + n - k, suffix) == 0;
+  return kiln_has_suffix(s, suffix);
 }
 
 /*---- Dispatch ------------------------------------------------------------*/

@@ -11,12 +11,14 @@
 
 int kiln_cli_eval(cli *c, int argc, char **argv) {
   const kiln_model *m = c->m;
-  const char *weights = NULL, *data = NULL, *threads = NULL;
-  int set[3] = {0};
+  const char *weights = NULL, *data = NULL, *threads = NULL,
+             *targets = NULL;
+  int set[4] = {0};
   flag flags[] = {{"weights", &weights, &set[0]},
                   {"data", &data, &set[1]},
-                  {"threads", &threads, &set[2]}};
-  int rc = kiln_cli_parse_flags(c, argc, argv, flags, 3);
+                  {"threads", &threads, &set[2]},
+                  {"targets", &targets, &set[3]}};
+  int rc = kiln_cli_parse_flags(c, argc, argv, flags, 4);
   if (rc >= 0 || (rc = kiln_cli_apply_threads(c, threads)) >= 0 ||
       (rc = kiln_cli_check_trainable(c, "evaluate")) >= 0)
     return rc;
@@ -29,7 +31,7 @@ int kiln_cli_eval(cli *c, int argc, char **argv) {
   buffers b = {0};
   kiln_eval_result r;
   kiln_status st;
-  if (!(st = kiln_dataset_load_csv(m, data, 1, &d, &e)) &&
+  if (!(st = kiln_dataset_load(m, data, targets, &d, &e)) &&
       !(st = kiln_cli_alloc_model(m, &b, 0, &e)) &&
       !(st = kiln_cli_load_weights(m, weights, &b, &e)) &&
       !(st = kiln_evaluate(m, b.state, b.workspace, &d, &r, &e))) {

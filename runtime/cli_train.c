@@ -11,7 +11,7 @@
 typedef struct train_args {
   const char *data, *val, *val_split, *test, *epochs, *steps, *init_from,
       *save, *seed, *patience, *metrics, *threads, *checkpoint, *every,
-      *every_steps, *resume, *plot;
+      *every_steps, *resume, *plot, *targets, *val_targets, *test_targets;
   int set[20];
 } train_args;
 
@@ -100,6 +100,9 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
       {"checkpoint-every-steps", &a.every_steps, &a.set[14]},
       {"resume", &a.resume, &a.set[15]},
       {"plot", &a.plot, &a.set[16]},
+      {"targets", &a.targets, &a.set[17]},
+      {"val-targets", &a.val_targets, &a.set[18]},
+      {"test-targets", &a.test_targets, &a.set[19]},
       {"no-shuffle", NULL, &no_shuffle},
       {"no-early-stopping", NULL, &no_es},
       {"batch-report", NULL, &batch_report},
@@ -209,6 +212,10 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
       o.steps = ci.steps;
     }
   }
+  if ((a.val_targets && !a.val) || (a.test_targets && !a.test))
+    return kiln_cli_usage_error(c, "--%s-targets goes with --%s",
+                                a.val_targets && !a.val ? "val" : "test",
+                                a.val_targets && !a.val ? "val" : "test");
   if (a.val)
     val_split = 0;
   const char *data = a.data ? a.data : m->train_path;
@@ -229,19 +236,19 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
   buffers b = {0};
   kiln_status st;
   /* Everything that can fail on input is checked before training. */
-  if ((st = kiln_dataset_load_csv(m, data, 1, &all, &e)))
+  if ((st = kiln_dataset_load(m, data, a.targets, &all, &e)))
     goto done;
   if (a.val) {
     train = all;
     memset(&all, 0, sizeof all);
-    if ((st = kiln_dataset_load_csv(m, a.val, 1, &val, &e)))
+    if ((st = kiln_dataset_load(m, a.val, a.val_targets, &val, &e)))
       goto done;
   } else if ((st = kiln_dataset_split(&all, val_split, o.seed, &train, &val,
                                       &e))) {
     kiln_error_prefix(&e, "%s", data);
     goto done;
   }
-  if (test && (st = kiln_dataset_load_csv(m, test, 1, &testd, &e)))
+  if (test && (st = kiln_dataset_load(m, test, a.test_targets, &testd, &e)))
     goto done;
   if ((st = kiln_cli_alloc_model(m, &b, 0, &e)))
     goto done;

@@ -158,6 +158,141 @@ done:
   return st;
 }
 
+int kiln_has_suffix(const char *s, const char *suffix) {
+  size_t n = strlen(s), k = strlen(suffix);
+  return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Column `c` of the spec's columns as an index of a file without names. */
+static kiln_status column_index(const kiln_model *m, kiln_column c,
+                                int64_t ncols, const char *path,
+                                const char *what, int64_t *index,
+                                kiln_error *err) {
+  if (c.index < 0)
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "%s: a .npy file has no column names, and the spec names "
+                     "its %s column \"%s\": give the targets as a file of "
+                     "their own, or name the columns by index in the spec",
+                     path, what, c.name ? c.name : "");
+  if (c.index >= ncols)
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: %s column %lld, but the array has %lld columns", path,
+                     what, (long long)c.index, (long long)ncols);
+  *index = c.index;
+  (void)m;
+  return KILN_OK;
+}
+
+kiln_status kiln_dataset_load_npy(const kiln_model *m, const char *path,
+                                  const char *targets_path, kiln_dataset *out,
+                                  kiln_error *err) {
+  memset(out, 0, sizeof *out);
+  kiln_status st = kiln_model_check(m, err);
+  if (st)
+    return st;
+  kiln_matrix x = {0}, y = {0};
+  int64_t *cols = NULL;
+  if ((st = kiln_npy_read(path, &x, err)))
+    goto done;
+  if (targets_path) {
+    /* Features and targets, each a file. */
+    if ((st = kiln_npy_read(targets_path, &y, err)))
+      goto done;
+    if (y.rows != x.rows) {
+      st = kiln_fail(err, KILN_ERR_SHAPE, "%s: %lld rows, but %s has %lld",
+                     targets_path, (long long)y.rows, path, (long long)x.rows);
+      goto done;
+    }
+    if (x.cols != m->input_dim || y.cols != m->target_dim) {
+      st = kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: %lld columns and %s: %lld, but the model takes %lld "
+                     "inputs and %lld target columns",
+                     path, (long long)x.cols, targets_path, (long long)y.cols,
+                     (long long)m->input_dim, (long long)m->target_dim);
+      goto done;
+    }
+    out->rows = x.rows;
+    out->input_dim = x.cols;
+    out->target_dim = y.cols;
+    out->x = x.data;
+    out->y = y.data;
+    x.data = y.data = NULL;
+  } else {
+    /* One array: the spec's target (and feature) columns, by index. */
+    int64_t nt = m->target_dim, nf = 0;
+    cols = malloc((size_t)(x.cols + nt + 1) * sizeof *cols);
+    if (!cols) {
+      st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
+      goto done;
+    }
+    int64_t *targets = cols + x.cols;
+    for (int64_t k = 0; k < nt; ++k) {
+      kiln_column c = m->num_target_columns > 0
+                          ? m->target_columns[k]
+                          : (kiln_column){NULL, x.cols - nt + k};
+      if ((st = column_index(m, c, x.cols, path, "target", &targets[k], err)))
+        goto done;
+    }
+    if (m->num_feature_columns > 0) {
+      for (int32_t k = 0; k < m->num_feature_columns; ++k)
+        if ((st = column_index(m, m->feature_columns[k], x.cols, path,
+                               "feature", &cols[nf++], err)))
+          goto done;
+    } else {
+      for (int64_t c = 0; c < x.cols; ++c) {
+        int is_target = 0;
+        for (int64_t k = 0; k < nt; ++k)
+          is_target |= targets[k] == c;
+        if (!is_target)
+          cols[nf++] = c;
+      }
+    }
+    if (nf != m->input_dim) {
+      st = kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: %lld feature columns, but the model takes %lld "
+                     "inputs (the array has %lld columns)",
+                     path, (long long)nf, (long long)m->input_dim,
+                     (long long)x.cols);
+      goto done;
+    }
+    if ((st = alloc_dataset(out, x.rows, nf, nt, err)))
+      goto done;
+    for (int64_t r = 0; r < x.rows; ++r) {
+      const float *src = x.data + r * x.cols;
+      for (int64_t k = 0; k < nf; ++k)
+        out->x[r * nf + k] = src[cols[k]];
+      for (int64_t k = 0; k < nt; ++k)
+        out->y[r * nt + k] = src[targets[k]];
+    }
+  }
+  if ((st = kiln_dataset_check_targets(m, out, err))) {
+    kiln_error_prefix(err, "%s", targets_path ? targets_path : path);
+    kiln_dataset_free(out);
+  }
+done:
+  if (st)
+    kiln_dataset_free(out);
+  kiln_matrix_free(&x);
+  kiln_matrix_free(&y);
+  free(cols);
+  return st;
+}
+
+kiln_status kiln_dataset_load(const kiln_model *m, const char *path,
+                              const char *targets_path, kiln_dataset *out,
+                              kiln_error *err) {
+  if (kiln_has_suffix(path, ".npy"))
+    return kiln_dataset_load_npy(m, path, targets_path, out, err);
+  if (targets_path) {
+    memset(out, 0, sizeof *out);
+    return kiln_fail(err, KILN_ERR_ARGUMENT,
+                     "%s: separate targets (%s) go with .npy features; a "
+                     "CSV holds its targets as columns",
+                     path, targets_path);
+  }
+  return kiln_dataset_load_csv(m, path, 1, out, err);
+}
+
 kiln_status kiln_dataset_check_targets(const kiln_model *m,
                                        const kiln_dataset *d, kiln_error *err) {
   if (d->target_dim != m->target_dim || !d->y)

@@ -283,6 +283,8 @@ void kiln_epoch_order(uint64_t seed, int64_t epoch, int shuffle, int64_t n,
  * smaller than a batch wraps around). */
 void kiln_train_batch(const kiln_dataset *d, const int64_t *order, int64_t b,
                       int64_t bs, float *x, float *y);
+/* 1 when `s` ends with `suffix`. */
+int kiln_has_suffix(const char *s, const char *suffix);
 /* Rows [first, first + rows) of that batch (a data-parallel shard). */
 void kiln_train_rows(const kiln_dataset *d, const int64_t *order, int64_t b,
                      int64_t bs, int64_t first, int64_t rows, float *x,
