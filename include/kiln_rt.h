@@ -682,6 +682,21 @@ kiln_status kiln_ctx_save(kiln_ctx *ctx, const char *safetensors_path);
 /* x: rows * input_dim floats; out: rows * output_dim floats. */
 kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
                              float *out);
+/* Trains the context's weights (after kiln_ctx_init or kiln_ctx_load) on
+ * `rows` rows of x (rows * input_dim floats) and y (rows * target_dim),
+ * validating on val_rows rows of val_x and val_y (may be 0), as the
+ * executable's `train` does, reading the caller's arrays in place. options
+ * NULL: the spec's defaults, quiet, early stopping only with validation
+ * rows. Prediction uses the trained weights afterwards. Not for a
+ * --predict-only build. */
+kiln_status kiln_ctx_train(kiln_ctx *ctx, const float *x, const float *y,
+                           int64_t rows, const float *val_x,
+                           const float *val_y, int64_t val_rows,
+                           const kiln_train_options *options,
+                           kiln_train_result *result);
+/* Loss and metrics of the weights on `rows` labelled rows. */
+kiln_status kiln_ctx_evaluate(kiln_ctx *ctx, const float *x, const float *y,
+                              int64_t rows, kiln_eval_result *result);
 /* The most threads the context's calls use (>= 1), or 0 for the default:
  * KILN_NUM_THREADS, else kiln_num_cores(). While calls of several contexts
  * run at once on different threads, each uses at most its share of the

@@ -137,6 +137,79 @@ kiln_status kiln_ctx_predict(kiln_ctx *ctx, const float *x, int64_t rows,
   return finish(ctx, st);
 }
 
+/* The caller's arrays as a dataset, without a copy: kiln_train and
+ * kiln_evaluate only read them. */
+static kiln_dataset view(const kiln_model *m, const float *x, const float *y,
+                         int64_t rows) {
+  kiln_dataset d = {rows, m->input_dim, m->target_dim, (float *)(uintptr_t)x,
+                    (float *)(uintptr_t)y,
+                    NULL};
+  return d;
+}
+
+kiln_status kiln_ctx_train(kiln_ctx *ctx, const float *x, const float *y,
+                           int64_t rows, const float *val_x,
+                           const float *val_y, int64_t val_rows,
+                           const kiln_train_options *options,
+                           kiln_train_result *result) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  const kiln_model *m = ctx->m;
+  if (!ctx->ready)
+    return kiln_fail(&ctx->err, KILN_ERR_STATE,
+                     "no weights to train: call kiln_ctx_init or "
+                     "kiln_ctx_load first");
+  if (rows <= 0 || !x || !y || val_rows < 0 ||
+      (val_rows > 0 && (!val_x || !val_y)))
+    return kiln_fail(&ctx->err, KILN_ERR_ARGUMENT,
+                     "kiln_ctx_train: no rows, or no data for them");
+  kiln_train_options quiet;
+  if (!options) {
+    kiln_train_options_default(m, &quiet);
+    quiet.quiet = 1;
+    quiet.early_stopping = quiet.early_stopping && val_rows > 0;
+    options = &quiet;
+  }
+  kiln_dataset train = view(m, x, y, rows), val = view(m, val_x, val_y, val_rows);
+  kiln_status st = kiln_dataset_check_targets(m, &train, &ctx->err);
+  if (st)
+    kiln_error_prefix(&ctx->err, "training targets");
+  else if (val_rows > 0 &&
+           (st = kiln_dataset_check_targets(m, &val, &ctx->err)))
+    kiln_error_prefix(&ctx->err, "validation targets");
+  if (st)
+    return st;
+  kiln_threads_enter(ctx->threads);
+  st = kiln_train(m, ctx->state, ctx->workspace, &train, &val, options, result,
+                  &ctx->err);
+  kiln_threads_leave();
+  /* Whatever state training left (diverged runs included) is what the
+   * context now predicts with. */
+  prepare(ctx);
+  return finish(ctx, st);
+}
+
+kiln_status kiln_ctx_evaluate(kiln_ctx *ctx, const float *x, const float *y,
+                              int64_t rows, kiln_eval_result *result) {
+  if (!ctx)
+    return KILN_ERR_ARGUMENT;
+  if (!ctx->ready)
+    return kiln_fail(&ctx->err, KILN_ERR_STATE,
+                     "no weights: call kiln_ctx_init or kiln_ctx_load first");
+  if (rows <= 0 || !x || !y || !result)
+    return kiln_fail(&ctx->err, KILN_ERR_ARGUMENT,
+                     "kiln_ctx_evaluate: no rows, data or result");
+  kiln_dataset d = view(ctx->m, x, y, rows);
+  kiln_status st = kiln_dataset_check_targets(ctx->m, &d, &ctx->err);
+  if (st)
+    return st;
+  kiln_threads_enter(ctx->threads);
+  st = kiln_evaluate(ctx->m, ctx->state, ctx->workspace, &d, result,
+                     &ctx->err);
+  kiln_threads_leave();
+  return finish(ctx, st);
+}
+
 const char *kiln_ctx_last_error(const kiln_ctx *ctx) {
   return ctx ? ctx->err.message : "no context";
 }

@@ -396,6 +396,55 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
   return success();
 }
 
+LogicalResult Driver::buildPython(StringRef specPath, StringRef directory) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
+    return error("cannot create '" + directory + "': " + ec.message());
+  OwningOpRef<ModuleOp> module = load(specPath);
+  if (!module)
+    return failure();
+  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(*module);
+  if (failed(config))
+    return failure();
+  std::string name = config->getName().str();
+  auto path = [&](StringRef file) {
+    SmallString<256> p(directory);
+    llvm::sys::path::append(p, file);
+    return std::string(p);
+  };
+  SmallString<128> object;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("kiln-model", "o", object))
+    return error("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removeObject(object);
+  ModelInfo info;
+  if (failed(compileObject(*module, object, /*withMain=*/false, info)))
+    return failure();
+  // The model and the whole runtime in one shared library: the module
+  // reaches kiln_rt.h's context API through it.
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return error("no C compiler driver 'cc' on PATH to link with");
+  std::string runtime = runtimeDir("libkiln_rt.a") + "/libkiln_rt.a";
+  std::string library = path("lib" + name + ".so"),
+              objectStr = std::string(object);
+  SmallVector<StringRef> args = {*cc,       "-shared", "-o", library,
+                                 objectStr, "-Wl,--whole-archive", runtime,
+                                 "-Wl,--no-whole-archive", "-lm", "-lpthread"};
+  if (info.threads)
+    args.push_back(kOpenMPLinkFlag);
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message))
+    return error("linking '" + library + "' failed" +
+                 (message.empty() ? "" : ": " + message));
+  std::error_code ec;
+  llvm::ToolOutputFile py(path(name + ".py"), ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return error("cannot write '" + path(name + ".py") + "': " + ec.message());
+  py.os() << generatePythonModule(info);
+  py.keep();
+  return success();
+}
+
 LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
   if (std::error_code ec = llvm::sys::fs::create_directories(directory))
     return error("cannot create '" + directory + "': " + ec.message());

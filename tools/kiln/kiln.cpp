@@ -3,6 +3,7 @@
 //   kiln emit --stage=STAGE model.kiln [-o FILE]   print one stage's IR
 //   kiln build model.kiln -o model                 a standalone executable
 //   kiln build --emit=lib model.kiln -o DIR        object + C header + runtime
+//   kiln build --emit=python model.kiln -o DIR     lib<model>.so + <model>.py
 //   kiln build ... --weights W.safetensors         with trained weights inside
 //   kiln build --emit=lib --predict-only ...       prediction only, no training
 //   kiln build --distributed model.kiln -o model   data-parallel on MPI
@@ -48,7 +49,9 @@ cl::opt<std::string> stage("stage", cl::desc("The stage to print"),
                            cl::sub(emitCommand), cl::cat(category));
 cl::opt<std::string> emitKind("emit",
                               cl::desc("exe: an executable (default); lib: an "
-                                       "object, a C header and the runtime"),
+                                       "object, a C header and the runtime; "
+                                       "python: lib<model>.so and a Python "
+                                       "module over it"),
                               cl::init("exe"), cl::sub(buildCommand),
                               cl::cat(category));
 
@@ -223,7 +226,10 @@ int runBuild() {
     return failed(driver.buildExecutable(input, output)) ? 1 : 0;
   if (emitKind == "lib")
     return failed(driver.buildLibrary(input, output)) ? 1 : 0;
-  return fail("unknown --emit '" + emitKind + "'; expected exe or lib");
+  if (emitKind == "python")
+    return failed(driver.buildPython(input, output)) ? 1 : 0;
+  return fail("unknown --emit '" + emitKind + "'; expected exe, lib or "
+              "python");
 }
 
 } // namespace

@@ -79,6 +79,10 @@ llvm::Error emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
 /// thin wrappers over the runtime's context API.
 std::string generateHeader(const ModelInfo &info);
 
+/// The Python module of `kiln build --emit=python`: a `Model` class over
+/// lib<model>.so through ctypes (docs/runtime.md, "Python").
+std::string generatePythonModule(const ModelInfo &info);
+
 } // namespace kiln
 
 #endif // KILN_CODEGEN_CODEGEN_H

@@ -113,6 +113,11 @@ public:
   mlir::LogicalResult buildLibrary(llvm::StringRef specPath,
                                    llvm::StringRef directory);
 
+  /// lib<model>.so (the model and the runtime) and <model>.py, a Python
+  /// module over it, in `directory`.
+  mlir::LogicalResult buildPython(llvm::StringRef specPath,
+                                  llvm::StringRef directory);
+
   mlir::MLIRContext &getContext() { return context; }
 
 private:
