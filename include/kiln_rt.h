@@ -498,6 +498,9 @@ kiln_status kiln_mpi_comm_init(int *argc, char ***argv, kiln_comm *comm,
                                kiln_error *err);
 void kiln_mpi_comm_finalize(kiln_comm *comm);
 
+/* kiln_train_options, kiln_train_result and kiln_eval_result are mirrored,
+ * field by field, by the Python module (compiler/codegen/Python.cpp):
+ * change both. */
 typedef struct kiln_train_options {
   int64_t epochs;  /* used when steps == 0 */
   int64_t steps;   /* > 0: stop after this many steps (last epoch partial) */
