@@ -8,7 +8,8 @@
 # Prediction latency against PyTorch's inference modes at 1 to 256 rows.
 # And compile time against depth, and data-parallel training on 1 and 2
 # ranks (Open MPI).
-# Usage: bench/run.sh [dense|train|fusion|threads|predict|compile|distributed]...
+# And loading data (CSV, .npy) against NumPy.
+# Usage: bench/run.sh [dense|train|fusion|threads|predict|compile|distributed|data]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh libopenblas-dev python3-torch >/dev/null
@@ -257,11 +258,16 @@ PY
   done
 }
 
+# Loading 60,000 x 784 rows from CSV and .npy against NumPy (bench/data/).
+run_data() {
+  bench/data/bench_load.sh $kiln "$out/data"
+}
+
 # 1 process on 1 core against 2 ranks on 2 cores (bench/distributed/bench.py).
 run_distributed() {
   /usr/bin/python3 bench/distributed/bench.py --kiln $kiln --out "$out/distributed"
 }
 
-for what in "${@:-dense train fusion threads predict compile distributed}"; do
+for what in "${@:-dense train fusion threads predict compile distributed data}"; do
   for w in $what; do "run_$w"; done
 done
