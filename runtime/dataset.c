@@ -136,16 +136,22 @@ kiln_status kiln_dataset_load_csv(const kiln_model *m, const char *path,
       kiln_error_prefix(err, "%s", path);
     goto done;
   }
-  if ((st = kiln_csv_read_columns(csv, cols, nfeat + ntarget, &mat, err)))
+  /* Features and targets each straight into the buffer the data set
+   * keeps: no third copy of the data beside the file and them. */
+  if ((st = kiln_csv_read_columns(csv, cols, nfeat, &mat, err)))
     goto done;
-  if ((st = alloc_dataset(out, mat.rows, nfeat, ntarget, err)))
-    goto done;
-  for (int64_t r = 0; r < mat.rows; ++r) {
-    const float *src = mat.data + r * (nfeat + ntarget);
-    memcpy(out->x + r * nfeat, src, (size_t)nfeat * sizeof(float));
-    if (ntarget)
-      memcpy(out->y + r * ntarget, src + nfeat,
-             (size_t)ntarget * sizeof(float));
+  out->rows = mat.rows;
+  out->input_dim = nfeat;
+  out->x = mat.data;
+  mat.data = NULL;
+  if (ntarget) {
+    if ((st = kiln_csv_read_columns(csv, cols + nfeat, ntarget, &mat, err))) {
+      kiln_dataset_free(out);
+      goto done;
+    }
+    out->target_dim = ntarget;
+    out->y = mat.data;
+    mat.data = NULL;
   }
   if (ntarget && (st = kiln_dataset_check_targets(m, out, err))) {
     kiln_error_prefix(err, "%s", path);
