@@ -61,6 +61,33 @@ std::string runtimeDir(StringRef file) {
   return KILN_RUNTIME_LIB_DIR;
 }
 
+/// `directory`/`file`.
+std::string outputPath(StringRef directory, StringRef file) {
+  SmallString<256> p(directory);
+  llvm::sys::path::append(p, file);
+  return std::string(p);
+}
+
+/// Links with the C compiler driver: `cc <args> -lm -lpthread <libs>`,
+/// and the OpenMP runtime for code compiled with threads.
+LogicalResult linkWithCC(StringRef output, ArrayRef<StringRef> args,
+                         ArrayRef<StringRef> libs, bool threads) {
+  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+  if (!cc)
+    return kiln::error("no C compiler driver 'cc' on PATH to link with");
+  SmallVector<StringRef> all = {*cc};
+  all.append(args.begin(), args.end());
+  all.append({"-lm", "-lpthread"});
+  all.append(libs.begin(), libs.end());
+  if (threads)
+    all.push_back(kOpenMPLinkFlag);
+  std::string message;
+  if (llvm::sys::ExecuteAndWait(*cc, all, std::nullopt, {}, 0, 0, &message))
+    return kiln::error("linking '" + output + "' failed" +
+                       (message.empty() ? "" : ": " + message));
+  return success();
+}
+
 } // namespace
 
 LogicalResult kiln::error(const llvm::Twine &message) {
@@ -363,14 +390,11 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
   if (!module || failed(compileObject(*module, object, /*withMain=*/true, info)))
     return failure();
 
-  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
-  if (!cc)
-    return error("no C compiler driver 'cc' on PATH to link with");
   std::string runtime = runtimeDir("libkiln_rt.a") + "/libkiln_rt.a";
   if (!llvm::sys::fs::exists(runtime))
     return error("cannot find the runtime library '" + runtime + "'");
   std::string outputStr = output.str(), objectStr = std::string(object);
-  SmallVector<StringRef> args = {*cc, "-o", outputStr, objectStr};
+  SmallVector<StringRef> args = {"-o", outputStr, objectStr};
   // Data parallel: kiln_mpi_main and kiln_comm over Open MPI, before the
   // runtime they call into.
   std::string mpiRuntime = runtimeDir("libkiln_rt_mpi.a") + "/libkiln_rt_mpi.a";
@@ -383,34 +407,32 @@ LogicalResult Driver::buildExecutable(StringRef specPath, StringRef output) {
                    "does)");
     args.push_back(mpiRuntime);
   }
-  args.append({runtime, "-lm", "-lpthread"});
-  args.append(mpiLibs.begin(), mpiLibs.end());
-  if (info.threads)
-    args.push_back(kOpenMPLinkFlag);
-  std::string message;
-  int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
-                                         &message);
-  if (status != 0)
-    return error("linking '" + output + "' failed" +
-                 (message.empty() ? "" : ": " + message));
-  return success();
+  args.push_back(runtime);
+  return linkWithCC(output, args, mpiLibs, info.threads);
+}
+
+OwningOpRef<ModuleOp> Driver::loadForDirectory(StringRef specPath,
+                                               StringRef directory,
+                                               std::string &name) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory)) {
+    (void)error("cannot create '" + directory + "': " + ec.message());
+    return nullptr;
+  }
+  OwningOpRef<ModuleOp> module = load(specPath);
+  if (!module)
+    return nullptr;
+  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(*module);
+  if (failed(config))
+    return nullptr;
+  name = config->getName().str();
+  return module;
 }
 
 LogicalResult Driver::buildPython(StringRef specPath, StringRef directory) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
-    return error("cannot create '" + directory + "': " + ec.message());
-  OwningOpRef<ModuleOp> module = load(specPath);
+  std::string name;
+  OwningOpRef<ModuleOp> module = loadForDirectory(specPath, directory, name);
   if (!module)
     return failure();
-  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(*module);
-  if (failed(config))
-    return failure();
-  std::string name = config->getName().str();
-  auto path = [&](StringRef file) {
-    SmallString<256> p(directory);
-    llvm::sys::path::append(p, file);
-    return std::string(p);
-  };
   SmallString<128> object;
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("kiln-model", "o", object))
@@ -421,45 +443,31 @@ LogicalResult Driver::buildPython(StringRef specPath, StringRef directory) {
     return failure();
   // The model and the whole runtime in one shared library: the module
   // reaches kiln_rt.h's context API through it.
-  llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
-  if (!cc)
-    return error("no C compiler driver 'cc' on PATH to link with");
   std::string runtime = runtimeDir("libkiln_rt.a") + "/libkiln_rt.a";
-  std::string library = path("lib" + name + ".so"),
+  std::string library = outputPath(directory, "lib" + name + ".so"),
               objectStr = std::string(object);
-  SmallVector<StringRef> args = {*cc,       "-shared", "-o", library,
-                                 objectStr, "-Wl,--whole-archive", runtime,
-                                 "-Wl,--no-whole-archive", "-lm", "-lpthread"};
-  if (info.threads)
-    args.push_back(kOpenMPLinkFlag);
-  std::string message;
-  if (llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0, &message))
-    return error("linking '" + library + "' failed" +
-                 (message.empty() ? "" : ": " + message));
+  if (failed(linkWithCC(library,
+                        {"-shared", "-o", library, objectStr,
+                         "-Wl,--whole-archive", runtime,
+                         "-Wl,--no-whole-archive"},
+                        {}, info.threads)))
+    return failure();
+  std::string pyPath = outputPath(directory, name + ".py");
   std::error_code ec;
-  llvm::ToolOutputFile py(path(name + ".py"), ec, llvm::sys::fs::OF_Text);
+  llvm::ToolOutputFile py(pyPath, ec, llvm::sys::fs::OF_Text);
   if (ec)
-    return error("cannot write '" + path(name + ".py") + "': " + ec.message());
+    return error("cannot write '" + pyPath + "': " + ec.message());
   py.os() << generatePythonModule(info);
   py.keep();
   return success();
 }
 
 LogicalResult Driver::buildLibrary(StringRef specPath, StringRef directory) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(directory))
-    return error("cannot create '" + directory + "': " + ec.message());
-  OwningOpRef<ModuleOp> module = load(specPath);
+  std::string name;
+  OwningOpRef<ModuleOp> module = loadForDirectory(specPath, directory, name);
   if (!module)
     return failure();
-  FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(*module);
-  if (failed(config))
-    return failure();
-  std::string name = config->getName().str();
-  auto path = [&](StringRef file) {
-    SmallString<256> p(directory);
-    llvm::sys::path::append(p, file);
-    return std::string(p);
-  };
+  auto path = [&](StringRef file) { return outputPath(directory, file); };
   ModelInfo info;
   if (failed(compileObject(*module, path(name + ".o"), /*withMain=*/false,
                            info)))

@@ -161,6 +161,10 @@ private:
   bool reached(Stage stage) const {
     return options.from && stage <= *options.from;
   }
+  /// Creates `directory` and loads the spec; `name` is the model's.
+  mlir::OwningOpRef<mlir::ModuleOp> loadForDirectory(llvm::StringRef specPath,
+                                                     llvm::StringRef directory,
+                                                     std::string &name);
   /// Lowers a loaded module and writes its object file to `objectPath`.
   mlir::LogicalResult compileObject(mlir::ModuleOp module,
                                     llvm::StringRef objectPath,
