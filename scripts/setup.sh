@@ -13,6 +13,7 @@ packages=(
   libomp-19-dev
   openmpi-bin libopenmpi-dev
   libfmt-dev libgtest-dev googletest
+  libonnx-dev libprotobuf-dev
   python3
   "$@"
 )

@@ -48,7 +48,8 @@ Error fail(const Twine &message) {
 
 Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
                                                const ModelInfo &info,
-                                               StringRef checkpoint) {
+                                               StateLoader load,
+                                               StringRef origin) {
   auto llvmContext = std::make_unique<LLVMContext>();
   std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(
       module, *llvmContext, info.config.getName());
@@ -94,12 +95,9 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
   Aligned<uint8_t> workspace(info.workspaceSize);
   if (!state.data || !workspace.data)
     return fail("out of memory for the model's buffers");
-  kiln_error err;
-  std::string path = checkpoint.str();
-  // The loader refuses a NaN or an infinity by tensor name: it would make
-  // every prediction of the shipped model NaN.
-  if (kiln_safetensors_load(&model, state.data, path.c_str(), &err) != KILN_OK)
-    return fail(err.message);
+  std::memset(state.data, 0, info.stateSize * sizeof(float));
+  if (Error err = load(model, state.data))
+    return std::move(err);
   if (!model.prepare)
     return std::vector<float>(state.data, state.data + info.stateSize);
   // prepare writes only what predict reads; starting from a copy of the
@@ -112,7 +110,7 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
   model.prepare(state.data, workspace.data, pstate.data);
   for (int64_t i = info.stateSize; i < info.predictStateSize; ++i)
     if (!std::isfinite(pstate.data[i]))
-      return fail("folding " + checkpoint +
+      return fail("folding " + origin +
                   " for prediction gives a NaN or an infinity (a negative "
                   "running variance?)");
   return std::vector<float>(pstate.data, pstate.data + info.predictStateSize);

@@ -23,6 +23,7 @@ constexpr const char *kModuleTemplate = R"PY('''{n}: the kiln model "{n}", compi
 
     from {n} import Model
     m = Model(seed=0)                    # fresh weights; or Model(weights="w.safetensors")
+    m = Model()                          # the weights compiled in, if any (COMPILED_WEIGHTS)
     m.train(x, y, epochs=20, val=(xv, yv))
     p = m.predict(x)                     # rows x OUTPUT_DIM float32
     m.evaluate(x, y)                     # {{"loss": ..., "accuracy": ...}}
@@ -42,6 +43,8 @@ import numpy as np
 INPUT_DIM = {input_dim}
 OUTPUT_DIM = {output_dim}
 TARGET_DIM = {target_dim}
+# Built with --weights, or imported from ONNX: Model() starts from them.
+COMPILED_WEIGHTS = {compiled_weights}
 
 _lib = ctypes.CDLL(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "lib{n}.so"))
@@ -135,7 +138,7 @@ class Model:
         self._check(_lib.kiln_ctx_set_threads(self._ctx, threads))
         if weights is not None:
             self.load(weights)
-        else:
+        elif seed is not None or not COMPILED_WEIGHTS:
             self._check(_lib.kiln_ctx_init(self._ctx, {seed} if seed is None else seed))
 
     def __del__(self):
@@ -215,5 +218,7 @@ std::string kiln::generatePythonModule(const ModelInfo &info) {
                      fmt::arg("input_dim", info.config.getInputDim()),
                      fmt::arg("output_dim", info.outputDim),
                      fmt::arg("target_dim", info.config.getTargetDim()),
-                     fmt::arg("seed", info.config.getSeed()));
+                     fmt::arg("seed", info.config.getSeed()),
+                     fmt::arg("compiled_weights",
+                              info.weights.empty() ? "False" : "True"));
 }

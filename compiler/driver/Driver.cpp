@@ -9,6 +9,7 @@
 #include "kiln/Transforms/Passes.h"
 
 #include "kiln/Dialect/NN/ModelConfig.h"
+#include "kiln_rt.h"
 
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
@@ -41,6 +42,47 @@ constexpr std::pair<Stage, const char *> kStageNames[] = {
     {Stage::LLVM, "llvm"},       {Stage::LLVMIR, "llvm-ir"},
     {Stage::Asm, "asm"},
 };
+
+llvm::Error loadError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// A checkpoint's tensors, read by the runtime's own loader, so that it is
+/// checked exactly as `./model predict --weights W` checks it (names,
+/// shapes, dtypes, the model it was saved from, no NaN or infinity).
+auto loadCheckpoint(const std::string &path) {
+  return [path](const kiln_model &model, float *state) -> llvm::Error {
+    kiln_error err;
+    if (kiln_safetensors_load(&model, state, path.c_str(), &err) != KILN_OK)
+      return loadError(err.message);
+    return llvm::Error::success();
+  };
+}
+
+/// An imported model's weights, by state name; the optimizer's state stays
+/// zero.
+auto loadImportedWeights(const WeightMap &weights) {
+  return [&weights](const kiln_model &model, float *state) -> llvm::Error {
+    size_t found = 0;
+    for (int32_t i = 0; i < model.num_tensors; ++i) {
+      const kiln_tensor_info &t = model.tensors[i];
+      if (t.role == KILN_ROLE_OPTIMIZER)
+        continue;
+      auto it = weights.find(t.name);
+      if (it == weights.end() || int64_t(it->second.values.size()) != t.numel)
+        return loadError("internal error: the imported model has no weights "
+                         "of " + llvm::Twine(t.numel) + " values for '" +
+                         t.name + "'");
+      std::copy(it->second.values.begin(), it->second.values.end(),
+                state + t.offset);
+      ++found;
+    }
+    if (found != weights.size())
+      return loadError("internal error: the compiled model leaves out some "
+                       "of the imported weights");
+    return llvm::Error::success();
+  };
+}
 
 /// The module attribute that `kiln emit` sets on a dump of an nn-level
 /// stage, naming the stage, so that --from can refuse IR of another one
@@ -134,12 +176,9 @@ Driver::Driver(DriverOptions options) : options(std::move(options)) {
 OwningOpRef<ModuleOp> Driver::load(StringRef specPath) {
   if (options.from)
     return loadIR(specPath);
-  sourceMgr = std::make_unique<llvm::SourceMgr>();
-  DiagnosticEngine diag(*sourceMgr, llvm::errs());
-  spec = parseSpec(specPath, *sourceMgr, diag);
-  if (!spec)
+  if (!readSource(specPath))
     return nullptr;
-  std::optional<Model> model = checkSpec(*spec, diag);
+  std::optional<Model> model = translateSource(std::nullopt, /*report=*/true);
   if (!model)
     return nullptr;
   OwningOpRef<ModuleOp> module = buildModule(context, *model);
@@ -199,11 +238,37 @@ OwningOpRef<ModuleOp> Driver::loadIR(StringRef path) {
                 "@predict are built from");
     return nullptr;
   }
-  DiagnosticEngine diag(*sourceMgr, llvm::errs());
-  spec = parseSpec(specPath.getValue(), *sourceMgr, diag);
-  if (!spec || !checkSpec(*spec, diag))
+  if (!readSource(specPath.getValue()) ||
+      !translateSource(std::nullopt, /*report=*/true))
     return nullptr;
   return module;
+}
+
+bool Driver::readSource(StringRef path) {
+  sourceMgr = std::make_unique<llvm::SourceMgr>();
+  spec.reset();
+  onnx.reset();
+  if (!OnnxModel::isOnnxPath(path)) {
+    DiagnosticEngine diag(*sourceMgr, llvm::errs());
+    spec = parseSpec(path, *sourceMgr, diag);
+    return spec != nullptr;
+  }
+  if (!options.distributedRanks.empty())
+    return failed(error(path + ": an imported ONNX model is built for "
+                               "prediction; --distributed trains"));
+  if (!options.weights.empty())
+    return failed(error(path + ": an imported ONNX model's weights are its "
+                               "initializers; it takes no --weights"));
+  onnx = OnnxModel::read(path, llvm::errs());
+  return onnx != nullptr;
+}
+
+std::optional<Model> Driver::translateSource(std::optional<int64_t> rows,
+                                             bool report) {
+  if (onnx)
+    return onnx->translate(rows.value_or(OnnxModel::kBatchSize));
+  DiagnosticEngine diag(*sourceMgr, report ? llvm::errs() : llvm::nulls());
+  return checkSpec(*spec, diag, rows);
 }
 
 LogicalResult Driver::runPasses(
@@ -249,7 +314,7 @@ LogicalResult Driver::runPhase(Stage stage, ModuleOp module, ModelInfo &info,
         (!reached(stage) && failed(addPredictRowBlocks(module))) ||
         (!reached(stage) && nn.dataParallel && failed(addGradBlocks(module))))
       return failure();
-    if (options.predictOnly)
+    if (predictOnly())
       for (StringRef name : {"train_step", "eval_step", "learning_rate"})
         if (auto func = module.lookupSymbol<func::FuncOp>(name))
           func.erase();
@@ -353,9 +418,12 @@ LogicalResult Driver::compileObject(ModuleOp module, StringRef objectPath,
                                     bool withMain, ModelInfo &info) {
   if (failed(lower(module, Stage::LLVM, info)))
     return failure();
-  if (!options.weights.empty()) {
+  if (!options.weights.empty() || onnx) {
     llvm::Expected<std::vector<float>> weights =
-        foldWeights(module, info, options.weights);
+        onnx ? foldWeights(module, info, loadImportedWeights(onnx->weights()),
+                           onnx->path())
+             : foldWeights(module, info, loadCheckpoint(options.weights),
+                           options.weights);
     if (!weights)
       return error(llvm::toString(weights.takeError()));
     info.weights = std::move(*weights);

@@ -37,7 +37,7 @@ kiln::gradBlockRows(int64_t batchSize, llvm::ArrayRef<int64_t> ranks) {
 
 LogicalResult Driver::addGradBlocks(ModuleOp module) {
   FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
-  if (!spec || failed(config) || !module.lookupSymbol("apply_update"))
+  if ((!spec && !onnx) || failed(config) || !module.lookupSymbol("apply_update"))
     return error("internal error: no spec or @apply_update to build the "
                  "gradient blocks for");
   int64_t batch = config->getBatchSize();
@@ -54,8 +54,7 @@ LogicalResult Driver::addGradBlocks(ModuleOp module) {
       return error("--distributed: a shard of 1 row cannot train a batch "
                    "norm; use fewer ranks than " +
                    Twine(batch) + " / 2 or a larger batch_size");
-    DiagnosticEngine quiet(*sourceMgr, llvm::nulls());
-    std::optional<Model> model = checkSpec(*spec, quiet, rows);
+    std::optional<Model> model = translateSource(rows, /*report=*/false);
     if (!model)
       return error("the model cannot train on shards of " + Twine(rows) +
                    " rows: its graph depends on the batch size");

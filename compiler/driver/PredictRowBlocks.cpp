@@ -55,7 +55,7 @@ LogicalResult kiln::adoptBlock(ModuleOp module, ModuleOp variant,
 LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
   FailureOr<nn::ModelAttr> config = nn::ModelAttr::of(module);
   auto predict = module.lookupSymbol<func::FuncOp>("predict");
-  if (!spec || failed(config) || !predict)
+  if ((!spec && !onnx) || failed(config) || !predict)
     return error("internal error: no spec or @predict to build the "
                  "prediction row blocks from");
   // The workspace grows with the rows of the largest block.
@@ -81,11 +81,9 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
   Operation *insertAfter = predict;
   for (int64_t rows : blocks) {
     // The spec's warnings were printed when it was loaded.
-    DiagnosticEngine quiet(*sourceMgr, llvm::nulls());
-    std::optional<Model> model = checkSpec(*spec, quiet, rows);
+    std::optional<Model> model = translateSource(rows, /*report=*/false);
     if (!model) {
-      DiagnosticEngine diag(*sourceMgr, llvm::errs());
-      (void)checkSpec(*spec, diag, rows);
+      (void)translateSource(rows, /*report=*/true);
       return error("the model cannot predict " + Twine(rows) +
                    " rows at a time: its graph depends on the batch size");
     }

@@ -5,12 +5,15 @@
 
 #include "kiln/Codegen/ModelInfo.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <memory>
 #include <string>
+
+struct kiln_model; // kiln_rt.h
 
 namespace kiln {
 
@@ -60,13 +63,19 @@ void emitDescriptor(llvm::Module &module, const ModelInfo &info,
 std::vector<std::string> descriptorFieldNames(llvm::Module &module,
                                               const ModelInfo &info);
 
-/// The weights of `checkpoint` as kiln_model::weights lays them out: the
-/// state, or the prediction state that the module's `prepare` folds from
-/// it. `module` is in the LLVM dialect; it is JIT-compiled for the host to
-/// run `prepare`. Errors name the checkpoint and the tensor.
+/// Writes trained weights into a zeroed state laid out as `model` says;
+/// an error names the tensor.
+using StateLoader =
+    llvm::function_ref<llvm::Error(const kiln_model &model, float *state)>;
+
+/// The weights that `load` gives (from `origin`, a checkpoint or an
+/// imported model) as kiln_model::weights lays them out: the state, or the
+/// prediction state that the module's `prepare` folds from it. `module` is
+/// in the LLVM dialect; it is JIT-compiled for the host to run `prepare`.
 llvm::Expected<std::vector<float>> foldWeights(mlir::ModuleOp module,
                                                const ModelInfo &info,
-                                               llvm::StringRef checkpoint);
+                                               StateLoader load,
+                                               llvm::StringRef origin);
 
 /// Runs LLVM's O3 pipeline for the target machine.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);

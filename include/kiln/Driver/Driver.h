@@ -13,6 +13,7 @@
 #include "kiln/Conversion/Pipeline.h"
 #include "kiln/Transforms/Pipeline.h"
 #include "kiln/Frontend/AST.h"
+#include "kiln/Frontend/OnnxImport.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -96,9 +97,9 @@ class Driver {
 public:
   explicit Driver(DriverOptions options);
 
-  /// Parses, checks and translates a spec to the nn dialect (or, with
-  /// options.from, reads the IR of that stage); prints every diagnostic and
-  /// returns null on error.
+  /// Parses, checks and translates a spec, or imports an ONNX model, to
+  /// the nn dialect (or, with options.from, reads the IR of that stage);
+  /// prints every diagnostic and returns null on error.
   mlir::OwningOpRef<mlir::ModuleOp> load(llvm::StringRef specPath);
 
   /// Prints `stage` of the spec at `specPath`.
@@ -172,10 +173,22 @@ private:
 
   DriverOptions options;
   mlir::MLIRContext context;
-  /// The spec that load() parsed last, and its source: the row blocks of
-  /// @predict are checked and translated from it again.
+  /// Reads the model at `path`, a spec or an ONNX graph (by its
+  /// extension), into `spec` or `onnx`; false after reporting an error.
+  bool readSource(llvm::StringRef path);
+  /// The model read last, checked and translated with batches of `rows`
+  /// rows (its own batch size when unset); its errors are printed only
+  /// when `report`.
+  std::optional<Model> translateSource(std::optional<int64_t> rows,
+                                       bool report);
+  /// An imported model has no training code: its weights are its own.
+  bool predictOnly() const { return options.predictOnly || onnx; }
+
+  /// The spec that load() read last, and its source, or the ONNX model:
+  /// the row blocks of @predict are translated from it again.
   std::unique_ptr<llvm::SourceMgr> sourceMgr;
   std::unique_ptr<ast::Module> spec;
+  std::unique_ptr<OnnxModel> onnx;
 };
 
 } // namespace kiln
