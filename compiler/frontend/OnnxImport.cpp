@@ -26,6 +26,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -127,9 +128,12 @@ std::optional<Constant> decode(const onnx::TensorProto &t, std::string &why) {
   case TP::INT32:
     ok = t.has_raw_data() ? fromRaw(int32_t()) : fromField(t.int32_data());
     break;
+  case TP::BOOL: // a byte each, or one int32_data entry each
+    ok = t.has_raw_data() ? fromRaw(uint8_t()) : fromField(t.int32_data());
+    break;
   default:
     why = "its data type (" + TP::DataType_Name(TP::DataType(t.data_type())) +
-          ") is none of float, double, int64 and int32";
+          ") is none of float, double, int64, int32 and bool";
     return std::nullopt;
   }
   if (!ok) {
@@ -303,8 +307,13 @@ int64_t Importer::attrInt(int index, StringRef name, int64_t otherwise) const {
 
 double Importer::attrFloat(int index, StringRef name, double otherwise) const {
   for (const onnx::AttributeProto &a : graph->node(index).attribute())
-    if (a.name() == name)
-      return a.f();
+    if (a.name() == name) {
+      // The float's shortest decimal, as the exporter's user wrote it
+      // (eps=1e-3, not 1.0000000474974513e-3).
+      char text[32];
+      auto end = std::to_chars(text, text + sizeof text, a.f()).ptr;
+      return std::strtod(std::string(text, end).c_str(), nullptr);
+    }
   return otherwise;
 }
 

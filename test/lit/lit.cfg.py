@@ -14,3 +14,9 @@ config.substitutions.append(("%kiln_src", config.kiln_src_root))
 config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "examples")))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%kiln_version", config.kiln_version))
+
+# ONNX import tests write their graphs with Debian's python3-onnx.
+import subprocess
+if subprocess.run([config.python, "-c", "import onnx, numpy"],
+                  capture_output=True).returncode == 0:
+    config.available_features.add("onnx")
