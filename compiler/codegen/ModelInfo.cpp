@@ -75,12 +75,9 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
   if (auto size = module->getAttrOfType<IntegerAttr>("kiln.predict_state_size"))
     predictStateSize = size.getInt();
   tensors.clear();
+  preparedTensors.clear();
   gradOffset = gradSize = 0;
   for (auto state : module.getOps<nn::StateOp>()) {
-    // The table describes the state; prepared tensors live only in the
-    // prediction state, which @prepare fills.
-    if (state.getRole() == nn::StateRole::prepared)
-      continue;
     TensorInfo t;
     t.name = state.getSymName().str();
     t.role = roleOf(state.getRole());
@@ -88,6 +85,12 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
     RankedTensorType type = state.getTensorType();
     t.shape.assign(type.getShape().begin(), type.getShape().end());
     t.offset = state.getOffset().value_or(0);
+    // The table describes the state; prepared tensors live only in the
+    // prediction state, which @prepare fills.
+    if (state.getRole() == nn::StateRole::prepared) {
+      preparedTensors.push_back(std::move(t));
+      continue;
+    }
     t.initA = state.getInitA().convertToDouble();
     t.initB = state.getInitB().convertToDouble();
     t.fanIn = state.getFanIn();

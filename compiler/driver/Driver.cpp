@@ -416,18 +416,8 @@ LogicalResult Driver::emit(StringRef specPath, Stage stage,
 
 LogicalResult Driver::compileObject(ModuleOp module, StringRef objectPath,
                                     bool withMain, ModelInfo &info) {
-  if (failed(lower(module, Stage::LLVM, info)))
+  if (failed(lower(module, Stage::LLVM, info)) || failed(addWeights(module, info)))
     return failure();
-  if (!options.weights.empty() || onnx) {
-    llvm::Expected<std::vector<float>> weights =
-        onnx ? foldWeights(module, info, loadImportedWeights(onnx->weights()),
-                           onnx->path())
-             : foldWeights(module, info, loadCheckpoint(options.weights),
-                           options.weights);
-    if (!weights)
-      return error(llvm::toString(weights.takeError()));
-    info.weights = std::move(*weights);
-  }
   auto tm = createTargetMachine(options.target);
   if (!tm)
     return error(llvm::toString(tm.takeError()));
@@ -443,6 +433,49 @@ LogicalResult Driver::compileObject(ModuleOp module, StringRef objectPath,
   if (llvm::Error err =
           emitMachineCode(*llvmModule, **tm, out.os(), /*assembly=*/false))
     return error(llvm::toString(std::move(err)));
+  out.keep();
+  return success();
+}
+
+LogicalResult Driver::addWeights(ModuleOp module, ModelInfo &info) {
+  if (options.weights.empty() && !onnx)
+    return success();
+  llvm::Expected<std::vector<float>> weights =
+      onnx ? foldWeights(module, info, loadImportedWeights(onnx->weights()),
+                         onnx->path())
+           : foldWeights(module, info, loadCheckpoint(options.weights),
+                         options.weights);
+  if (!weights)
+    return error(llvm::toString(weights.takeError()));
+  info.weights = std::move(*weights);
+  return success();
+}
+
+LogicalResult Driver::buildOnnx(StringRef specPath, StringRef output) {
+  if (options.weights.empty() && !OnnxModel::isOnnxPath(specPath))
+    return error("--emit=onnx writes a trained model: give its weights "
+                 "with --weights W.safetensors");
+  // ONNX has no fused ops: the graph is @predict built without activation
+  // and norm fusion, each op one ONNX node or a few. Folding stays.
+  options.fuseActivation = options.fuseNorm = false;
+  options.predictOnly = true;
+  OwningOpRef<ModuleOp> graph = load(specPath);
+  ModelInfo graphInfo;
+  if (!graph || failed(lower(*graph, Stage::Predict, graphInfo)))
+    return failure();
+  // The weights, folded by the same module compiled (its @prepare): the
+  // layout of its prediction state names each initializer's offset.
+  OwningOpRef<ModuleOp> module = load(specPath);
+  ModelInfo info;
+  if (!module || failed(lower(*module, Stage::LLVM, info)) ||
+      failed(addWeights(*module, info)))
+    return failure();
+  std::error_code ec;
+  llvm::ToolOutputFile out(output, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return error("cannot write '" + output + "': " + ec.message());
+  if (failed(exportOnnx(*graph, info, info.weights, out.os())))
+    return failure();
   out.keep();
   return success();
 }

@@ -200,6 +200,7 @@ private:
   bool importBatchNorm(int index);
   bool importLayerNorm(int index);
 
+  std::optional<double> swishBeta(unsigned x, unsigned sigmoid) const;
   void matchGelu();
   void prune();
 
@@ -765,12 +766,13 @@ bool Importer::importBinary(int index, OpKind kind) {
       return fail(index, "inputs of shapes " + shapeText(a.dims, true) +
                              " and " + shapeText(b.dims, true) +
                              "; kiln imports equal shapes");
-    // x * sigmoid(x): SiLU.
+    // x * sigmoid(x): SiLU; x * sigmoid(beta x): swish, as kiln exports it.
     if (kind == OpKind::Mul)
       for (auto [p, q] : {std::pair(a.node, b.node), std::pair(b.node, a.node)})
-        if (model.nodes[q].kind == OpKind::Sigmoid &&
-            model.nodes[q].operands[0] == p) {
-          define(index, addUnary(OpKind::Swish, p, index), a.dims);
+        if (std::optional<double> beta = swishBeta(p, q)) {
+          unsigned id = addUnary(OpKind::Swish, p, index);
+          model.nodes[id].beta = *beta;
+          define(index, id, a.dims);
           return true;
         }
     define(index, addBinary(kind, a.node, b.node, index), a.dims);
@@ -808,6 +810,23 @@ bool Importer::importBinary(int index, OpKind kind) {
   unsigned lhs = xTensor ? t.node : other, rhs = xTensor ? other : t.node;
   define(index, addBinary(kind, lhs, rhs, index), t.dims);
   return true;
+}
+
+/// beta when node `sigmoid` is sigmoid(x) (1) or sigmoid(x * beta).
+std::optional<double> Importer::swishBeta(unsigned x, unsigned sigmoid) const {
+  const Node &s = model.nodes[sigmoid];
+  if (s.kind != OpKind::Sigmoid)
+    return std::nullopt;
+  if (s.operands[0] == x)
+    return 1.0;
+  const Node &scaled = model.nodes[s.operands[0]];
+  if (scaled.kind != OpKind::Mul)
+    return std::nullopt;
+  for (auto [v, c] : {std::pair(scaled.operands[0], scaled.operands[1]),
+                      std::pair(scaled.operands[1], scaled.operands[0])})
+    if (v == x && model.nodes[c].kind == OpKind::Constant)
+      return model.nodes[c].value;
+  return std::nullopt;
 }
 
 bool Importer::importUnary(int index, OpKind kind) {

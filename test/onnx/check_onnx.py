@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""ONNX import: PyTorch's exports compiled by kiln, against PyTorch.
+"""ONNX in and out: PyTorch's exports compiled by kiln, against PyTorch;
+kiln's exports run by a NumPy evaluator, against kiln.
 
     /usr/bin/python3 test/onnx/check_onnx.py --kiln build/bin/kiln
 
@@ -16,6 +17,15 @@ untransposed B; Pow, Reciprocal, Sub, Div by constants; a static batch
 Reshape) are made with onnx.helper and checked against a float64 NumPy
 evaluation of the same formulas. What kiln cannot import must fail with a
 message naming the node and its op type, and no output written.
+
+Export (`kiln build --emit=onnx SPEC --weights W`): specs (examples and
+one with every layer) trained a few steps, exported, then
+
+- the file passes onnx.checker's full check;
+- NumPy in float64 (run_onnx below: this file's own evaluator of the ops
+  kiln writes) gives kiln's `predict` output within 1e-4 + 1e-4 |y|;
+- imported back (`kiln build model.onnx`), it predicts as the spec's
+  executable does within 2e-5 + 2e-5 |y|.
 
 Exits 1 on a failed check, 77 (skipped) without torch, onnx or NumPy.
 """
@@ -62,6 +72,7 @@ def build(kiln, model, exe):
 
 
 def predict(exe, x, d):
+    """An imported model's output for x (real targets: the graph's output)."""
     np.save(os.path.join(d, "x.npy"), x.astype(np.float32))
     out = os.path.join(d, "y.csv")
     subprocess.run([exe, "predict", "--data", os.path.join(d, "x.npy"),
@@ -170,6 +181,128 @@ def helper_models():
         lambda x: x.astype(np.float64) @ w.T.astype(np.float64)
 
 
+def run_onnx(model, x):
+    """Evaluates an ONNX graph of the ops kiln exports in float64."""
+    import math
+    erf = np.vectorize(math.erf)
+    env = {t.name: numpy_helper.to_array(t).astype(np.float64)
+           for t in model.graph.initializer}
+    env[model.graph.input[0].name] = x.astype(np.float64)
+    for n in model.graph.node:
+        at = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        i = [env[name] for name in n.input]
+        op = n.op_type
+        if op == "Gemm":
+            a, b = i[0], i[1].T if at.get("transB", 0) else i[1]
+            y = at.get("alpha", 1.0) * a @ b + (at.get("beta", 1.0) * i[2] if len(i) > 2 else 0)
+        elif op in ("Add", "Sub", "Mul", "Div", "MatMul"):
+            y = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply,
+                 "Div": np.divide, "MatMul": np.matmul}[op](i[0], i[1])
+        elif op == "Softmax":
+            e = np.exp(i[0] - i[0].max(axis=at.get("axis", -1), keepdims=True))
+            y = e / e.sum(axis=at.get("axis", -1), keepdims=True)
+        elif op == "LayerNormalization":
+            m = i[0].mean(axis=-1, keepdims=True)
+            v = ((i[0] - m) ** 2).mean(axis=-1, keepdims=True)
+            y = (i[0] - m) / np.sqrt(v + at.get("epsilon", 1e-5)) * i[1] + (i[2] if len(i) > 2 else 0)
+        elif op == "BatchNormalization":
+            y = (i[0] - i[3]) / np.sqrt(i[4] + at.get("epsilon", 1e-5)) * i[1] + i[2]
+        elif op == "LeakyRelu":
+            y = np.where(i[0] > 0, i[0], at.get("alpha", 0.01) * i[0])
+        elif op == "Elu":
+            y = np.where(i[0] > 0, i[0], at.get("alpha", 1.0) * np.expm1(np.minimum(i[0], 0)))
+        elif op == "Transpose":
+            y = i[0].transpose(at["perm"])
+        else:
+            y = {"Relu": lambda v: np.maximum(v, 0), "Sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+                 "Tanh": np.tanh, "Erf": erf, "Softplus": lambda v: np.logaddexp(0, v),
+                 "Exp": np.exp, "Log": np.log, "Sqrt": np.sqrt, "Abs": np.abs,
+                 "Neg": np.negative, "Sign": np.sign, "Identity": lambda v: v}[op](i[0])
+        env[n.output[0]] = y
+    return env[model.graph.output[0].name]
+
+
+# Every layer kiln's language has, trained on random data for a few steps.
+EVERY_LAYER = """
+model every_layer
+input  x: [6]
+target y: class(3)
+h = x -> batchnorm as bn0 -> dense(16) -> layernorm -> gelu -> dropout(0.1)
+  -> dense(12) -> batchnorm -> elu(alpha = 0.5) -> dense(10) -> softplus(beta = 2)
+  -> dense(8) -> leaky_relu(alpha = 0.1) -> dense(8) -> gelu(approximate = true)
+  -> dense(8) -> swish -> dense(8) -> tanh -> dense(3) as out
+loss cross_entropy(h * 0.5 + 0.25, y)
+train {
+  optimizer  = adam(lr = 0.01)
+  batch_size = 16
+}
+data {
+  train  = "every_layer.csv"
+  target = "y"
+}
+"""
+
+
+def check_export(kiln, d):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    rng = np.random.default_rng(7)
+    with open(os.path.join(d, "every_layer.csv"), "w") as f:
+        f.write(",".join("f%d" % i for i in range(6)) + ",y\n")
+        for _ in range(200):
+            v = rng.standard_normal(6) * 3 + 1
+            f.write(",".join("%.6f" % t for t in v) + ",%d\n" % (int(v[0] > 1) + int(v[1] > 2)))
+    with open(os.path.join(d, "every_layer.kiln"), "w") as f:
+        f.write(EVERY_LAYER)
+    specs = [(os.path.join(d, "every_layer.kiln"), os.path.join(d, "every_layer.csv"), "y")]
+    for name in ("breast_cancer", "digits", "diabetes_mlp"):
+        data = os.path.join(root, "examples", "data", name.split("_mlp")[0] + "_test.csv")
+        specs.append((os.path.join(root, "examples", name + ".kiln"), data, "target"))
+    for spec, data, target in specs:
+        name = os.path.basename(spec)[:-5]
+        exe, w = os.path.join(d, name + "-spec"), os.path.join(d, name + ".safetensors")
+        subprocess.run([kiln, "build", spec, "-o", exe], check=True)
+        subprocess.run([exe, "train", "--steps", "30", "--quiet", "--save", w,
+                        "--threads", "1"], check=True, capture_output=True)
+        exported = os.path.join(d, name + "-export.onnx")
+        r = subprocess.run([kiln, "build", "--emit=onnx", spec, "--weights", w, "-o", exported],
+                           capture_output=True, text=True)
+        check(r.returncode == 0, "%s: exports %s" % (name, r.stderr.strip()))
+        if r.returncode:
+            continue
+        model = onnx.load(exported)
+        try:
+            onnx.checker.check_model(model, full_check=True)
+            check(True, "%s: the export passes onnx.checker (ops: %s)"
+                  % (name, " ".join(sorted({n.op_type for n in model.graph.node}))))
+        except onnx.checker.ValidationError as e:
+            check(False, "%s: the export passes onnx.checker: %s" % (name, e))
+        with open(data) as f:
+            rows = list(csv.DictReader(f))
+        cols = [c for c in rows[0] if c != target]
+        x = np.array([[float(r[c]) for c in cols] for r in rows], dtype=np.float32)
+        np.save(os.path.join(d, "x.npy"), x)
+        out = os.path.join(d, "y.csv")
+        subprocess.run([exe, "predict", "--weights", w, "--data", os.path.join(d, "x.npy"),
+                        "--output", out, "--threads", "1"], check=True)
+        with open(out) as f:
+            table = list(csv.reader(f))
+        # A classifier's output leads with the class it picks: the graph
+        # gives the probabilities that follow.
+        kiln_y = np.array(table[1:], dtype=np.float64)[:, 1 if table[0][0] == "class" else 0:]
+        onnx_y = run_onnx(model, x)
+        check(onnx_y.shape == kiln_y.shape and
+              bool(np.all(np.abs(onnx_y - kiln_y) <= 1e-4 + 1e-4 * np.abs(kiln_y))),
+              "%s: the export in NumPy predicts %d rows as kiln does (max |diff| %.2g)"
+              % (name, len(x), np.abs(onnx_y - kiln_y).max()))
+        back = os.path.join(d, name + "-reimported")
+        r = build(kiln, exported, back)
+        check(r.returncode == 0, "%s: the export imports back %s" % (name, r.stderr.strip()))
+        if r.returncode == 0:
+            got = predict(back, x, d)
+            check(close(got, kiln_y), "%s: imported back, it predicts as the spec (max |diff| %.2g)"
+                  % (name, np.abs(got - kiln_y).max()))
+
+
 def check_errors(kiln, d):
     """Graphs kiln must refuse, and the words the error must hold."""
     nn = torch.nn
@@ -240,6 +373,7 @@ def main():
                 got = predict(exe, x, d)
                 check(close(got, want), "%s: %d rows as NumPy in float64" % (name, rows))
         check_errors(a.kiln, d)
+        check_export(a.kiln, d)
     if failures:
         print("%d check(s) failed" % len(failures))
         return 1

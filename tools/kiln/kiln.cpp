@@ -6,6 +6,9 @@
 //   kiln build --emit=python model.kiln -o DIR     lib<model>.so + <model>.py
 //   kiln build ... --weights W.safetensors         with trained weights inside
 //   kiln build --emit=lib --predict-only ...       prediction only, no training
+//   kiln build --emit=onnx model.kiln --weights W -o model.onnx
+//                                                  the trained model as ONNX
+//   kiln build model.onnx -o model                 an ONNX model, predict-only
 //   kiln build --distributed model.kiln -o model   data-parallel on MPI
 //   kiln emit --from=STAGE ir.mlir --stage=LATER   go on from a dump
 //   kiln --version                                 kiln's version and commit
@@ -51,7 +54,9 @@ cl::opt<std::string> emitKind("emit",
                               cl::desc("exe: an executable (default); lib: an "
                                        "object, a C header and the runtime; "
                                        "python: lib<model>.so and a Python "
-                                       "module over it"),
+                                       "module over it; onnx: the trained "
+                                       "model's inference graph (with "
+                                       "--weights)"),
                               cl::init("exe"), cl::sub(buildCommand),
                               cl::cat(category));
 
@@ -228,8 +233,10 @@ int runBuild() {
     return failed(driver.buildLibrary(input, output)) ? 1 : 0;
   if (emitKind == "python")
     return failed(driver.buildPython(input, output)) ? 1 : 0;
-  return fail("unknown --emit '" + emitKind + "'; expected exe, lib or "
-              "python");
+  if (emitKind == "onnx")
+    return failed(driver.buildOnnx(input, output)) ? 1 : 0;
+  return fail("unknown --emit '" + emitKind + "'; expected exe, lib, "
+              "python or onnx");
 }
 
 } // namespace

@@ -77,6 +77,15 @@ llvm::Expected<std::vector<float>> foldWeights(mlir::ModuleOp module,
                                                StateLoader load,
                                                llvm::StringRef origin);
 
+/// Writes @predict of `graph`, an nn module at the predict stage built
+/// without activation and norm fusion, as an ONNX model to `os`, with
+/// `weights` (kiln_model::weights, laid out as `info` says) as its
+/// initializers. An op without an ONNX counterpart is an error at its
+/// location.
+mlir::LogicalResult exportOnnx(mlir::ModuleOp graph, const ModelInfo &info,
+                               llvm::ArrayRef<float> weights,
+                               llvm::raw_ostream &os);
+
 /// Runs LLVM's O3 pipeline for the target machine.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
 

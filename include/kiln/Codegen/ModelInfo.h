@@ -39,6 +39,9 @@ struct ModelInfo {
   int64_t workspaceSize = 0;
   int64_t flopsPerSample = 0;
   std::vector<TensorInfo> tensors;
+  /// The tensors that @prepare derives for prediction, at their offsets in
+  /// the prediction state (after the state's); not in the descriptor.
+  std::vector<TensorInfo> preparedTensors;
   /// Exported symbols of the compiled functions; empty when absent.
   std::string trainStep, evalStep, predict, prepare, learningRate;
   /// Every prediction function (`predict` included) and its row count,

@@ -119,6 +119,11 @@ public:
   mlir::LogicalResult buildPython(llvm::StringRef specPath,
                                   llvm::StringRef directory);
 
+  /// The trained model's inference graph as ONNX, with its weights
+  /// (options.weights, folded) as initializers, to `output`.
+  mlir::LogicalResult buildOnnx(llvm::StringRef specPath,
+                                llvm::StringRef output);
+
   mlir::MLIRContext &getContext() { return context; }
 
 private:
@@ -166,6 +171,10 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> loadForDirectory(llvm::StringRef specPath,
                                                      llvm::StringRef directory,
                                                      std::string &name);
+  /// Folds the weights to compile in (options.weights, or an imported
+  /// model's) with the module's @prepare into info.weights; nothing when
+  /// there are none. `module` is in the LLVM dialect.
+  mlir::LogicalResult addWeights(mlir::ModuleOp module, ModelInfo &info);
   /// Lowers a loaded module and writes its object file to `objectPath`.
   mlir::LogicalResult compileObject(mlir::ModuleOp module,
                                     llvm::StringRef objectPath,
