@@ -16,52 +16,20 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "kiln/Frontend/OnnxImport.h"
+#include "OnnxImporter.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
-#include "llvm/ADT/Twine.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/raw_ostream.h"
-
-#include <onnx/onnx_pb.h>
 
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <optional>
-#include <set>
 
 using namespace kiln;
-using llvm::StringRef;
-using llvm::Twine;
 
-namespace {
-
-/// A constant of the graph: an initializer, a Constant node's value, or an
-/// Identity of either (named by the value it defines).
-struct Constant {
-  std::string name;
-  std::vector<int64_t> dims;
-  std::vector<double> values;
-
-  bool isScalar() const { return values.size() == 1; }
-};
-
-/// A value computed per row: the Model node, and its ONNX shape without the
-/// batch dimension (the Model node is [rows, product of dims]).
-struct Tensor {
-  unsigned node;
-  std::vector<int64_t> dims;
-
-  int64_t features() const {
-    int64_t n = 1;
-    for (int64_t d : dims)
-      n *= d;
-    return n;
-  }
-};
+namespace kiln::onnximport {
 
 int64_t product(const std::vector<int64_t> &dims) {
   int64_t n = 1;
@@ -81,7 +49,7 @@ std::string shapeText(const std::vector<int64_t> &dims, bool batch) {
 
 /// The values of a tensor as doubles; nullopt with `why` set when kiln
 /// cannot read them.
-std::optional<Constant> decode(const onnx::TensorProto &t, std::string &why) {
+static std::optional<Constant> decode(const onnx::TensorProto &t, std::string &why) {
   using TP = onnx::TensorProto;
   if (t.data_location() == TP::EXTERNAL) {
     why = "its data is in an external file, which kiln does not read";
@@ -90,9 +58,14 @@ std::optional<Constant> decode(const onnx::TensorProto &t, std::string &why) {
   Constant c;
   c.name = t.name();
   c.dims.assign(t.dims().begin(), t.dims().end());
+  for (int64_t d : c.dims)
+    if (d < 1 || d > kMaxElements) {
+      why = "it has a dimension of " + std::to_string(d);
+      return std::nullopt;
+    }
   int64_t n = product(c.dims);
-  if (n < 0) {
-    why = "it has a negative dimension";
+  if (n > kMaxElements) {
+    why = "it has more than " + std::to_string(kMaxElements) + " elements";
     return std::nullopt;
   }
   const std::string &raw = t.raw_data();
@@ -144,7 +117,7 @@ std::optional<Constant> decode(const onnx::TensorProto &t, std::string &why) {
 }
 
 /// `stem` as a C identifier, for the model's exported symbols.
-std::string modelName(StringRef path) {
+static std::string modelName(StringRef path) {
   std::string name = llvm::sys::path::stem(path).str();
   for (char &ch : name)
     if (!std::isalnum(static_cast<unsigned char>(ch)))
@@ -153,82 +126,6 @@ std::string modelName(StringRef path) {
     name = "model_" + name;
   return name;
 }
-
-class Importer {
-public:
-  Importer(StringRef path, llvm::raw_ostream &errs)
-      : path(path.str()), errs(errs) {}
-
-  bool run(const onnx::ModelProto &proto);
-
-  Model model;
-  WeightMap weights;
-
-private:
-  // Reporting.
-  bool fail(const Twine &message);
-  bool fail(int index, const Twine &message);
-
-  // Values.
-  const Constant *constant(const std::string &name) const;
-  std::optional<Tensor> tensor(int index, int operand);
-  const Constant *constantOperand(int index, int operand);
-  std::optional<double> scalar(const std::string &name) const;
-  bool hasOperand(int index, int operand) const;
-  bool outputUsed(int index, int output) const;
-
-  // Building the model.
-  unsigned addNode(Node node);
-  unsigned addUnary(OpKind kind, unsigned operand, int index);
-  unsigned addBinary(OpKind kind, unsigned lhs, unsigned rhs, int index);
-  unsigned addConstant(double value, int index);
-  unsigned addState(std::string name, std::vector<int64_t> shape,
-                    StateRole role, std::vector<float> values);
-  unsigned addVector(const Constant &c, int64_t size, int index);
-  void define(int index, unsigned node, std::vector<int64_t> dims);
-
-  // Nodes, by kind.
-  bool importNode(int index);
-  bool importConstantNode(int index);
-  bool importAlias(int index);
-  bool importGemm(int index);
-  bool importMatMul(int index);
-  bool importBinary(int index, OpKind kind);
-  bool importUnary(int index, OpKind kind);
-  bool importPow(int index);
-  bool importGelu(int index);
-  bool importBatchNorm(int index);
-  bool importLayerNorm(int index);
-
-  std::optional<double> swishBeta(unsigned x, unsigned sigmoid) const;
-  void matchGelu();
-  void prune();
-
-  int64_t attrInt(int index, StringRef name, int64_t otherwise) const;
-  double attrFloat(int index, StringRef name, double otherwise) const;
-  std::string attrString(int index, StringRef name,
-                         StringRef otherwise) const;
-
-  std::string path;
-  llvm::raw_ostream &errs;
-  const onnx::GraphProto *graph = nullptr;
-  int64_t opset = 1;
-  int64_t rows = OnnxModel::kBatchSize;
-  /// The graph input's batch dimension when it is static.
-  std::optional<int64_t> staticBatch;
-
-  std::map<std::string, Constant> constants;
-  std::map<std::string, Tensor> tensors;
-  std::map<std::string, std::vector<int>> consumers; // node indices
-  std::set<std::string> graphOutputs;
-  std::map<std::string, unsigned> stateIds;
-  /// Dense nodes from a MatMul, which a following Add may give a bias.
-  std::set<unsigned> biasless;
-  /// GELU patterns: the nodes they consist of, and at their last node, the
-  /// value they apply to.
-  std::set<int> absorbed;
-  std::map<int, std::string> geluAt;
-};
 
 bool Importer::fail(const Twine &message) {
   errs << path << ": error: " << message << "\n";
@@ -463,6 +360,9 @@ bool Importer::run(const onnx::ModelProto &proto) {
       return fail("input '" + input->name() + "': dimension " + Twine(d) +
                   " is not a fixed size; only the batch dimension may vary");
     dims.push_back(shape.dim(d).dim_value());
+    if (product(dims) > kMaxElements)
+      return fail("input '" + input->name() + "' has more than " +
+                  Twine(kMaxElements) + " features");
   }
   if (shape.dim(0).has_dim_value())
     staticBatch = shape.dim(0).dim_value();
@@ -600,386 +500,6 @@ bool Importer::importNode(int index) {
                      "BatchNormalization, LayerNormalization, Dropout, "
                      "Identity, Flatten, Reshape and Constant");
 }
-
-bool Importer::importAlias(int index) {
-  const onnx::NodeProto &node = graph->node(index);
-  StringRef op = node.op_type();
-  const std::string &in = node.input_size() ? node.input(0) : "";
-  if (op == "Identity")
-    if (const Constant *c = constant(in)) {
-      Constant copy = *c;
-      copy.name = node.output(0);
-      constants[node.output(0)] = std::move(copy);
-      return true;
-    }
-  std::optional<Tensor> x = tensor(index, 0);
-  if (!x)
-    return false;
-  std::vector<int64_t> dims = x->dims;
-  if (op == "Dropout") {
-    // Prediction is inference: a dropout passes its input on.
-    if (outputUsed(index, 1))
-      return fail(index, "its mask output is used");
-    if (hasOperand(index, 2)) {
-      std::optional<double> training = scalar(node.input(2));
-      if (!training || *training != 0)
-        return fail(index, "a dropout in training mode (training_mode "
-                           "not a constant false)");
-    }
-  } else if (op == "Flatten") {
-    if (attrInt(index, "axis", 1) != 1)
-      return fail(index, "a Flatten with axis " +
-                             Twine(attrInt(index, "axis", 1)) +
-                             " mixes rows; kiln imports axis 1");
-    dims = {x->features()};
-  } else if (op == "Reshape") {
-    const Constant *to = constantOperand(index, 1);
-    if (!to)
-      return false;
-    // Only a flatten to [batch, features] keeps rows apart.
-    const std::vector<double> &s = to->values;
-    int64_t features = x->features();
-    bool batchKept =
-        s.size() == 2 &&
-        (s[0] == 0 || s[0] == -1 || (staticBatch && s[0] == *staticBatch));
-    bool flat = batchKept && (s[1] == double(features) ||
-                              (s[1] == -1 && s[0] != -1));
-    if (!flat) {
-      std::string target;
-      for (double v : s)
-        target += (target.empty() ? "" : ", ") + std::to_string(int64_t(v));
-      return fail(index, "a Reshape of " + shapeText(x->dims, true) + " to [" +
-                             target +
-                             "]; kiln imports a Reshape only to [batch, " +
-                             Twine(features) + "]");
-    }
-    dims = {features};
-  }
-  define(index, x->node, std::move(dims));
-  return true;
-}
-
-bool Importer::importGemm(int index) {
-  std::optional<Tensor> a = tensor(index, 0);
-  const Constant *b = a ? constantOperand(index, 1) : nullptr;
-  if (!b)
-    return false;
-  if (attrInt(index, "transA", 0))
-    return fail(index, "transA=1 would transpose the batch");
-  if (a->dims.size() != 1)
-    return fail(index, "input of shape " + shapeText(a->dims, true) +
-                           "; Gemm needs [batch, features]");
-  bool transB = attrInt(index, "transB", 0);
-  double alpha = attrFloat(index, "alpha", 1.0),
-         beta = attrFloat(index, "beta", 1.0);
-  if (b->dims.size() != 2)
-    return fail(index, "B has shape " + shapeText(b->dims, false) +
-                           "; Gemm needs a matrix");
-  int64_t k = transB ? b->dims[1] : b->dims[0];
-  int64_t n = transB ? b->dims[0] : b->dims[1];
-  if (k != a->dims[0])
-    return fail(index, "B has shape " + shapeText(b->dims, false) +
-                           (transB ? " (transposed)" : "") +
-                           " for an input of " + Twine(a->dims[0]) +
-                           " features");
-  // kiln's dense weight is [out, in], torch.nn.Linear's: B as Gemm with
-  // transB=1 has it.
-  std::vector<float> weight(n * k);
-  for (int64_t o = 0; o < n; ++o)
-    for (int64_t i = 0; i < k; ++i)
-      weight[o * k + i] =
-          float(alpha * b->values[transB ? o * k + i : i * n + o]);
-  Node dense;
-  dense.kind = OpKind::Dense;
-  dense.loc = {unsigned(index + 1), 1};
-  dense.shape = {rows, n};
-  dense.operands = {a->node};
-  dense.states = {
-      addState(b->name, {n, k}, StateRole::Parameter, std::move(weight))};
-  if (hasOperand(index, 2)) {
-    const Constant *c = constantOperand(index, 2);
-    if (!c)
-      return false;
-    bool isVector = c->values.size() == size_t(n) &&
-                    (c->dims == std::vector<int64_t>{n} ||
-                     c->dims == std::vector<int64_t>{1, n});
-    if (!c->isScalar() && !isVector)
-      return fail(index, "C has shape " + shapeText(c->dims, false) +
-                             "; kiln imports a bias of " + Twine(n) +
-                             " values or one");
-    std::vector<float> bias(n);
-    for (int64_t o = 0; o < n; ++o)
-      bias[o] = float(beta * c->values[c->isScalar() ? 0 : o]);
-    dense.states.push_back(
-        addState(c->name, {n}, StateRole::Parameter, std::move(bias)));
-  }
-  define(index, addNode(std::move(dense)), {n});
-  return true;
-}
-
-bool Importer::importMatMul(int index) {
-  std::optional<Tensor> a = tensor(index, 0);
-  const Constant *b = a ? constantOperand(index, 1) : nullptr;
-  if (!b)
-    return false;
-  if (a->dims.size() != 1 || b->dims.size() != 2 || b->dims[0] != a->dims[0])
-    return fail(index, "a MatMul of " + shapeText(a->dims, true) + " and " +
-                           shapeText(b->dims, false) +
-                           "; kiln imports [batch, K] x [K, N]");
-  int64_t k = b->dims[0], n = b->dims[1];
-  std::vector<float> weight(n * k);
-  for (int64_t o = 0; o < n; ++o)
-    for (int64_t i = 0; i < k; ++i)
-      weight[o * k + i] = float(b->values[i * n + o]);
-  Node dense;
-  dense.kind = OpKind::Dense;
-  dense.loc = {unsigned(index + 1), 1};
-  dense.shape = {rows, n};
-  dense.operands = {a->node};
-  dense.states = {
-      addState(b->name, {n, k}, StateRole::Parameter, std::move(weight))};
-  unsigned id = addNode(std::move(dense));
-  // An Add of a bias that only it consumes becomes its bias.
-  if (!graphOutputs.count(graph->node(index).output(0)))
-    biasless.insert(id);
-  define(index, id, {n});
-  return true;
-}
-
-bool Importer::importBinary(int index, OpKind kind) {
-  const onnx::NodeProto &node = graph->node(index);
-  if (node.input_size() != 2)
-    return fail(index, "it needs two inputs");
-  auto x = tensors.find(node.input(0)), y = tensors.find(node.input(1));
-  bool xTensor = x != tensors.end(), yTensor = y != tensors.end();
-  if (!xTensor && !yTensor) {
-    for (int operand : {0, 1})
-      if (!constant(node.input(operand)))
-        return fail(index, "input '" + node.input(operand) +
-                               "' is not defined before");
-    return fail(index, "both inputs are constants (export with "
-                       "do_constant_folding=True)");
-  }
-  if (xTensor && yTensor) {
-    const Tensor &a = x->second, &b = y->second;
-    if (a.dims != b.dims)
-      return fail(index, "inputs of shapes " + shapeText(a.dims, true) +
-                             " and " + shapeText(b.dims, true) +
-                             "; kiln imports equal shapes");
-    // x * sigmoid(x): SiLU; x * sigmoid(beta x): swish, as kiln exports it.
-    if (kind == OpKind::Mul)
-      for (auto [p, q] : {std::pair(a.node, b.node), std::pair(b.node, a.node)})
-        if (std::optional<double> beta = swishBeta(p, q)) {
-          unsigned id = addUnary(OpKind::Swish, p, index);
-          model.nodes[id].beta = *beta;
-          define(index, id, a.dims);
-          return true;
-        }
-    define(index, addBinary(kind, a.node, b.node, index), a.dims);
-    return true;
-  }
-  const Tensor &t = xTensor ? x->second : y->second;
-  const Constant &c = *constant(node.input(xTensor ? 1 : 0));
-  unsigned other;
-  if (c.isScalar()) {
-    other = addConstant(c.values[0], index);
-  } else {
-    int64_t n = t.dims.size() == 1 ? t.dims[0] : -1;
-    bool isVector = c.values.size() == size_t(n) &&
-                    (c.dims == std::vector<int64_t>{n} ||
-                     c.dims == std::vector<int64_t>{1, n});
-    if (!isVector)
-      return fail(index, "a constant of shape " + shapeText(c.dims, false) +
-                             " with " + shapeText(t.dims, true) +
-                             "; kiln broadcasts one value or one per "
-                             "feature");
-    // MatMul then Add of a vector: torch.nn.Linear on an input of rank 3,
-    // or a hand-written x @ W + b.
-    const std::string &out = node.output(0);
-    if (kind == OpKind::Add && biasless.count(t.node) &&
-        consumers[node.input(xTensor ? 0 : 1)].size() == 1) {
-      std::vector<float> bias(c.values.begin(), c.values.end());
-      model.nodes[t.node].states.push_back(
-          addState(c.name, {n}, StateRole::Parameter, std::move(bias)));
-      biasless.erase(t.node);
-      tensors[out] = t;
-      return true;
-    }
-    other = addVector(c, n, index);
-  }
-  unsigned lhs = xTensor ? t.node : other, rhs = xTensor ? other : t.node;
-  define(index, addBinary(kind, lhs, rhs, index), t.dims);
-  return true;
-}
-
-/// beta when node `sigmoid` is sigmoid(x) (1) or sigmoid(x * beta).
-std::optional<double> Importer::swishBeta(unsigned x, unsigned sigmoid) const {
-  const Node &s = model.nodes[sigmoid];
-  if (s.kind != OpKind::Sigmoid)
-    return std::nullopt;
-  if (s.operands[0] == x)
-    return 1.0;
-  const Node &scaled = model.nodes[s.operands[0]];
-  if (scaled.kind != OpKind::Mul)
-    return std::nullopt;
-  for (auto [v, c] : {std::pair(scaled.operands[0], scaled.operands[1]),
-                      std::pair(scaled.operands[1], scaled.operands[0])})
-    if (v == x && model.nodes[c].kind == OpKind::Constant)
-      return model.nodes[c].value;
-  return std::nullopt;
-}
-
-bool Importer::importUnary(int index, OpKind kind) {
-  std::optional<Tensor> x = tensor(index, 0);
-  if (!x)
-    return false;
-  if (kind == OpKind::Softmax) {
-    int64_t rank = x->dims.size() + 1;
-    int64_t axis = attrInt(index, "axis", opset < 13 ? 1 : -1);
-    if (rank != 2 || (axis != 1 && axis != -1))
-      return fail(index, "a softmax over axis " + Twine(axis) + " of " +
-                             shapeText(x->dims, true) +
-                             "; kiln imports one over the features of "
-                             "[batch, features]");
-  }
-  if (kind == OpKind::Gelu &&
-      attrString(index, "approximate", "none") == "tanh")
-    return fail(index, "Gelu with approximate='tanh' is not supported; "
-                       "PyTorch 1.13 exports it as Tanh, Mul and Add, "
-                       "which kiln imports");
-  unsigned id = addUnary(kind, x->node, index);
-  Node &n = model.nodes[id];
-  if (kind == OpKind::LeakyRelu)
-    n.alpha = attrFloat(index, "alpha", 0.01);
-  else if (kind == OpKind::Elu)
-    n.alpha = attrFloat(index, "alpha", 1.0);
-  define(index, id, x->dims);
-  return true;
-}
-
-bool Importer::importPow(int index) {
-  std::optional<Tensor> x = tensor(index, 0);
-  const Constant *e = x ? constantOperand(index, 1) : nullptr;
-  if (!e)
-    return false;
-  double p = e->isScalar() ? e->values[0] : NAN;
-  unsigned y;
-  if (p == 1)
-    y = x->node;
-  else if (p == 2)
-    y = addBinary(OpKind::Mul, x->node, x->node, index);
-  else if (p == 3)
-    y = addBinary(OpKind::Mul,
-                  addBinary(OpKind::Mul, x->node, x->node, index), x->node,
-                  index);
-  else if (p == 0.5)
-    y = addUnary(OpKind::Sqrt, x->node, index);
-  else if (p == -1)
-    y = addBinary(OpKind::Div, addConstant(1.0, index), x->node, index);
-  else
-    return fail(index, "kiln imports a Pow by a constant 1, 2, 3, 0.5 or -1");
-  define(index, y, x->dims);
-  return true;
-}
-
-bool Importer::importGelu(int index) {
-  auto x = tensors.find(geluAt[index]);
-  if (x == tensors.end())
-    return fail(index, "GELU of '" + geluAt[index] +
-                           "', which is not computed from the input");
-  unsigned id = addUnary(OpKind::Gelu, x->second.node, index);
-  define(index, id, x->second.dims);
-  return true;
-}
-
-bool Importer::importBatchNorm(int index) {
-  std::optional<Tensor> x = tensor(index, 0);
-  if (!x)
-    return false;
-  if (x->dims.size() != 1)
-    return fail(index, "a batch norm over " + shapeText(x->dims, true) +
-                           "; kiln imports one over [batch, features]");
-  if (attrInt(index, "training_mode", 0) || outputUsed(index, 1) ||
-      outputUsed(index, 2))
-    return fail(index, "a batch norm in training mode (export the model "
-                       "in eval mode)");
-  int64_t n = x->dims[0];
-  Node bn;
-  bn.kind = OpKind::BatchNorm;
-  bn.loc = {unsigned(index + 1), 1};
-  bn.shape = {rows, n};
-  bn.operands = {x->node};
-  bn.eps = attrFloat(index, "epsilon", 1e-5);
-  // ONNX's momentum weighs the running statistic, PyTorch's and kiln's
-  // the batch's.
-  bn.momentum = 1.0 - attrFloat(index, "momentum", 0.9);
-  const StateRole roles[] = {StateRole::Parameter, StateRole::Parameter,
-                             StateRole::RunningMean, StateRole::RunningVar};
-  for (int operand = 1; operand <= 4; ++operand) {
-    const Constant *c = constantOperand(index, operand);
-    if (!c)
-      return false;
-    if (c->values.size() != size_t(n))
-      return fail(index, "'" + c->name + "' has " +
-                             Twine(c->values.size()) + " values for " +
-                             Twine(n) + " features");
-    if (operand == 4 && llvm::any_of(c->values, [](double v) { return v < 0; }))
-      return fail(index, "'" + c->name + "' holds a negative variance");
-    bn.states.push_back(addState(c->name, {n}, roles[operand - 1],
-                                 {c->values.begin(), c->values.end()}));
-  }
-  define(index, addNode(std::move(bn)), x->dims);
-  return true;
-}
-
-bool Importer::importLayerNorm(int index) {
-  std::optional<Tensor> x = tensor(index, 0);
-  const Constant *scale = x ? constantOperand(index, 1) : nullptr;
-  if (!scale)
-    return false;
-  int64_t axis = attrInt(index, "axis", -1);
-  if (x->dims.size() != 1 || (axis != 1 && axis != -1))
-    return fail(index, "a layer norm from axis " + Twine(axis) + " of " +
-                           shapeText(x->dims, true) +
-                           "; kiln imports one over the features of "
-                           "[batch, features]");
-  for (int output : {1, 2})
-    if (outputUsed(index, output))
-      return fail(index, "its mean or inverse deviation output is used");
-  int64_t n = x->dims[0];
-  Node ln;
-  ln.kind = OpKind::LayerNorm;
-  ln.loc = {unsigned(index + 1), 1};
-  ln.shape = {rows, n};
-  ln.operands = {x->node};
-  ln.eps = attrFloat(index, "epsilon", 1e-5);
-  std::vector<float> bias(n, 0.0f);
-  std::string biasName = StringRef(scale->name).ends_with(".weight")
-                             ? StringRef(scale->name).drop_back(7).str() +
-                                   ".bias"
-                             : scale->name + "_bias";
-  if (hasOperand(index, 2)) {
-    const Constant *b = constantOperand(index, 2);
-    if (!b)
-      return false;
-    if (b->values.size() != size_t(n))
-      return fail(index, "'" + b->name + "' has " +
-                             Twine(b->values.size()) + " values for " +
-                             Twine(n) + " features");
-    bias.assign(b->values.begin(), b->values.end());
-    biasName = b->name;
-  }
-  if (scale->values.size() != size_t(n))
-    return fail(index, "'" + scale->name + "' has " +
-                           Twine(scale->values.size()) + " values for " +
-                           Twine(n) + " features");
-  ln.states = {addState(scale->name, {n}, StateRole::Parameter,
-                        {scale->values.begin(), scale->values.end()}),
-               addState(biasName, {n}, StateRole::Parameter, std::move(bias))};
-  define(index, addNode(std::move(ln)), x->dims);
-  return true;
-}
-
 /// PyTorch's exact GELU, x * 0.5 * (1 + erf(x / sqrt 2)), as it exports it:
 /// Div (or Mul by 1/sqrt 2), Erf, Add 1, then Mul by x and by 0.5 in either
 /// order. Its intermediate values must have no other use.
@@ -1100,7 +620,9 @@ void Importer::prune() {
   model.states = std::move(states);
 }
 
-} // namespace
+} // namespace kiln::onnximport
+
+using namespace kiln::onnximport;
 
 std::unique_ptr<OnnxModel> OnnxModel::read(StringRef path,
                                            llvm::raw_ostream &errs) {
