@@ -445,6 +445,14 @@ kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
                                uint64_t seed, kiln_dataset *train,
                                kiln_dataset *val, kiln_error *err);
 
+/* kiln_dataset_split's split without a copy of the training rows: `train`
+ * takes all's buffers (allocated by a kiln_dataset_load*), the rows moved
+ * in place, and `all` is left empty; on error `all` is unchanged. Peaks at
+ * all's size plus val's. */
+kiln_status kiln_dataset_split_move(kiln_dataset *all, double val_split,
+                                    uint64_t seed, kiln_dataset *train,
+                                    kiln_dataset *val, kiln_error *err);
+
 /*---- Training, evaluation, prediction ------------------------------------*/
 
 typedef struct kiln_eval_result {

@@ -247,12 +247,11 @@ int kiln_cli_train(cli *c, int argc, char **argv) {
     /* All of it trains: the rows move, no copy. */
     train = all;
     memset(&all, 0, sizeof all);
-  } else if ((st = kiln_dataset_split(&all, val_split, o.seed, &train, &val,
-                                      &e))) {
+  } else if ((st = kiln_dataset_split_move(&all, val_split, o.seed, &train,
+                                           &val, &e))) {
     kiln_error_prefix(&e, "%s", data);
     goto done;
   }
-  kiln_dataset_free(&all); /* split: its rows are in train and val now */
   if (test && (st = kiln_dataset_load(m, test, a.test_targets, &testd, &e)))
     goto done;
   if ((st = kiln_cli_alloc_model(m, &b, 0, &e)))

@@ -1,22 +1,34 @@
 /*===- csv.c - Reading CSV files into float matrices ----------------------===*
  *
- * The file is read whole and checked once when opened (quoting, field
- * counts), remembering where each record starts; cells are converted only
- * for the columns asked for, so a text column nobody selects is harmless.
+ * The file is checked once when opened (quoting, field counts),
+ * remembering where each record starts; cells are converted only for the
+ * columns asked for, so a text column nobody selects is harmless. A large
+ * regular file is mapped rather than read, and each pass over it gives
+ * back the pages behind it: the text is never in memory whole beside the
+ * floats it becomes (docs/runtime.md, "Memory").
  *
  *===----------------------------------------------------------------------===*/
 
+/* madvise (MADV_DONTNEED): POSIX's posix_madvise does not give pages back
+ * on Linux. */
+#define _DEFAULT_SOURCE
+
 #include "rt_internal.h"
 
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct kiln_csv {
   char *path;
   char *text;
   size_t size;
+  int mapped; /* text is an mmap of the file, not a malloc'd copy */
   int64_t ncols;
   char **names;
   int64_t nrows;
@@ -36,6 +48,46 @@ typedef struct cursor {
 } cursor;
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
+
+/* Files below this size are read: mapping them saves nothing. */
+enum { kMapMinBytes = 1 << 20 };
+/* A pass gives back the mapped pages behind it in steps of this size. */
+enum { kReleaseStep = 8 << 20 };
+
+/* Maps a large regular file, or reads any other whole. */
+static kiln_status load_text(kiln_csv *csv, kiln_error *err) {
+  int fd = open(csv->path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size >= kMapMinBytes) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p != MAP_FAILED) {
+      (void)madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+      csv->text = p;
+      csv->size = (size_t)st.st_size;
+      csv->mapped = 1;
+      return KILN_OK;
+    }
+  } else if (fd >= 0) {
+    close(fd);
+  }
+  return kiln_read_file(csv->path, &csv->text, &csv->size, err);
+}
+
+/* Gives back the mapped pages before `pos`, which this pass has done with
+ * (they fault in again from the page cache if a later pass reads them);
+ * *released is where the last call stopped. */
+static void release_before(const kiln_csv *csv, size_t pos, size_t *released) {
+  if (!csv->mapped)
+    return;
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t end = pos / page * page;
+  if (end < *released + kReleaseStep)
+    return;
+  (void)madvise(csv->text + *released, end - *released, MADV_DONTNEED);
+  *released = end;
+}
 
 /* Scans one field; *last is set when it ends its record. */
 static kiln_status scan_field(cursor *c, field *f, int *last, kiln_error *err) {
@@ -193,6 +245,7 @@ static kiln_status read_header(kiln_csv *csv, cursor *c, kiln_error *err) {
 
 static kiln_status index_rows(kiln_csv *csv, cursor *c, kiln_error *err) {
   int64_t cap = 1024;
+  size_t released = 0;
   csv->row_start = malloc((size_t)cap * sizeof *csv->row_start);
   csv->row_line = malloc((size_t)cap * sizeof *csv->row_line);
   if (!csv->row_start || !csv->row_line)
@@ -229,6 +282,7 @@ static kiln_status index_rows(kiln_csv *csv, cursor *c, kiln_error *err) {
                        csv->path, (long long)line, (long long)fields,
                        fields == 1 ? "" : "s", (long long)csv->ncols);
     csv->nrows++;
+    release_before(csv, c->pos, &released);
   }
   return KILN_OK;
 }
@@ -241,7 +295,7 @@ kiln_status kiln_csv_open(const char *path, kiln_csv **out, kiln_error *err) {
     return kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
   }
   strcpy(csv->path, path);
-  kiln_status st = kiln_read_file(path, &csv->text, &csv->size, err);
+  kiln_status st = load_text(csv, err);
   if (st) {
     kiln_csv_close(csv);
     return st;
@@ -280,7 +334,10 @@ void kiln_csv_close(kiln_csv *csv) {
   free(csv->names);
   free(csv->row_start);
   free(csv->row_line);
-  free(csv->text);
+  if (csv->mapped)
+    munmap(csv->text, csv->size);
+  else
+    free(csv->text);
   free(csv->path);
   free(csv);
 }
@@ -415,6 +472,7 @@ kiln_status kiln_csv_read_columns(const kiln_csv *csv, const int64_t *indices,
   for (int64_t k = 0; k < n; ++k)
     wanted[indices[k]] = 1;
   kiln_status st = KILN_OK;
+  size_t released = 0;
   kiln_c_locale loc;
   kiln_c_locale_begin(&loc);
   for (int64_t r = 0; r < csv->nrows && !st; ++r) {
@@ -428,6 +486,7 @@ kiln_status kiln_csv_read_columns(const kiln_csv *csv, const int64_t *indices,
     }
     for (int64_t k = 0; k < n && !st; ++k)
       data[r * n + k] = (float)row[indices[k]];
+    release_before(csv, c.pos, &released);
   }
   kiln_c_locale_end(&loc);
   free(row);

@@ -344,61 +344,125 @@ kiln_status kiln_dataset_check_targets(const kiln_model *m,
   return KILN_OK;
 }
 
-kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
-                               uint64_t seed, kiln_dataset *train,
-                               kiln_dataset *val, kiln_error *err) {
-  memset(train, 0, sizeof *train);
-  memset(val, 0, sizeof *val);
+/* The rows of `all` that go to validation (is_val, nval of them), as
+ * kiln_dataset_split chooses them. */
+static kiln_status choose_val_rows(const kiln_dataset *all, double val_split,
+                                   uint64_t seed, unsigned char **is_val,
+                                   int64_t *nval, kiln_error *err) {
+  *is_val = NULL;
   if (!(val_split >= 0.0 && val_split < 1.0))
     return kiln_fail(err, KILN_ERR_ARGUMENT,
                      "validation split %g not in [0, 1)", val_split);
   int64_t n = all->rows;
-  int64_t nval = (int64_t)llround(val_split * (double)n);
-  if (n - nval < 1)
+  *nval = (int64_t)llround(val_split * (double)n);
+  if (n - *nval < 1)
     return kiln_fail(err, KILN_ERR_ARGUMENT,
                      "validation split %g of %lld rows leaves no training rows",
                      val_split, (long long)n);
   int64_t *perm = malloc((size_t)(n + 1) * sizeof *perm);
-  unsigned char *is_val = calloc((size_t)n + 1, 1);
-  kiln_status st = KILN_OK;
-  if (!perm || !is_val) {
-    st = kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
-    goto done;
+  *is_val = calloc((size_t)n + 1, 1);
+  if (!perm || !*is_val) {
+    free(perm);
+    free(*is_val);
+    *is_val = NULL;
+    return kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
   }
   kiln_permutation(seed, KILN_STREAM_SPLIT, 0, n, perm);
-  for (int64_t i = 0; i < nval; ++i)
-    is_val[perm[i]] = 1;
-  if ((st = alloc_dataset(train, n - nval, all->input_dim, all->target_dim,
-                          err)) ||
-      (st = alloc_dataset(val, nval, all->input_dim, all->target_dim, err)))
+  for (int64_t i = 0; i < *nval; ++i)
+    (*is_val)[perm[i]] = 1;
+  free(perm);
+  return KILN_OK;
+}
+
+static void copy_row(kiln_dataset *d, int64_t i, const kiln_dataset *from,
+                     int64_t r) {
+  d->source_rows[i] = from->source_rows ? from->source_rows[r] : r;
+  memmove(d->x + i * d->input_dim, from->x + r * from->input_dim,
+          (size_t)from->input_dim * sizeof(float));
+  if (from->target_dim)
+    memmove(d->y + i * d->target_dim, from->y + r * from->target_dim,
+            (size_t)from->target_dim * sizeof(float));
+}
+
+/* Splits `all` into `train` and `val`; with `owner` (all itself), train
+ * takes its buffers, the rows moved up in place, and it is left empty. */
+static kiln_status split(const kiln_dataset *all, kiln_dataset *owner,
+                         double val_split, uint64_t seed, kiln_dataset *train,
+                         kiln_dataset *val, kiln_error *err) {
+  int move = owner != NULL;
+  memset(train, 0, sizeof *train);
+  memset(val, 0, sizeof *val);
+  unsigned char *is_val;
+  int64_t nval, n = all->rows, ntrain;
+  kiln_status st = choose_val_rows(all, val_split, seed, &is_val, &nval, err);
+  if (st)
+    return st;
+  ntrain = n - nval;
+  if ((st = alloc_dataset(val, nval, all->input_dim, all->target_dim, err)) ||
+      (!move && (st = alloc_dataset(train, ntrain, all->input_dim,
+                                    all->target_dim, err))))
     goto done;
-  train->source_rows = malloc((size_t)(n - nval + 1) * sizeof(int64_t));
+  if (move) {
+    train->rows = ntrain;
+    train->input_dim = all->input_dim;
+    train->target_dim = all->target_dim;
+  }
+  train->source_rows = malloc((size_t)(ntrain + 1) * sizeof(int64_t));
   val->source_rows = malloc((size_t)(nval + 1) * sizeof(int64_t));
   if (!train->source_rows || !val->source_rows) {
     st = kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
     goto done;
   }
   /* File order inside each part: the per-epoch shuffle randomizes training,
-   * and validation order does not matter. */
-  int64_t it = 0, iv = 0;
-  for (int64_t r = 0; r < n; ++r) {
-    kiln_dataset *d = is_val[r] ? val : train;
-    int64_t i = is_val[r] ? iv++ : it++;
-    d->source_rows[i] = all->source_rows ? all->source_rows[r] : r;
-    memcpy(d->x + i * d->input_dim, all->x + r * all->input_dim,
-           (size_t)all->input_dim * sizeof(float));
-    if (all->target_dim)
-      memcpy(d->y + i * d->target_dim, all->y + r * all->target_dim,
-             (size_t)all->target_dim * sizeof(float));
+   * and validation order does not matter. Validation's rows are copied
+   * out first: moving the training rows up may overwrite them. */
+  for (int64_t r = 0, i = 0; r < n; ++r)
+    if (is_val[r])
+      copy_row(val, i++, all, r);
+  if (move) {
+    train->x = owner->x;
+    train->y = owner->y;
+  }
+  for (int64_t r = 0, i = 0; r < n; ++r)
+    if (!is_val[r])
+      copy_row(train, i++, all, r);
+  if (move) {
+    /* Given back to the allocator (realloc shrinks in place, or maps the
+     * tail away). */
+    float *x = realloc(train->x, (size_t)(ntrain * train->input_dim + 1) *
+                                     sizeof(float));
+    if (x)
+      train->x = x;
+    if (train->y) {
+      float *y = realloc(train->y, (size_t)(ntrain * train->target_dim + 1) *
+                                       sizeof(float));
+      if (y)
+        train->y = y;
+    }
+    free(owner->source_rows);
+    memset(owner, 0, sizeof *owner);
   }
 done:
   if (st) {
+    if (move) /* all keeps its buffers */
+      train->x = train->y = NULL;
     kiln_dataset_free(train);
     kiln_dataset_free(val);
   }
-  free(perm);
   free(is_val);
   return st;
+}
+
+kiln_status kiln_dataset_split(const kiln_dataset *all, double val_split,
+                               uint64_t seed, kiln_dataset *train,
+                               kiln_dataset *val, kiln_error *err) {
+  return split(all, NULL, val_split, seed, train, val, err);
+}
+
+kiln_status kiln_dataset_split_move(kiln_dataset *all, double val_split,
+                                    uint64_t seed, kiln_dataset *train,
+                                    kiln_dataset *val, kiln_error *err) {
+  return split(all, all, val_split, seed, train, val, err);
 }
 
 /*---- Batching ------------------------------------------------------------*/

@@ -2,10 +2,12 @@
 
 #include "rt_internal.h"
 
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct npy_header {
   char descr[16];
@@ -132,80 +134,66 @@ static uint64_t le(const unsigned char *b, int n) {
   return v;
 }
 
-static kiln_status fail_free(char *data, kiln_error *err, kiln_status code,
-                             const char *path, const char *what) {
-  free(data);
-  return kiln_fail(err, code, "%s: %s", path, what);
+/* The file is read in two steps: the header, then the data straight into
+ * the matrix (float32) or through a small buffer (float64), so that loading
+ * N floats takes 4N bytes and no copy of the file (docs/runtime.md). */
+
+typedef struct npy_file {
+  const char *path;
+  FILE *f;
+  char *header;
+  float *data;
+} npy_file;
+
+static kiln_status npy_fail(npy_file *n, kiln_error *err, kiln_status code,
+                            const char *what) {
+  return kiln_fail(err, code, "%s: %s", n->path, what);
 }
 
-kiln_status kiln_npy_read(const char *path, kiln_matrix *out,
-                          kiln_error *err) {
-  memset(out, 0, sizeof *out);
-  char *data;
-  size_t size;
-  kiln_status st = kiln_read_file(path, &data, &size, err);
-  if (st)
-    return st;
-  const unsigned char *u = (const unsigned char *)data;
-  if (size < 10 || memcmp(data, "\x93NUMPY", 6) != 0)
-    return fail_free(data, err, KILN_ERR_FORMAT, path,
-                     "not a .npy file (no \\x93NUMPY magic)");
-  int major = u[6];
-  size_t hlen_bytes = major == 1 ? 2 : 4;
-  if (major < 1 || major > 3)
-    return fail_free(data, err, KILN_ERR_FORMAT, path,
-                     "unsupported .npy format version");
-  if (size < 8 + hlen_bytes)
-    return fail_free(data, err, KILN_ERR_FORMAT, path, "truncated header");
-  size_t hlen = (size_t)le(u + 8, (int)hlen_bytes);
-  size_t data_start = 8 + hlen_bytes + hlen;
-  if (hlen > size || data_start > size)
-    return fail_free(data, err, KILN_ERR_FORMAT, path, "truncated header");
-  npy_header h;
-  if (!parse_header(data + 8 + hlen_bytes, hlen, &h))
-    return fail_free(data, err, KILN_ERR_FORMAT, path,
-                     "cannot parse the header dictionary");
-  int itemsize;
-  if (strcmp(h.descr, "<f4") == 0) {
-    itemsize = 4;
-  } else if (strcmp(h.descr, "<f8") == 0) {
-    itemsize = 8;
-  } else {
-    free(data);
-    return kiln_fail(err, KILN_ERR_VALUE,
-                     "%s: dtype '%s' not supported (expected '<f4' or "
-                     "'<f8': save with x.astype(np.float32))",
-                     path, h.descr);
+static void npy_close(npy_file *n) {
+  if (n->f)
+    fclose(n->f);
+  free(n->header);
+  free(n->data);
+}
+
+/* Reads up to `size` bytes; returns how many it got (short only at the end
+ * of the file or on an error, which ferror tells). */
+static size_t read_some(FILE *f, void *dst, size_t size) {
+  size_t got = 0;
+  while (got < size) {
+    size_t n = fread((char *)dst + got, 1, size - got, f);
+    if (n == 0)
+      break;
+    got += n;
   }
-  if (h.fortran)
-    return fail_free(data, err, KILN_ERR_VALUE, path,
-                     "Fortran-ordered array not supported (save "
-                     "np.ascontiguousarray(x))");
-  if (h.rank < 1 || h.rank > 2) {
-    char shape[128];
-    kiln_format_shape(shape, sizeof shape, h.shape, h.rank);
-    free(data);
-    return kiln_fail(err, KILN_ERR_SHAPE,
-                     "%s: shape %s, expected 1 or 2 dimensions", path, shape);
-  }
-  int64_t rows = h.shape[0], cols = h.rank == 2 ? h.shape[1] : 1;
-  if (rows == 0 || cols == 0)
-    return fail_free(data, err, KILN_ERR_SHAPE, path, "empty array");
-  if (cols > INT64_MAX / rows || rows * cols > INT64_MAX / 8)
-    return fail_free(data, err, KILN_ERR_FORMAT, path, "shape too large");
-  uint64_t need = (uint64_t)(rows * cols) * (uint64_t)itemsize;
-  if (size - data_start != need) {
-    free(data);
-    return kiln_fail(err, KILN_ERR_FORMAT,
-                     "%s: %s: %zu data bytes, the shape needs %llu", path,
-                     size - data_start < need ? "truncated" : "size mismatch",
-                     size - data_start, (unsigned long long)need);
-  }
-  float *m = malloc((size_t)(rows * cols) * sizeof *m);
-  if (!m)
-    return fail_free(data, err, KILN_ERR_MEMORY, path, "out of memory");
-  for (int64_t i = 0; i < rows * cols; ++i) {
-    const unsigned char *b = u + data_start + (size_t)i * (size_t)itemsize;
+  return got;
+}
+
+/* The bytes left in the file: read and counted (a pipe has no size). */
+static uint64_t count_rest(FILE *f) {
+  char buf[65536];
+  uint64_t total = 0;
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    total += n;
+  return total;
+}
+
+static kiln_status read_failed(npy_file *n, kiln_error *err) {
+  return kiln_fail(err, KILN_ERR_IO, "%s: read error: %s", n->path,
+                   strerror(errno));
+}
+
+/* Converts `count` elements at `bytes` (little-endian, `itemsize` each) to
+ * float32 at `dst`, refusing what float32 cannot hold; `first` is the index
+ * of the first element, for the message. `dst` may alias `bytes` when the
+ * items are float32. */
+static kiln_status convert(npy_file *n, const unsigned char *bytes,
+                           int itemsize, int64_t count, int64_t first,
+                           int64_t cols, float *dst, kiln_error *err) {
+  for (int64_t i = 0; i < count; ++i) {
+    const unsigned char *b = bytes + (size_t)i * (size_t)itemsize;
     double v;
     if (itemsize == 4) {
       uint32_t bits = (uint32_t)le(b, 4);
@@ -216,21 +204,146 @@ kiln_status kiln_npy_read(const char *path, kiln_matrix *out,
       uint64_t bits = le(b, 8);
       memcpy(&v, &bits, 8);
     }
-    if (!isfinite(v) || fabs(v) > FLT_MAX) {
-      free(m);
-      free(data);
-      return kiln_fail(err, KILN_ERR_VALUE,
-                       "%s: element [%lld, %lld] is %s", path,
-                       (long long)(i / cols), (long long)(i % cols),
-                       isnan(v) ? "nan"
+    if (!isfinite(v) || fabs(v) > FLT_MAX)
+      return kiln_fail(err, KILN_ERR_VALUE, "%s: element [%lld, %lld] is %s",
+                       n->path, (long long)((first + i) / cols),
+                       (long long)((first + i) % cols),
+                       isnan(v)   ? "nan"
                        : isinf(v) ? "infinite"
                                   : "out of float32 range");
-    }
-    m[i] = (float)v;
+    dst[i] = (float)v;
   }
-  free(data);
+  return KILN_OK;
+}
+
+static kiln_status npy_read(npy_file *n, kiln_matrix *out, kiln_error *err) {
+  n->f = fopen(n->path, "rb");
+  if (!n->f)
+    return kiln_fail(err, KILN_ERR_IO, "%s: cannot open: %s", n->path,
+                     strerror(errno));
+  struct stat st;
+  if (fstat(fileno(n->f), &st) == 0 && S_ISDIR(st.st_mode))
+    return kiln_fail(err, KILN_ERR_IO, "%s: is a directory", n->path);
+  unsigned char pre[12];
+  size_t got = read_some(n->f, pre, 8);
+  if (ferror(n->f))
+    return read_failed(n, err);
+  if (got < 8 || memcmp(pre, "\x93NUMPY", 6) != 0)
+    return npy_fail(n, err, KILN_ERR_FORMAT,
+                    "not a .npy file (no \\x93NUMPY magic)");
+  int major = pre[6];
+  size_t hlen_bytes = major == 1 ? 2 : 4;
+  if (major < 1 || major > 3)
+    return npy_fail(n, err, KILN_ERR_FORMAT, "unsupported .npy format version");
+  if (read_some(n->f, pre + 8, hlen_bytes) != hlen_bytes)
+    return ferror(n->f) ? read_failed(n, err)
+                        : npy_fail(n, err, KILN_ERR_FORMAT, "truncated header");
+  size_t hlen = (size_t)le(pre + 8, (int)hlen_bytes);
+  size_t data_start = 8 + hlen_bytes + hlen;
+  /* Real headers are a few hundred bytes: a larger length is a broken
+   * file, not a reason to allocate. */
+  if (hlen > ((size_t)1 << 24) ||
+      (S_ISREG(st.st_mode) && data_start > (uint64_t)st.st_size))
+    return npy_fail(n, err, KILN_ERR_FORMAT, "truncated header");
+  if (!(n->header = malloc(hlen + 1)))
+    return npy_fail(n, err, KILN_ERR_MEMORY, "out of memory");
+  if (read_some(n->f, n->header, hlen) != hlen)
+    return ferror(n->f) ? read_failed(n, err)
+                        : npy_fail(n, err, KILN_ERR_FORMAT, "truncated header");
+  npy_header h;
+  if (!parse_header(n->header, hlen, &h))
+    return npy_fail(n, err, KILN_ERR_FORMAT,
+                    "cannot parse the header dictionary");
+  int itemsize;
+  if (strcmp(h.descr, "<f4") == 0) {
+    itemsize = 4;
+  } else if (strcmp(h.descr, "<f8") == 0) {
+    itemsize = 8;
+  } else {
+    return kiln_fail(err, KILN_ERR_VALUE,
+                     "%s: dtype '%s' not supported (expected '<f4' or "
+                     "'<f8': save with x.astype(np.float32))",
+                     n->path, h.descr);
+  }
+  if (h.fortran)
+    return npy_fail(n, err, KILN_ERR_VALUE,
+                    "Fortran-ordered array not supported (save "
+                    "np.ascontiguousarray(x))");
+  if (h.rank < 1 || h.rank > 2) {
+    char shape[128];
+    kiln_format_shape(shape, sizeof shape, h.shape, h.rank);
+    return kiln_fail(err, KILN_ERR_SHAPE,
+                     "%s: shape %s, expected 1 or 2 dimensions", n->path,
+                     shape);
+  }
+  int64_t rows = h.shape[0], cols = h.rank == 2 ? h.shape[1] : 1;
+  if (rows == 0 || cols == 0)
+    return npy_fail(n, err, KILN_ERR_SHAPE, "empty array");
+  if (cols > INT64_MAX / rows || rows * cols > INT64_MAX / 8)
+    return npy_fail(n, err, KILN_ERR_FORMAT, "shape too large");
+  uint64_t need = (uint64_t)(rows * cols) * (uint64_t)itemsize;
+  /* A regular file's size says at once whether the data is all there,
+   * before its size is allocated. */
+  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size - data_start != need) {
+    uint64_t have = (uint64_t)st.st_size - data_start;
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: %s: %llu data bytes, the shape needs %llu", n->path,
+                     have < need ? "truncated" : "size mismatch",
+                     (unsigned long long)have, (unsigned long long)need);
+  }
+  int64_t count = rows * cols;
+  if (!(n->data = malloc((size_t)count * sizeof(float))))
+    return npy_fail(n, err, KILN_ERR_MEMORY, "out of memory");
+  /* float32 is read in place and checked where it lies; float64 in blocks
+   * through a buffer. */
+  enum { kBlock = 1 << 16 };
+  unsigned char *buffer = NULL;
+  if (itemsize == 8 && !(buffer = malloc((size_t)kBlock * 8)))
+    return npy_fail(n, err, KILN_ERR_MEMORY, "out of memory");
+  kiln_status status = KILN_OK;
+  uint64_t have = 0;
+  for (int64_t done = 0; done < count && !status;) {
+    int64_t chunk = itemsize == 4 ? count
+                                  : (count - done < kBlock ? count - done
+                                                           : kBlock);
+    unsigned char *bytes = buffer ? buffer : (unsigned char *)n->data;
+    size_t size = (size_t)chunk * (size_t)itemsize;
+    size_t read = read_some(n->f, bytes, size);
+    have += read;
+    if (read != size)
+      status = ferror(n->f)
+                   ? read_failed(n, err)
+                   : kiln_fail(err, KILN_ERR_FORMAT,
+                               "%s: truncated: %llu data bytes, the shape "
+                               "needs %llu",
+                               n->path, (unsigned long long)have,
+                               (unsigned long long)need);
+    else
+      status = convert(n, bytes, itemsize, chunk, done, cols, n->data + done,
+                       err);
+    done += chunk;
+  }
+  free(buffer);
+  if (status)
+    return status;
+  uint64_t extra = count_rest(n->f);
+  if (extra)
+    return kiln_fail(err, KILN_ERR_FORMAT,
+                     "%s: size mismatch: %llu data bytes, the shape needs %llu",
+                     n->path, (unsigned long long)(need + extra),
+                     (unsigned long long)need);
   out->rows = rows;
   out->cols = cols;
-  out->data = m;
+  out->data = n->data;
+  n->data = NULL;
   return KILN_OK;
+}
+
+kiln_status kiln_npy_read(const char *path, kiln_matrix *out,
+                          kiln_error *err) {
+  memset(out, 0, sizeof *out);
+  npy_file n = {path, NULL, NULL, NULL};
+  kiln_status st = npy_read(&n, out, err);
+  npy_close(&n);
+  return st;
 }

@@ -183,6 +183,38 @@ TEST(Dataset, SplitIsSeeded) {
     kiln_dataset_free(d);
 }
 
+// train's rows moved in place: the same parts as the copying split, and
+// `all` left empty.
+TEST(Dataset, SplitMoveMatchesSplit) {
+  for (auto [n, frac] : std::vector<std::pair<int64_t, double>>{
+           {10, 0.25}, {1000, 0.1}, {7, 0.0}, {3, 0.5}}) {
+    Rows rows(n);
+    kiln_dataset all = rows.d;
+    all.x = static_cast<float *>(malloc(n * sizeof(float)));
+    all.y = static_cast<float *>(malloc(n * sizeof(float)));
+    std::copy(rows.d.x, rows.d.x + n, all.x);
+    std::copy(rows.d.y, rows.d.y + n, all.y);
+    kiln_dataset t1, v1, t2, v2;
+    kiln_error err{};
+    ASSERT_EQ(kiln_dataset_split(&rows.d, frac, 9, &t1, &v1, &err), KILN_OK);
+    ASSERT_EQ(kiln_dataset_split_move(&all, frac, 9, &t2, &v2, &err), KILN_OK)
+        << err.message;
+    EXPECT_EQ(all.rows, 0);
+    EXPECT_EQ(all.x, nullptr);
+    for (auto [a, b] : {std::pair(&t1, &t2), std::pair(&v1, &v2)}) {
+      ASSERT_EQ(a->rows, b->rows);
+      EXPECT_EQ(std::vector<float>(a->x, a->x + a->rows),
+                std::vector<float>(b->x, b->x + b->rows));
+      EXPECT_EQ(std::vector<float>(a->y, a->y + a->rows),
+                std::vector<float>(b->y, b->y + b->rows));
+      EXPECT_EQ(std::vector<int64_t>(a->source_rows, a->source_rows + a->rows),
+                std::vector<int64_t>(b->source_rows, b->source_rows + b->rows));
+    }
+    for (auto *d : {&t1, &v1, &t2, &v2})
+      kiln_dataset_free(d);
+  }
+}
+
 TEST(Dataset, SplitErrors) {
   Rows all(3);
   kiln_dataset train, val;
