@@ -261,15 +261,31 @@ kiln_status kiln_dataset_load_npy(const kiln_model *m, const char *path,
                      (long long)x.cols);
       goto done;
     }
-    if ((st = alloc_dataset(out, x.rows, nf, nt, err)))
+    /* The features stay in the array's buffer, each row moved up through
+     * a row of scratch (a row never reaches the next one's source), so
+     * that the data is in memory once. */
+    float *scratch = malloc((size_t)(nf + 1) * sizeof *scratch);
+    out->y = malloc((size_t)(x.rows * nt + 1) * sizeof *out->y);
+    if (!scratch || !out->y) {
+      free(scratch);
+      st = kiln_fail(err, KILN_ERR_MEMORY, "%s: out of memory", path);
       goto done;
+    }
     for (int64_t r = 0; r < x.rows; ++r) {
       const float *src = x.data + r * x.cols;
-      for (int64_t k = 0; k < nf; ++k)
-        out->x[r * nf + k] = src[cols[k]];
       for (int64_t k = 0; k < nt; ++k)
         out->y[r * nt + k] = src[targets[k]];
+      for (int64_t k = 0; k < nf; ++k)
+        scratch[k] = src[cols[k]];
+      memcpy(x.data + r * nf, scratch, (size_t)nf * sizeof *scratch);
     }
+    free(scratch);
+    float *shrunk = realloc(x.data, (size_t)(x.rows * nf + 1) * sizeof *shrunk);
+    out->x = shrunk ? shrunk : x.data;
+    x.data = NULL;
+    out->rows = x.rows;
+    out->input_dim = nf;
+    out->target_dim = nt;
   }
   if ((st = kiln_dataset_check_targets(m, out, err))) {
     kiln_error_prefix(err, "%s", targets_path ? targets_path : path);
