@@ -22,9 +22,10 @@ static kiln_status alloc_dataset(kiln_dataset *d, int64_t rows,
   d->rows = rows;
   d->input_dim = input_dim;
   d->target_dim = target_dim;
-  d->x = malloc((size_t)(rows * input_dim + 1) * sizeof(float));
-  d->y = target_dim ? malloc((size_t)(rows * target_dim + 1) * sizeof(float))
-                    : NULL;
+  d->x = kiln_alloc_data((size_t)(rows * input_dim + 1) * sizeof(float));
+  d->y = target_dim
+             ? kiln_alloc_data((size_t)(rows * target_dim + 1) * sizeof(float))
+             : NULL;
   if (!d->x || (target_dim && !d->y)) {
     kiln_dataset_free(d);
     return kiln_fail(err, KILN_ERR_MEMORY, "out of memory for %lld rows",

@@ -1,5 +1,8 @@
 /*===- file.c - Whole-file reads, atomic writes, clocks, locale -----------===*/
 
+/* madvise (MADV_HUGEPAGE) is not POSIX. */
+#define _DEFAULT_SOURCE
+
 #include "rt_internal.h"
 
 #include <dirent.h>
@@ -8,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -380,6 +384,20 @@ void *kiln_alloc_aligned(size_t bytes) {
   void *p = aligned_alloc(64, size);
   if (p)
     memset(p, 0, size);
+  return p;
+}
+
+void *kiln_alloc_data(size_t bytes) {
+  enum { kHugePage = 2 << 20 };
+  if (bytes < 2 * kHugePage)
+    return malloc(bytes ? bytes : 1);
+  size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void *p = NULL;
+  if (size < bytes || posix_memalign(&p, kHugePage, size) != 0)
+    return NULL;
+#ifdef MADV_HUGEPAGE
+  (void)madvise(p, size, MADV_HUGEPAGE);
+#endif
   return p;
 }
 
