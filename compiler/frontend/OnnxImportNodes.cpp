@@ -75,6 +75,28 @@ bool Importer::importAlias(int index) {
   return true;
 }
 
+/// A dense layer on `input` whose weight is `w` ([in, out], or [out, in]
+/// when `transposed`) scaled by `alpha`: kiln's dense weight is [out, in],
+/// torch.nn.Linear's, which Gemm with transB=1 has.
+Node Importer::denseNode(int index, unsigned input, const Constant &w,
+                         bool transposed, double alpha) {
+  int64_t k = transposed ? w.dims[1] : w.dims[0];
+  int64_t n = transposed ? w.dims[0] : w.dims[1];
+  std::vector<float> weight(n * k);
+  for (int64_t o = 0; o < n; ++o)
+    for (int64_t i = 0; i < k; ++i)
+      weight[o * k + i] =
+          float(alpha * w.values[transposed ? o * k + i : i * n + o]);
+  Node dense;
+  dense.kind = OpKind::Dense;
+  dense.loc = {unsigned(index + 1), 1};
+  dense.shape = {rows, n};
+  dense.operands = {input};
+  dense.states = {
+      addState(w.name, {n, k}, StateRole::Parameter, std::move(weight))};
+  return dense;
+}
+
 bool Importer::importGemm(int index) {
   std::optional<Tensor> a = tensor(index, 0);
   const Constant *b = a ? constantOperand(index, 1) : nullptr;
@@ -98,28 +120,12 @@ bool Importer::importGemm(int index) {
                            (transB ? " (transposed)" : "") +
                            " for an input of " + Twine(a->dims[0]) +
                            " features");
-  // kiln's dense weight is [out, in], torch.nn.Linear's: B as Gemm with
-  // transB=1 has it.
-  std::vector<float> weight(n * k);
-  for (int64_t o = 0; o < n; ++o)
-    for (int64_t i = 0; i < k; ++i)
-      weight[o * k + i] =
-          float(alpha * b->values[transB ? o * k + i : i * n + o]);
-  Node dense;
-  dense.kind = OpKind::Dense;
-  dense.loc = {unsigned(index + 1), 1};
-  dense.shape = {rows, n};
-  dense.operands = {a->node};
-  dense.states = {
-      addState(b->name, {n, k}, StateRole::Parameter, std::move(weight))};
+  Node dense = denseNode(index, a->node, *b, transB, alpha);
   if (hasOperand(index, 2)) {
     const Constant *c = constantOperand(index, 2);
     if (!c)
       return false;
-    bool isVector = c->values.size() == size_t(n) &&
-                    (c->dims == std::vector<int64_t>{n} ||
-                     c->dims == std::vector<int64_t>{1, n});
-    if (!c->isScalar() && !isVector)
+    if (!c->isScalar() && !c->isRowVector(n))
       return fail(index, "C has shape " + shapeText(c->dims, false) +
                              "; kiln imports a bias of " + Twine(n) +
                              " values or one");
@@ -142,18 +148,8 @@ bool Importer::importMatMul(int index) {
     return fail(index, "a MatMul of " + shapeText(a->dims, true) + " and " +
                            shapeText(b->dims, false) +
                            "; kiln imports [batch, K] x [K, N]");
-  int64_t k = b->dims[0], n = b->dims[1];
-  std::vector<float> weight(n * k);
-  for (int64_t o = 0; o < n; ++o)
-    for (int64_t i = 0; i < k; ++i)
-      weight[o * k + i] = float(b->values[i * n + o]);
-  Node dense;
-  dense.kind = OpKind::Dense;
-  dense.loc = {unsigned(index + 1), 1};
-  dense.shape = {rows, n};
-  dense.operands = {a->node};
-  dense.states = {
-      addState(b->name, {n, k}, StateRole::Parameter, std::move(weight))};
+  Node dense = denseNode(index, a->node, *b, /*transposed=*/false, 1.0);
+  int64_t n = dense.shape[1];
   unsigned id = addNode(std::move(dense));
   // An Add of a bias that only it consumes becomes its bias.
   if (!graphOutputs.count(graph->node(index).output(0)))
@@ -205,10 +201,7 @@ bool Importer::importBinary(int index, OpKind kind) {
     other = addConstant(c.values[0], index);
   } else {
     int64_t n = t.dims.size() == 1 ? t.dims[0] : -1;
-    bool isVector = c.values.size() == size_t(n) &&
-                    (c.dims == std::vector<int64_t>{n} ||
-                     c.dims == std::vector<int64_t>{1, n});
-    if (!isVector)
+    if (!c.isRowVector(n))
       return fail(index, "a constant of shape " + shapeText(c.dims, false) +
                              " with " + shapeText(t.dims, true) +
                              "; kiln broadcasts one value or one per "

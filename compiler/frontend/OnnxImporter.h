@@ -36,6 +36,12 @@ struct Constant {
   std::vector<double> values;
 
   bool isScalar() const { return values.size() == 1; }
+  /// Whether it broadcasts along the rows of [batch, n]: [n] or [1, n].
+  bool isRowVector(int64_t n) const {
+    return values.size() == size_t(n) &&
+           (dims == std::vector<int64_t>{n} ||
+            dims == std::vector<int64_t>{1, n});
+  }
 };
 
 /// A value computed per row: the Model node, and its ONNX shape without the
@@ -93,6 +99,9 @@ private:
                     StateRole role, std::vector<float> values);
   unsigned addVector(const Constant &c, int64_t size, int index);
   void define(int index, unsigned node, std::vector<int64_t> dims);
+
+  Node denseNode(int index, unsigned input, const Constant &w,
+                 bool transposed, double alpha);
 
   // Nodes, by kind.
   bool importNode(int index);
