@@ -148,10 +148,15 @@ run_threads() {
 run_matmul() {
   local dir="$out/matmul" opt=build/bin/kiln-opt
   mkdir -p "$dir"
+  # Lowered for this machine's vectors, as kiln build lowers for its target.
+  local bits=256
+  grep -q -w avx512f /proc/cpuinfo && bits=512
+  local lower=(-kiln-lower-to-linalg "-kiln-bufferize=vector-bits=$bits"
+               "-kiln-lower-to-llvm=vector-bits=$bits")
   for shape in "fwd 256 2048 1024 nt" "dx 256 1024 2048 nn" "dw 2048 1024 256 tn"; do
     read -r name m n k kind <<< "$shape"
     bench/threads/matmul.sh "$name" "$m" "$n" "$k" "$kind" > "$dir/$name.mlir"
-    $opt "$dir/$name.mlir" -kiln-lower-to-linalg -kiln-bufferize -kiln-lower-to-llvm |
+    $opt "$dir/$name.mlir" "${lower[@]}" |
       mlir-translate-19 --mlir-to-llvmir -o "$dir/$name.ll"
     clang-19 -O3 -march=native -Wno-override-module -c "$dir/$name.ll" -o "$dir/$name.o"
   done
@@ -168,12 +173,14 @@ run_matmul() {
       read -r m n k kind <<< "$shape"
       local name="s${m}_${n}_${k}_$kind" a w
       bench/threads/matmul.sh "$name" "$m" "$n" "$k" "$kind" > "$dir/$name.mlir"
-      $opt "$dir/$name.mlir" -kiln-lower-to-linalg -kiln-bufferize -kiln-lower-to-llvm |
+      $opt "$dir/$name.mlir" "${lower[@]}" |
         mlir-translate-19 --mlir-to-llvmir -o "$dir/$name.ll"
       clang-19 -O3 -march=native -Wno-override-module -c "$dir/$name.ll" -o "$dir/$name.o"
       a=$((m * k)); w=$((n * k))
+      local code
+      case $kind in nt) code=f ;; nn) code=x ;; tn) code=w ;; esac
       cc -O2 -o "$dir/$name" bench/threads/bench_shape.c "$dir/$name.o" -DKERNEL="${name}_predict" \
-        -DM="$m" -DN="$n" -DK="$k" -DA_SIZE="$a" -DW_SIZE="$w" "${link[@]}"
+        -DM="$m" -DN="$n" -DK="$k" -DA_SIZE="$a" -DW_SIZE="$w" -DKIND="'$code'" "${link[@]}"
       local g
       g=$("$dir/$name" | sed -E 's/.*: ([0-9.]+) GFLOP.*/\1/')
       row="$row | $m x $n x $k ($kind) | $g"

@@ -1,7 +1,10 @@
 /* One matmul kernel of kiln's alone (bench/threads/matmul.sh, lowered by
  * kiln-opt), in GFLOP/s at one thread: best of 5 rounds after a warm-up,
- * each round about 0.2 s. Build with -DKERNEL=<name>_predict -DM=.. -DN=..
- * -DK=.. -DA_SIZE=.. -DW_SIZE=.. (the sizes of its input and weight). */
+ * each round about 0.2 s, its result checked against a float64 product.
+ * Build with -DKERNEL=<name>_predict -DM=.. -DN=.. -DK=.. -DA_SIZE=..
+ * -DW_SIZE=.. (the sizes of its input and weight) and -DKIND='f', 'x' or
+ * 'w' (the forward x Wᵀ, the input gradient dY W, the weight gradient
+ * dYᵀ X: matmul.sh's nt, nn and tn, bench_matmul.c's kinds). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +33,23 @@ int main(void) {
     if (round > 0)
       best = fmin(best, (bench_now() - t0) / calls);
   }
-  printf("%s %d x %d x %d: %.1f GFLOP/s\n", STR(KERNEL), M, N, K,
-         flops / best * 1e-9);
+  double worst = 0;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      double ref = 0, scale = 0;
+      for (int k = 0; k < K; ++k) {
+        double a = KIND == 'w' ? x[(size_t)k * M + i] : x[(size_t)i * K + k];
+        double b = KIND == 'f' ? w[(size_t)j * K + k] : w[(size_t)k * N + j];
+        ref += a * b;
+        scale += fabs(a * b);
+      }
+      worst = fmax(worst, fabs(out[(size_t)i * N + j] - ref) / (scale + 1e-30));
+    }
+  printf("%s %d x %d x %d: %.1f GFLOP/s (max relative error %.1e)\n",
+         STR(KERNEL), M, N, K, flops / best * 1e-9, worst);
+  if (worst > 1e-5) {
+    fprintf(stderr, "%s: wrong result\n", STR(KERNEL));
+    return 1;
+  }
   return 0;
 }

@@ -12,7 +12,7 @@ case $5 in
   *) echo "matmul.sh: unknown kind '$5'" >&2; exit 2 ;;
 esac
 cat <<EOT
-module attributes {nn.model = {name = "$name", batch_size = ${x%x*} : i64, input_dim = ${x#*x} : i64}} {
+module attributes {nn.model = #nn.model<"$name", batch_size = ${x%x*}, input_dim = ${x#*x}, optimizer = <sgd>, schedule = <constant>>} {
   nn.state @w : tensor<${w}xf32> {role = #nn.role<param>, init = #nn.init<zeros>}
   func.func @predict(%x: tensor<${x}xf32>) -> tensor<${m}x${n}xf32> {
     %w = nn.load @w : tensor<${w}xf32>

@@ -97,14 +97,32 @@ void kiln::addLLVMPipeline(OpPassManager &pm, const LoweringOptions &options) {
   pm.addPass(createCanonicalizerPass());
 }
 
+namespace {
+/// The target's vector width, which `kiln build` takes from the target
+/// machine; kiln-opt's pipelines take it as an option, so that a benchmark
+/// or a test lowers as kiln build would for that target.
+struct VectorWidthOptions : PassPipelineOptions<VectorWidthOptions> {
+  Option<unsigned> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("The widest vectors of the target, in bits (512: "
+                     "AVX-512, 256: AVX2)"),
+      llvm::cl::init(512)};
+};
+} // namespace
+
 void kiln::registerLoweringPipelines() {
   PassPipelineRegistration<>("kiln-lower-to-linalg",
                              "nn functions to linalg on tensors",
                              addLinalgPipeline);
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<VectorWidthOptions>(
       "kiln-bufferize", "linalg on tensors to planned buffers",
-      [](OpPassManager &pm) { addBufferizePipeline(pm, LoweringOptions()); });
-  PassPipelineRegistration<>(
+      [](OpPassManager &pm, const VectorWidthOptions &o) {
+        addBufferizePipeline(pm,
+                             LoweringOptions::forVectorWidth(o.vectorBits));
+      });
+  PassPipelineRegistration<VectorWidthOptions>(
       "kiln-lower-to-llvm", "planned buffers to the LLVM dialect",
-      [](OpPassManager &pm) { addLLVMPipeline(pm, LoweringOptions()); });
+      [](OpPassManager &pm, const VectorWidthOptions &o) {
+        addLLVMPipeline(pm, LoweringOptions::forVectorWidth(o.vectorBits));
+      });
 }

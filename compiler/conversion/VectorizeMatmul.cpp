@@ -6,7 +6,9 @@
 // the whole reduction, one row of B (contiguous) and eight broadcast
 // elements of A per step, i.e. 16 FMAs on 16-wide vectors per k. Tiles at
 // the edges are peeled so that every tile has a static shape and
-// vectorizes; each then becomes outer products.
+// vectorizes; each then becomes outer products. Both operands are read
+// contiguously: B from column panels packed once, and a transposed A (a
+// weight gradient's dY^T) from blocks packed tile by tile.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +28,7 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace kiln {
@@ -136,6 +139,17 @@ private:
   int64_t tileN;
 };
 
+/// The rows of A that one block of a product reads in L2 (GotoBLAS's mc):
+/// a multiple of the register tile's rows whose K floats fit the budget,
+/// or all of them when they fit or a block would be too thin to repay its
+/// pass over the packed panels.
+int64_t blockRows(int64_t m, int64_t k, int64_t tileM) {
+  // Half of a 512 KiB L2, the smallest of the targets' cores, for A.
+  constexpr int64_t kBlockBytes = 256 * 1024;
+  int64_t rows = kBlockBytes / (k * 4) / tileM * tileM;
+  return rows < 4 * tileM || rows >= m ? m : rows;
+}
+
 /// Splits C = A B into one matmul per column panel of B (tileN columns),
 /// reading the panel from a packed copy P[panel][k][0..tileN): the kernel
 /// then streams B rows 64 bytes apart instead of N floats apart, which
@@ -162,38 +176,137 @@ void packRightHandSide(
   Value pack = rewriter.create<memref::AllocOp>(
       loc, MemRefType::get({panels, k, tileN}, rewriter.getF32Type()));
 
-  // One panel: pack it, then multiply by it.
-  auto panel = [&](Value p, int64_t width) {
-    packer.packPanel(source, static_cast<bool>(w), pack, p, k, width);
+  // Rows `row`.. of C (`rows` of them) times panel `p` of the pack.
+  bool transposedA = isa<linalg::MatmulTransposeAOp>(op.getOperation());
+  auto multiply = [&](Value p, int64_t width, OpFoldResult row,
+                      int64_t rows) {
     Value col = rewriter.create<arith::MulIOp>(loc, p, packer.index(tileN));
     Value pp = packer.view(pack, {p, rewriter.getIndexAttr(0),
                                   rewriter.getIndexAttr(0)},
                            {1, k, width}, 2);
-    Value cp = packer.view(c, {rewriter.getIndexAttr(0), col}, {m, width}, 2);
+    Value cp = packer.view(c, {row, col}, {rows, width}, 2);
+    OpFoldResult zero = rewriter.getIndexAttr(0);
+    Value ap = rows == m ? a
+               : transposedA
+                   ? packer.view(a, {zero, row}, {k, rows}, 2)
+                   : packer.view(a, {row, zero}, {rows, k}, 2);
     // The panel's epilogue views come before its matmul, so that they
     // dominate the tile loops that the matmul becomes.
     linalg::GenericOp panelEpilogue =
         epilogue ? sliceEpilogue(rewriter, epilogue, c, cp, col, width)
                  : linalg::GenericOp();
     Operation *panelOp = rewriter.clone(*op.getOperation());
-    panelOp->setOperands(ValueRange{a, pp, cp});
+    panelOp->setOperands(ValueRange{ap, pp, cp});
     if (panelEpilogue) {
       panelEpilogue->moveAfter(panelOp);
       epilogues[panelOp] = panelEpilogue;
     }
   };
-  if (full > 0) {
+  // `body(p, width)` for every panel: the full ones in a loop whose
+  // iterations touch disjoint panels and columns, then the partial one.
+  auto forPanels = [&](llvm::function_ref<void(Value, int64_t)> body) {
+    if (full > 0) {
+      auto loop = rewriter.create<scf::ForOp>(loc, packer.index(0),
+                                              packer.index(full),
+                                              packer.index(1));
+      markParallel(loop);
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(loop.getBody());
+      body(loop.getInductionVar(), tileN);
+    }
+    if (full < panels)
+      body(packer.index(full), n - full * tileN);
+  };
+  // dY^T X reads A transposed: a tile's tileM floats per k step lie 4M
+  // bytes apart. Blocks of A's rows are then packed, tile by tile, so that
+  // the kernel reads them contiguously from L2 for every panel (GotoBLAS's
+  // packed A); the panels are packed once for all blocks.
+  int64_t mc = epilogue || !transposedA || m % tileM != 0
+                   ? m
+                   : blockRows(m, k, tileM);
+  if (mc == m) {
+    // One panel at a time: pack it, then multiply by it.
+    forPanels([&](Value p, int64_t width) {
+      packer.packPanel(source, static_cast<bool>(w), pack, p, k, width);
+      multiply(p, width, rewriter.getIndexAttr(0), m);
+    });
+  } else {
+    forPanels([&](Value p, int64_t width) {
+      packer.packPanel(source, static_cast<bool>(w), pack, p, k, width);
+    });
+    // A pack per block, so that the blocks are independent iterations.
+    int64_t blocks = m / mc, packs = llvm::divideCeil(m, mc);
+    Type f32 = rewriter.getF32Type();
+    Value aPack = rewriter.create<memref::AllocOp>(
+        loc, MemRefType::get({packs, mc / tileM, k, tileM}, f32));
+    Value pad = rewriter.create<arith::ConstantOp>(loc, rewriter.getZeroAttr(f32));
+    auto tileRow = [&](Value row, Value t) -> Value {
+      return rewriter.create<arith::AddIOp>(
+          loc, row,
+          rewriter.create<arith::MulIOp>(loc, t, packer.index(tileM)));
+    };
+    // Rows row.. (a multiple of tileM of them) of C: pack A's, then
+    // multiply them by every panel.
+    auto rowBlock = [&](Value block, Value row, int64_t rows) {
+      int64_t tiles = rows / tileM;
+      Value blockPack = packer.view(
+          aPack, {block, rewriter.getIndexAttr(0), rewriter.getIndexAttr(0),
+                  rewriter.getIndexAttr(0)},
+          {1, mc / tileM, k, tileM}, 3);
+      auto packLoop = rewriter.create<scf::ForOp>(
+          loc, packer.index(0), packer.index(tiles), packer.index(1));
+      markParallel(packLoop);
+      {
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(packLoop.getBody());
+        Value t = packLoop.getInductionVar();
+        Value r = tileRow(row, t);
+        auto kLoop = rewriter.create<scf::ForOp>(loc, packer.index(0),
+                                                 packer.index(k),
+                                                 packer.index(1));
+        rewriter.setInsertionPointToStart(kLoop.getBody());
+        Value kk = kLoop.getInductionVar();
+        Value piece = rewriter.create<vector::TransferReadOp>(
+            loc, VectorType::get({tileM}, f32), a, ValueRange{kk, r}, pad,
+            ArrayRef<bool>{true});
+        rewriter.create<vector::TransferWriteOp>(
+            loc, piece, blockPack, ValueRange{t, kk, packer.index(0)},
+            ArrayRef<bool>{true});
+      }
+      forPanels([&](Value p, int64_t width) {
+        Value col = rewriter.create<arith::MulIOp>(loc, p, packer.index(tileN));
+        Value pp = packer.view(pack, {p, rewriter.getIndexAttr(0),
+                                      rewriter.getIndexAttr(0)},
+                               {1, k, width}, 2);
+        auto tLoop = rewriter.create<scf::ForOp>(
+            loc, packer.index(0), packer.index(tiles), packer.index(1));
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(tLoop.getBody());
+        Value t = tLoop.getInductionVar();
+        Value ap = packer.view(blockPack, {t, rewriter.getIndexAttr(0),
+                                           rewriter.getIndexAttr(0)},
+                               {1, k, tileM}, 2);
+        Value cp = packer.view(c, {tileRow(row, t), col}, {tileM, width}, 2);
+        Operation *tileOp = rewriter.clone(*op.getOperation());
+        tileOp->setOperands(ValueRange{ap, pp, cp});
+      });
+    };
     auto loop = rewriter.create<scf::ForOp>(loc, packer.index(0),
-                                            packer.index(full),
+                                            packer.index(blocks),
                                             packer.index(1));
-    // Each panel packs its own slice of the pack and writes its own columns.
     markParallel(loop);
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToStart(loop.getBody());
-    panel(loop.getInductionVar(), tileN);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(loop.getBody());
+      Value block = loop.getInductionVar();
+      rowBlock(block,
+               rewriter.create<arith::MulIOp>(loc, block, packer.index(mc)),
+               mc);
+    }
+    if (blocks < packs)
+      rowBlock(packer.index(blocks), packer.index(blocks * mc),
+               m - blocks * mc);
   }
-  if (full < panels)
-    panel(packer.index(full), n - full * tileN);
   if (w) {
     Operation *transpose = *llvm::find_if(
         b.getUsers(), [&](Operation *u) { return u != op.getOperation(); });
@@ -417,6 +530,12 @@ struct VectorizeMatmulPass
     }
     if (failed(canonicalize(func)))
       return signalPassFailure();
+    // A tile's read and write of C must use the same index values to be
+    // matched: a row block's offset is an affine.apply per transfer.
+    {
+      DominanceInfo dominance(func);
+      eliminateCommonSubExpressions(rewriter, dominance, func);
+    }
     linalg::hoistRedundantVectorTransfers(func);
     for (bool hoisted = true; hoisted;) {
       hoisted = false;

@@ -16,7 +16,8 @@ struct LoweringOptions {
   /// Vectorize the elementwise and reduction kernels along their last
   /// dimension, `lanes` floats at a time.
   bool vectorizeElementwise = true;
-  int64_t lanes = 8;
+  /// The defaults are forVectorWidth(512)'s.
+  int64_t lanes = 16;
   /// The kernel's register tile, rows x columns of the output.
   int64_t tileM = 8;
   int64_t tileN = 32;
