@@ -61,9 +61,11 @@ int64_t tripCount(Operation *loop) {
 /// with the `min-work` threshold it is compared with. Saturates.
 uint64_t work(Operation *op) {
   // Moving a vector in or out of a register tile costs nothing once the
-  // tile lives in registers.
+  // tile lives in registers, and neither does taking a register out of a
+  // wider vector or putting it back (the kernels' per-register split).
   bool free = isa<arith::ConstantOp, vector::InsertOp, vector::ExtractOp,
-                  vector::ShapeCastOp>(op);
+                  vector::ShapeCastOp, vector::ExtractStridedSliceOp,
+                  vector::InsertStridedSliceOp>(op);
   uint64_t own = free ? 0 : 1;
   for (Type t : op->getResultTypes())
     if (auto v = dyn_cast<VectorType>(t); v && !free)

@@ -54,6 +54,38 @@ func.func @marked_small(%a: memref<4x512xf32>, %b: memref<4x512xf32>) {
 
 // -----
 
+// Taking registers out of a wider vector and putting them back (the matmul
+// kernels' per-register split) moves nothing: a nest whose other work is
+// small stays serial however many such slices it has.
+// CHECK-LABEL: func.func @register_halves
+// CHECK-NOT:     scf.parallel
+// CHECK:         return
+func.func @register_halves(%a: memref<8x512xf32>, %b: memref<8x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c128 = arith.constant 128 : index
+  %c512 = arith.constant 512 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    scf.for %j = %c0 to %c512 step %c128 {
+      %v = vector.transfer_read %a[%i, %j], %pad {in_bounds = [true]} : memref<8x512xf32>, vector<128xf32>
+      %lo = vector.extract_strided_slice %v {offsets = [0], sizes = [64], strides = [1]} : vector<128xf32> to vector<64xf32>
+      %hi = vector.extract_strided_slice %v {offsets = [64], sizes = [64], strides = [1]} : vector<128xf32> to vector<64xf32>
+      %w0 = vector.insert_strided_slice %hi, %v {offsets = [0], strides = [1]} : vector<64xf32> into vector<128xf32>
+      %w1 = vector.insert_strided_slice %lo, %w0 {offsets = [64], strides = [1]} : vector<64xf32> into vector<128xf32>
+      %x0 = vector.extract_strided_slice %w1 {offsets = [0], sizes = [64], strides = [1]} : vector<128xf32> to vector<64xf32>
+      %x1 = vector.extract_strided_slice %w1 {offsets = [64], sizes = [64], strides = [1]} : vector<128xf32> to vector<64xf32>
+      %y0 = vector.insert_strided_slice %x1, %w1 {offsets = [0], strides = [1]} : vector<64xf32> into vector<128xf32>
+      %y1 = vector.insert_strided_slice %x0, %y0 {offsets = [64], strides = [1]} : vector<64xf32> into vector<128xf32>
+      vector.transfer_write %y1, %b[%i, %j] {in_bounds = [true]} : vector<128xf32>, memref<8x512xf32>
+    }
+  } {kiln.parallel}
+  return
+}
+
+// -----
+
 // An unmarked outermost loop (a reduction over its iterations) stays
 // serial however large, and a marked loop inside it does not split either:
 // a fork per outer iteration.
