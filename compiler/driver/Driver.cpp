@@ -369,6 +369,9 @@ LogicalResult Driver::emit(StringRef specPath, Stage stage,
     return error("--stage=" + stageName(stage) + " comes before --from=" +
                  stageName(*options.from));
   if (stage == Stage::AST) {
+    if (OnnxModel::isOnnxPath(specPath))
+      return error(specPath + ": an ONNX model has no AST; its first stage "
+                              "is nn");
     llvm::SourceMgr sm;
     DiagnosticEngine diag(sm, llvm::errs());
     std::unique_ptr<ast::Module> ast = parseSpec(specPath, sm, diag);
