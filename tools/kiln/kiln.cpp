@@ -35,9 +35,10 @@ cl::OptionCategory category("kiln options");
 cl::SubCommand emitCommand("emit", "Print the IR of one stage of the pipeline");
 cl::SubCommand buildCommand("build", "Compile a model spec to native code");
 
-cl::opt<std::string> input(cl::Positional, cl::desc("<model.kiln | model.onnx>"),
-                           cl::Required, cl::sub(emitCommand),
-                           cl::sub(buildCommand), cl::cat(category));
+cl::opt<std::string> input(cl::Positional,
+                           cl::desc("<model.kiln | model.onnx>"), cl::Required,
+                           cl::sub(emitCommand), cl::sub(buildCommand),
+                           cl::cat(category));
 cl::opt<std::string> output("o", cl::desc("Output file or folder"),
                             cl::sub(emitCommand), cl::sub(buildCommand),
                             cl::cat(category));
