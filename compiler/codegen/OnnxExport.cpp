@@ -84,8 +84,7 @@ void addFloatAttr(onnx::NodeProto &n, StringRef name, double v) {
   a->set_f(float(v));
 }
 
-onnx::NodeProto &Exporter::node(StringRef opType,
-                                ArrayRef<std::string> inputs,
+onnx::NodeProto &Exporter::node(StringRef opType, ArrayRef<std::string> inputs,
                                 const std::string &output) {
   onnx::NodeProto *n = graph.add_node();
   n->set_op_type(opType.str());
@@ -124,7 +123,8 @@ LogicalResult Exporter::initializer(StringRef stateName, RankedTensorType type,
     return success();
   auto offset = offsets.find(key);
   int64_t numel = type.getNumElements();
-  if (offset == offsets.end() || offset->second + numel > int64_t(weights.size()))
+  if (offset == offsets.end() ||
+      offset->second + numel > int64_t(weights.size()))
     return op->emitError("internal error: no weights for state '")
            << stateName << "'";
   onnx::TensorProto *t = graph.add_initializer();
@@ -137,8 +137,7 @@ LogicalResult Exporter::initializer(StringRef stateName, RankedTensorType type,
   return success();
 }
 
-std::string Exporter::activation(nn::ActivationAttr act,
-                                 const std::string &x) {
+std::string Exporter::activation(nn::ActivationAttr act, const std::string &x) {
   double p = act.getParamValue();
   switch (act.getKind()) {
   case nn::ActivationKind::sigmoid:
@@ -165,19 +164,16 @@ std::string Exporter::activation(nn::ActivationAttr act,
     return binary("Mul", xp, scalar(0.5f));
   }
   case nn::ActivationKind::gelu_sigmoid:
-    return binary("Mul", x,
-                  unary("Sigmoid", binary("Mul", x, scalar(1.702f))));
+    return binary("Mul", x, unary("Sigmoid", binary("Mul", x, scalar(1.702f))));
   case nn::ActivationKind::softplus:
     if (p == 1.0)
       return unary("Softplus", x);
-    return binary("Div",
-                  unary("Softplus", binary("Mul", x, scalar(float(p)))),
+    return binary("Div", unary("Softplus", binary("Mul", x, scalar(float(p)))),
                   scalar(float(p)));
   case nn::ActivationKind::swish:
-    return binary("Mul", x,
-                  unary("Sigmoid", p == 1.0 ? x
-                                            : binary("Mul", x,
-                                                     scalar(float(p)))));
+    return binary(
+        "Mul", x,
+        unary("Sigmoid", p == 1.0 ? x : binary("Mul", x, scalar(float(p)))));
   }
   llvm_unreachable("unknown activation");
 }
@@ -194,8 +190,7 @@ LogicalResult Exporter::run(func::FuncOp predict) {
 
 LogicalResult Exporter::exportOp(Operation *op) {
   auto unsupported = [&]() -> LogicalResult {
-    return op->emitError("cannot export '")
-           << op->getName() << "' to ONNX";
+    return op->emitError("cannot export '") << op->getName() << "' to ONNX";
   };
   auto fuse = [&](std::string out, nn::ActivationAttr act) {
     return act ? activation(act, out) : out;
@@ -264,18 +259,18 @@ LogicalResult Exporter::exportOp(Operation *op) {
             binary(opType, name(binop.getLhs()), name(binop.getRhs()));
         return success();
       })
-      .Case<nn::NegOp, nn::ExpOp, nn::LogOp, nn::SqrtOp, nn::AbsOp,
-            nn::SignOp>([&](auto un) {
-        StringRef opType = llvm::TypeSwitch<Operation *, StringRef>(op)
-                               .Case([](nn::NegOp) { return "Neg"; })
-                               .Case([](nn::ExpOp) { return "Exp"; })
-                               .Case([](nn::LogOp) { return "Log"; })
-                               .Case([](nn::SqrtOp) { return "Sqrt"; })
-                               .Case([](nn::AbsOp) { return "Abs"; })
-                               .Default([](Operation *) { return "Sign"; });
-        name(un) = unary(opType, name(un.getInput()));
-        return success();
-      })
+      .Case<nn::NegOp, nn::ExpOp, nn::LogOp, nn::SqrtOp, nn::AbsOp, nn::SignOp>(
+          [&](auto un) {
+            StringRef opType = llvm::TypeSwitch<Operation *, StringRef>(op)
+                                   .Case([](nn::NegOp) { return "Neg"; })
+                                   .Case([](nn::ExpOp) { return "Exp"; })
+                                   .Case([](nn::LogOp) { return "Log"; })
+                                   .Case([](nn::SqrtOp) { return "Sqrt"; })
+                                   .Case([](nn::AbsOp) { return "Abs"; })
+                                   .Default([](Operation *) { return "Sign"; });
+            name(un) = unary(opType, name(un.getInput()));
+            return success();
+          })
       .Case([&](nn::ActivationOpInterface act) {
         name(op->getResult(0)) =
             activation(act.getActivation(), name(op->getOperand(0)));

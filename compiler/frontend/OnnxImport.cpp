@@ -49,7 +49,8 @@ std::string shapeText(const std::vector<int64_t> &dims, bool batch) {
 
 /// The values of a tensor as doubles; nullopt with `why` set when kiln
 /// cannot read them.
-static std::optional<Constant> decode(const onnx::TensorProto &t, std::string &why) {
+static std::optional<Constant> decode(const onnx::TensorProto &t,
+                                      std::string &why) {
   using TP = onnx::TensorProto;
   if (t.data_location() == TP::EXTERNAL) {
     why = "its data is in an external file, which kiln does not read";
@@ -134,8 +135,8 @@ bool Importer::fail(const Twine &message) {
 
 bool Importer::fail(int index, const Twine &message) {
   const onnx::NodeProto &node = graph->node(index);
-  std::string name = node.name().empty() ? "#" + std::to_string(index + 1)
-                                          : node.name();
+  std::string name =
+      node.name().empty() ? "#" + std::to_string(index + 1) : node.name();
   return fail("node '" + name + "' (" + node.op_type() + "): " + message);
 }
 
@@ -352,8 +353,7 @@ bool Importer::run(const onnx::ModelProto &proto) {
   const onnx::TensorShapeProto &shape = type.tensor_type().shape();
   if (shape.dim_size() < 2)
     return fail("input '" + input->name() + "' has rank " +
-                Twine(shape.dim_size()) +
-                "; kiln needs [batch, features...]");
+                Twine(shape.dim_size()) + "; kiln needs [batch, features...]");
   std::vector<int64_t> dims;
   for (int d = 1; d < shape.dim_size(); ++d) {
     if (!shape.dim(d).has_dim_value() || shape.dim(d).dim_value() < 1)
@@ -464,8 +464,7 @@ bool Importer::importNode(int index) {
                                      .Default(std::nullopt);
   if (binary)
     return importBinary(index, *binary);
-  if (op == "Identity" || op == "Dropout" || op == "Flatten" ||
-      op == "Reshape")
+  if (op == "Identity" || op == "Dropout" || op == "Flatten" || op == "Reshape")
     return importAlias(index);
   if (op == "Gemm")
     return importGemm(index);
@@ -477,8 +476,8 @@ bool Importer::importNode(int index) {
     std::optional<Tensor> x = tensor(index, 0);
     if (!x)
       return false;
-    define(index, addBinary(OpKind::Div, addConstant(1.0, index), x->node,
-                            index),
+    define(index,
+           addBinary(OpKind::Div, addConstant(1.0, index), x->node, index),
            x->dims);
     return true;
   }
@@ -556,8 +555,8 @@ void Importer::matchGelu() {
     if (other == x) {
       // (x * (1 + erf)) * 0.5
       int h = soleUse(nodes[m].output(0));
-      if (h >= 0 && withConstant(nodes[h], "Mul", 0.5, true) ==
-                        nodes[m].output(0)) {
+      if (h >= 0 &&
+          withConstant(nodes[h], "Mul", 0.5, true) == nodes[m].output(0)) {
         parts.insert(h);
         last = h;
       }

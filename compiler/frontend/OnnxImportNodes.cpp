@@ -55,11 +55,10 @@ bool Importer::importAlias(int index) {
     // Only a flatten to [batch, features] keeps rows apart.
     const std::vector<double> &s = to->values;
     int64_t features = x->features();
-    bool batchKept =
-        s.size() == 2 &&
-        (s[0] == 0 || s[0] == -1 || (staticBatch && s[0] == *staticBatch));
-    bool flat = batchKept && (s[1] == double(features) ||
-                              (s[1] == -1 && s[0] != -1));
+    bool batchKept = s.size() == 2 && (s[0] == 0 || s[0] == -1 ||
+                                       (staticBatch && s[0] == *staticBatch));
+    bool flat =
+        batchKept && (s[1] == double(features) || (s[1] == -1 && s[0] != -1));
     if (!flat) {
       std::string target;
       for (double v : s)
@@ -282,9 +281,8 @@ bool Importer::importPow(int index) {
   else if (p == 2)
     y = addBinary(OpKind::Mul, x->node, x->node, index);
   else if (p == 3)
-    y = addBinary(OpKind::Mul,
-                  addBinary(OpKind::Mul, x->node, x->node, index), x->node,
-                  index);
+    y = addBinary(OpKind::Mul, addBinary(OpKind::Mul, x->node, x->node, index),
+                  x->node, index);
   else if (p == 0.5)
     y = addUnary(OpKind::Sqrt, x->node, index);
   else if (p == -1)
@@ -333,9 +331,8 @@ bool Importer::importBatchNorm(int index) {
     if (!c)
       return false;
     if (c->values.size() != size_t(n))
-      return fail(index, "'" + c->name + "' has " +
-                             Twine(c->values.size()) + " values for " +
-                             Twine(n) + " features");
+      return fail(index, "'" + c->name + "' has " + Twine(c->values.size()) +
+                             " values for " + Twine(n) + " features");
     if (operand == 4 && llvm::any_of(c->values, [](double v) { return v < 0; }))
       return fail(index, "'" + c->name + "' holds a negative variance");
     bn.states.push_back(addState(c->name, {n}, roles[operand - 1],
@@ -367,18 +364,17 @@ bool Importer::importLayerNorm(int index) {
   ln.operands = {x->node};
   ln.eps = attrFloat(index, "epsilon", 1e-5);
   std::vector<float> bias(n, 0.0f);
-  std::string biasName = StringRef(scale->name).ends_with(".weight")
-                             ? StringRef(scale->name).drop_back(7).str() +
-                                   ".bias"
-                             : scale->name + "_bias";
+  std::string biasName =
+      StringRef(scale->name).ends_with(".weight")
+          ? StringRef(scale->name).drop_back(7).str() + ".bias"
+          : scale->name + "_bias";
   if (hasOperand(index, 2)) {
     const Constant *b = constantOperand(index, 2);
     if (!b)
       return false;
     if (b->values.size() != size_t(n))
-      return fail(index, "'" + b->name + "' has " +
-                             Twine(b->values.size()) + " values for " +
-                             Twine(n) + " features");
+      return fail(index, "'" + b->name + "' has " + Twine(b->values.size()) +
+                             " values for " + Twine(n) + " features");
     bias.assign(b->values.begin(), b->values.end());
     biasName = b->name;
   }

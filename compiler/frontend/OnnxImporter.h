@@ -38,9 +38,8 @@ struct Constant {
   bool isScalar() const { return values.size() == 1; }
   /// Whether it broadcasts along the rows of [batch, n]: [n] or [1, n].
   bool isRowVector(int64_t n) const {
-    return values.size() == size_t(n) &&
-           (dims == std::vector<int64_t>{n} ||
-            dims == std::vector<int64_t>{1, n});
+    return values.size() == size_t(n) && (dims == std::vector<int64_t>{n} ||
+                                          dims == std::vector<int64_t>{1, n});
   }
 };
 
@@ -100,8 +99,8 @@ private:
   unsigned addVector(const Constant &c, int64_t size, int index);
   void define(int index, unsigned node, std::vector<int64_t> dims);
 
-  Node denseNode(int index, unsigned input, const Constant &w,
-                 bool transposed, double alpha);
+  Node denseNode(int index, unsigned input, const Constant &w, bool transposed,
+                 double alpha);
 
   // Nodes, by kind.
   bool importNode(int index);
@@ -122,8 +121,7 @@ private:
 
   int64_t attrInt(int index, StringRef name, int64_t otherwise) const;
   double attrFloat(int index, StringRef name, double otherwise) const;
-  std::string attrString(int index, StringRef name,
-                         StringRef otherwise) const;
+  std::string attrString(int index, StringRef name, StringRef otherwise) const;
 
   std::string path;
   llvm::raw_ostream &errs;
