@@ -35,8 +35,8 @@ module attributes {nn.model = #nn.model<"tiny", batch_size = 8, input_dim = 4, o
 // LINALG:           return
 
 // kiln-bufferize: the C ABI (state, workspace, input, out-parameter), the
-// vectorized matmul kernel, temporaries in the workspace, no tensors and no
-// allocation left.
+// vectorized matmul kernel (its 3 columns padded to 4), temporaries in the
+// workspace, no tensors and no allocation left.
 // BUF-LABEL:   func.func @tiny_predict(
 // BUF-SAME:        %{{[^:]*}}: memref<32xf32>, %[[WS:[^:]*]]: memref<{{[0-9]+}}xi8>, %{{[^:]*}}: memref<8x4xf32>, %[[OUT:[^:]*]]: memref<8x3xf32>)
 // BUF-SAME:        attributes {kiln.workspace_size = {{[0-9]+}} : i64}
@@ -44,7 +44,7 @@ module attributes {nn.model = #nn.model<"tiny", batch_size = 8, input_dim = 4, o
 // BUF-NOT:       memref.alloc
 // BUF:           memref.reinterpret_cast
 // BUF:           memref.view %[[WS]]
-// BUF:           scf.for {{.*}} -> (vector<8x3xf32>)
+// BUF:           scf.for {{.*}} -> (vector<8x4xf32>)
 // BUF:             vector.fma
 // BUF-NOT:       tensor<
 // BUF-NOT:       memref.alloc
