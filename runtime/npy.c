@@ -170,12 +170,14 @@ static size_t read_some(FILE *f, void *dst, size_t size) {
   return got;
 }
 
-/* The bytes left in the file: read and counted (a pipe has no size). */
+/* The bytes left in the file, read and counted (a pipe has no size), up
+ * to kMaxRest: a stream that never ends is reported, not read forever. */
+enum { kMaxRest = 1 << 26 };
 static uint64_t count_rest(FILE *f) {
   char buf[65536];
   uint64_t total = 0;
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+  while (total < kMaxRest && (n = fread(buf, 1, sizeof buf, f)) > 0)
     total += n;
   return total;
 }
@@ -345,8 +347,10 @@ static kiln_status npy_read(npy_file *n, kiln_matrix *out, kiln_error *err) {
   uint64_t extra = count_rest(n->f);
   if (extra)
     return kiln_fail(err, KILN_ERR_FORMAT,
-                     "%s: size mismatch: %llu data bytes, the shape needs %llu",
-                     n->path, (unsigned long long)(need + extra),
+                     "%s: size mismatch: %s%llu data bytes, the shape needs "
+                     "%llu",
+                     n->path, extra >= kMaxRest ? "at least " : "",
+                     (unsigned long long)(need + extra),
                      (unsigned long long)need);
   out->rows = rows;
   out->cols = cols;

@@ -67,8 +67,7 @@ kiln_status kiln_curves_read(const char *path, kiln_curves *out,
     const char *end = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
     ++line;
     if (line == 1) {
-      /* epoch,train_loss,val_loss,val_<metric>,lr,seconds */
-      static const char prefix[] = "epoch,train_loss,val_loss,val_";
+      static const char prefix[] = KILN_METRICS_HEAD;
       size_t n = (size_t)(end - p), plen = sizeof prefix - 1;
       const char *comma = n > plen ? memchr(p + plen, ',', n - plen) : NULL;
       if (n <= plen || strncmp(p, prefix, plen) != 0 || !comma ||
@@ -76,7 +75,7 @@ kiln_status kiln_curves_read(const char *path, kiln_curves *out,
           strncmp(comma, ",lr,", 4) != 0) {
         st = kiln_fail(err, KILN_ERR_FORMAT,
                        "%s:1: not a metrics file of `train --metrics` "
-                       "(epoch,train_loss,val_loss,val_<metric>,lr,seconds)",
+                       "(" KILN_METRICS_HEAD "<metric>" KILN_METRICS_TAIL ")",
                        path);
         goto done;
       }

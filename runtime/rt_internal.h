@@ -57,6 +57,11 @@ void kiln_quote(char *dst, size_t dst_size, const char *s, size_t len);
  * time (NumPy asks alike). */
 void *kiln_alloc_data(size_t bytes);
 
+/* The metrics file's header (`train --metrics`, read back by `plot`): the
+ * columns before and after the monitored metric's name, val_<metric>. */
+#define KILN_METRICS_HEAD "epoch,train_loss,val_loss,val_"
+#define KILN_METRICS_TAIL ",lr,seconds"
+
 /* The whole file, NUL-terminated (the NUL is not counted in *size). */
 kiln_status kiln_read_file(const char *path, char **data, size_t *size,
                            kiln_error *err);

@@ -693,7 +693,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
                      options->metrics_path, strerror(errno));
       goto done;
     }
-    fprintf(t.metrics, "epoch,train_loss,val_loss,val_%s,lr,seconds\n",
+    fprintf(t.metrics, KILN_METRICS_HEAD "%s" KILN_METRICS_TAIL "\n",
             kiln_metric_name(t.primary));
     if ((st = metrics_flushed(&t)))
       goto done;

@@ -95,7 +95,8 @@ Expected<std::vector<float>> kiln::foldWeights(mlir::ModuleOp module,
   Aligned<uint8_t> workspace(info.workspaceSize);
   if (!state.data || !workspace.data)
     return fail("out of memory for the model's buffers");
-  std::memset(state.data, 0, info.stateSize * sizeof(float));
+  // kiln_alloc_aligned zeroes the state: what `load` leaves out (the
+  // optimizer's moments) is 0, as the StateLoader contract says.
   if (Error err = load(model, state.data))
     return std::move(err);
   if (!model.prepare)
