@@ -96,12 +96,15 @@ cl::list<int64_t> predictRows(
 /// The rank counts `--distributed` alone compiles gradient blocks for.
 constexpr const char *kDefaultRanks = "2,3,4";
 
+/// cl::desc keeps a StringRef: the text must outlive the option.
+const std::string distributedHelp =
+    std::string("Data-parallel training on MPI (mpirun -np N ./model train): "
+                "gradient blocks for the shards of these rank counts "
+                "(default: ") +
+    kDefaultRanks + "); the executable links Open MPI";
+
 cl::opt<std::string> distributed(
-    "distributed",
-    cl::desc(std::string("Data-parallel training on MPI (mpirun -np N "
-                         "./model train): gradient blocks for the shards of "
-                         "these rank counts (default: ") +
-             kDefaultRanks + "); the executable links Open MPI"),
+    "distributed", cl::desc(distributedHelp),
     cl::value_desc("N,N,..."), cl::ValueOptional, cl::sub(emitCommand),
     cl::sub(buildCommand), cl::cat(category));
 
