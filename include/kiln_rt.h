@@ -27,7 +27,7 @@ extern "C" {
  * functions allocate nothing and keep no state of their own.
  *===----------------------------------------------------------------------===*/
 
-#define KILN_ABI_VERSION 5
+#define KILN_ABI_VERSION 6
 
 typedef enum kiln_role {
   KILN_ROLE_PARAM = 0,        /* trained; saved in checkpoints */
@@ -101,11 +101,18 @@ typedef void (*kiln_train_step_fn)(float *state, uint8_t *workspace,
 typedef void (*kiln_learning_rate_fn)(const float *state, uint8_t *workspace,
                                       int64_t step, int64_t epoch, float *lr);
 
-/* Inference-mode forward on batch_size rows: per-row loss (loss[batch_size])
- * and the prediction (output[batch_size * output_dim]). */
+/* Inference-mode forward on a fixed number of rows (batch_size rows for
+ * kiln_model::eval_step): per-row loss (loss[rows]) and the prediction
+ * (output[rows * output_dim]). */
 typedef void (*kiln_eval_step_fn)(const float *state, uint8_t *workspace,
                                   const float *x, const float *y, float *loss,
                                   float *output);
+
+/* One compiled evaluation function and the rows it takes. */
+typedef struct kiln_eval_block {
+  int64_t rows;
+  kiln_eval_step_fn eval_step;
+} kiln_eval_block;
 
 /* Inference-mode prediction on a fixed number of rows (batch_size rows
  * for kiln_model::predict). `pstate` is the state, or the prepared state
@@ -223,6 +230,14 @@ typedef struct kiln_model {
   int32_t reserved3;
   const kiln_grad_block *grad_blocks;
   kiln_apply_update_fn apply_update;
+
+  /* Every compiled evaluation function, most rows first, the last on one
+   * row; `eval_step` is the first. kiln_evaluate covers the rows after the
+   * last whole batch with the smaller ones, without padding. 0 and NULL in
+   * a predict-only build. */
+  int32_t num_eval_blocks;
+  int32_t reserved4;
+  const kiln_eval_block *eval_blocks;
 } kiln_model;
 
 /*===----------------------------------------------------------------------===*
@@ -464,8 +479,9 @@ typedef struct kiln_eval_result {
   double r2; /* 1 - sum_j SS_res_j / sum_j SS_tot_j (per-column means) */
 } kiln_eval_result;
 
-/* Runs eval_step over all rows (the last partial batch is zero-padded, the
- * padded rows are ignored). d must have targets. */
+/* Runs the evaluation blocks over all rows, batch by batch, the rows after
+ * the last whole batch with fewer-row blocks (no padding). d must have
+ * targets. */
 kiln_status kiln_evaluate(const kiln_model *m, const float *state,
                           uint8_t *workspace, const kiln_dataset *d,
                           kiln_eval_result *result, kiln_error *err);

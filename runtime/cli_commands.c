@@ -262,6 +262,12 @@ int kiln_cli_info(cli *c, int argc, char **argv) {
   for (int32_t b = 0; b < m->num_predict_blocks; ++b)
     fprintf(f, " %lld", (long long)m->predict_blocks[b].rows);
   fprintf(f, " rows%s\n", m->train_step ? "" : " (predict only)");
+  if (m->num_eval_blocks > 0) {
+    fprintf(f, "%-18s", "eval blocks");
+    for (int32_t b = 0; b < m->num_eval_blocks; ++b)
+      fprintf(f, " %lld", (long long)m->eval_blocks[b].rows);
+    fprintf(f, " rows\n");
+  }
   if (m->num_grad_blocks > 0) {
     fprintf(f, "%-18s", "gradient blocks");
     for (int32_t b = 0; b < m->num_grad_blocks; ++b)

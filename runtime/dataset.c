@@ -515,19 +515,3 @@ void kiln_train_rows(const kiln_dataset *d, const int64_t *order, int64_t b,
   }
 }
 
-int64_t kiln_eval_batch(const kiln_dataset *d, int64_t b, int64_t bs, float *x,
-                        float *y) {
-  int64_t first = b * bs;
-  int64_t real = d->rows - first < bs ? d->rows - first : bs;
-  memcpy(x, d->x + first * d->input_dim,
-         (size_t)(real * d->input_dim) * sizeof(float));
-  memset(x + real * d->input_dim, 0,
-         (size_t)((bs - real) * d->input_dim) * sizeof(float));
-  if (y && d->y) {
-    memcpy(y, d->y + first * d->target_dim,
-           (size_t)(real * d->target_dim) * sizeof(float));
-    memset(y + real * d->target_dim, 0,
-           (size_t)((bs - real) * d->target_dim) * sizeof(float));
-  }
-  return real;
-}

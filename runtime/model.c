@@ -116,6 +116,25 @@ static kiln_status check_predict_blocks(const kiln_model *m, kiln_error *err) {
   return KILN_OK;
 }
 
+/* With eval_step: it first, then fewer rows, down to one row; none
+ * without. */
+static kiln_status check_eval_blocks(const kiln_model *m, kiln_error *err) {
+  int32_t n = m->num_eval_blocks;
+  const kiln_eval_block *b = m->eval_blocks;
+  if (!m->eval_step && n == 0)
+    return KILN_OK;
+  if (!m->eval_step || n <= 0 || !b || b[0].rows != m->batch_size ||
+      b[0].eval_step != m->eval_step || b[n - 1].rows != 1)
+    return kiln_fail(err, KILN_ERR_ABI,
+                     "model \"%s\": bad evaluation function table", m->name);
+  for (int32_t i = 1; i < n; ++i)
+    if (!b[i].eval_step || b[i].rows >= b[i - 1].rows)
+      return kiln_fail(err, KILN_ERR_ABI,
+                       "model \"%s\": bad evaluation function table",
+                       m->name);
+  return KILN_OK;
+}
+
 /* Data-parallel builds: the gradient span inside the state, blocks of 1 to
  * batch_size rows, most rows first, and the update beside them. */
 static kiln_status check_grad_blocks(const kiln_model *m, kiln_error *err) {
@@ -165,7 +184,8 @@ kiln_status kiln_model_check(const kiln_model *m, kiln_error *err) {
                      "model \"%s\": train_step, eval_step or predict missing",
                      m->name);
   kiln_status st = check_predict_blocks(m, err);
-  if (st || (st = check_dims(m, err)) || (st = check_grad_blocks(m, err)))
+  if (st || (st = check_eval_blocks(m, err)) || (st = check_dims(m, err)) ||
+      (st = check_grad_blocks(m, err)))
     return st;
   if (m->num_tensors < 0 || (m->num_tensors > 0 && !m->tensors))
     return kiln_fail(err, KILN_ERR_ABI, "model \"%s\": bad tensor table",

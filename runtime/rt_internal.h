@@ -314,8 +314,6 @@ kiln_status kiln_predict_checked(const kiln_model *m, const float *pstate,
                                  uint8_t *workspace, const float *x,
                                  int64_t rows, float *out, kiln_error *err);
 
-int64_t kiln_eval_batch(const kiln_dataset *d, int64_t b, int64_t bs,
-                        float *x, float *y);
 int64_t kiln_num_batches(int64_t rows, int64_t bs);
 
 /*---- Metrics (metrics.c) -------------------------------------------------*/

@@ -64,6 +64,25 @@ static kiln_status alloc_buffers(const kiln_model *m, batch_buffers *b,
   return KILN_OK;
 }
 
+/* Rows [first, first + rows) of d, read in place: the largest evaluation
+ * block that fits, until none is left, so that no padded row is computed. */
+static void evaluate_rows(const kiln_model *m, const float *state,
+                          uint8_t *workspace, const kiln_dataset *d,
+                          int64_t first, int64_t rows, batch_buffers *b,
+                          kiln_metrics *acc) {
+  const kiln_eval_block *e = m->eval_blocks;
+  for (int64_t done = 0; done < rows; done += e->rows) {
+    while (e->rows > rows - done)
+      ++e;
+    const float *x = d->x + (first + done) * m->input_dim;
+    const float *y = d->y + (first + done) * m->target_dim;
+    e->eval_step(state, workspace, x, y, b->loss, b->out);
+    for (int64_t r = 0; r < e->rows; ++r)
+      kiln_metrics_add(acc, b->loss[r], b->out + r * m->output_dim,
+                       y + r * m->target_dim);
+  }
+}
+
 /* With a job of several ranks, rank r takes the batches i = r mod size
  * and the accumulators are summed. */
 static kiln_status evaluate_into(const kiln_model *m, const float *state,
@@ -73,11 +92,9 @@ static kiln_status evaluate_into(const kiln_model *m, const float *state,
   int64_t bs = m->batch_size;
   int rank = comm ? comm->rank : 0, size = comm ? comm->size : 1;
   for (int64_t i = rank; i < kiln_num_batches(d->rows, bs); i += size) {
-    int64_t real = kiln_eval_batch(d, i, bs, b->x, b->y);
-    m->eval_step(state, workspace, b->x, b->y, b->loss, b->out);
-    for (int64_t r = 0; r < real; ++r)
-      kiln_metrics_add(acc, b->loss[r], b->out + r * m->output_dim,
-                       b->y + r * m->target_dim);
+    int64_t first = i * bs;
+    evaluate_rows(m, state, workspace, d, first,
+                  d->rows - first < bs ? d->rows - first : bs, b, acc);
   }
   return kiln_metrics_allreduce(acc, comm, err);
 }

@@ -271,6 +271,9 @@ std::vector<DescriptorField> DescriptorBuilder::fields() {
       {"reserved3", c32(0)},
       {"grad_blocks", blocks(info.gradBlocks, "grad_blocks")},
       {"apply_update", function(info.applyUpdate)},
+      {"num_eval_blocks", c32(info.evalBlocks.size())},
+      {"reserved4", c32(0)},
+      {"eval_blocks", blocks(info.evalBlocks, "eval_blocks")},
   };
 }
 

@@ -106,6 +106,7 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
   }
   workspaceSize = 0;
   predictBlocks.clear();
+  evalBlocks.clear();
   gradBlocks.clear();
   std::string prefix = (config.getName() + "_").str();
   for (auto func : module.getOps<func::FuncOp>()) {
@@ -132,11 +133,15 @@ LogicalResult ModelInfo::addLayout(ModuleOp module) {
     if (std::optional<int64_t> rows =
             nn::predictFunctionRows(kind, config.getBatchSize()))
       predictBlocks.push_back({*rows, name.str()});
+    if (std::optional<int64_t> rows =
+            nn::evalFunctionRows(kind, config.getBatchSize()))
+      evalBlocks.push_back({*rows, name.str()});
   }
   auto mostRowsFirst = [](const auto &a, const auto &b) {
     return a.first > b.first;
   };
   llvm::sort(predictBlocks, mostRowsFirst);
+  llvm::sort(evalBlocks, mostRowsFirst);
   llvm::sort(gradBlocks, mostRowsFirst);
   return success();
 }

@@ -156,6 +156,17 @@ std::string kiln::nn::predictBlockName(int64_t rows) {
   return "predict_" + std::to_string(rows);
 }
 
+std::optional<int64_t> kiln::nn::evalFunctionRows(StringRef name,
+                                                  int64_t batchSize) {
+  if (name == "eval_step")
+    return batchSize;
+  return blockRows(name, "eval_step_");
+}
+
+std::string kiln::nn::evalBlockName(int64_t rows) {
+  return "eval_step_" + std::to_string(rows);
+}
+
 std::optional<int64_t> kiln::nn::gradFunctionRows(StringRef name) {
   return blockRows(name, "grad_");
 }

@@ -1,12 +1,14 @@
 //===- PredictRowBlocks.cpp - @predict for every row block ----------------===//
 //
-// Training keeps its static batch; prediction takes any number of rows as a
-// sum of row blocks (docs/runtime.md). Each block is @predict translated
-// from the spec with that many rows, through the same inference passes, so
-// that every kernel of it has static shapes sized for its rows.
+// Training keeps its static batch; prediction and evaluation take any number
+// of rows as a sum of row blocks (docs/runtime.md). Each block is @predict
+// (and @eval_step) translated from the spec with that many rows, through
+// the same inference passes, so that every kernel of it has static shapes
+// sized for its rows.
 //
 //===----------------------------------------------------------------------===//
 
+#include "kiln/Codegen/Codegen.h"
 #include "kiln/Dialect/NN/NNOps.h"
 #include "kiln/Driver/Driver.h"
 #include "kiln/Frontend/Frontend.h"
@@ -77,7 +79,18 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
       blocks.insert(std::begin(kSkinnyRowBlocks), std::end(kSkinnyRowBlocks));
   }
   blocks.insert(1);
-  blocks.erase(config->getBatchSize());
+  int64_t batch = config->getBatchSize();
+  blocks.erase(batch);
+  // Evaluation covers the rows after the last whole batch with blocks as
+  // well, but only with the evenly spaced ones: the skinny blocks would
+  // double the code for one call per evaluation.
+  std::set<int64_t> evalBlocks;
+  if (!predictOnly())
+    for (int64_t rows : blocks)
+      if (rows < batch &&
+          (!options.predictRows.empty() ||
+           llvm::is_contained(kPredictRowBlocks, rows)))
+        evalBlocks.insert(rows);
   Operation *insertAfter = predict;
   for (int64_t rows : blocks) {
     // The spec's warnings were printed when it was loaded.
@@ -100,7 +113,10 @@ LogicalResult Driver::addPredictRowBlocks(ModuleOp module) {
         })))
       return failure();
     if (failed(adoptBlock(module, *variant, "predict",
-                          nn::predictBlockName(rows), insertAfter)))
+                          nn::predictBlockName(rows), insertAfter)) ||
+        (evalBlocks.count(rows) &&
+         failed(adoptBlock(module, *variant, "eval_step",
+                           nn::evalBlockName(rows), insertAfter))))
       return failure();
   }
   return success();

@@ -90,6 +90,28 @@ void kiln::e2e::checkForward(const CompiledModel &cm, double xLow,
   }
 }
 
+/// The reference's inference-mode loss of each of `rows` rows, run batch
+/// by batch (the rows are independent in inference mode), the last batch
+/// padded with zero rows that are dropped.
+static std::vector<double>
+referenceRowLosses(const CompiledModel &cm, const State &state,
+                   const std::vector<double> &x, const std::vector<double> &y,
+                   int64_t rows) {
+  const Reference &ref = cm.reference();
+  int64_t bs = ref.batchSize(), in = ref.inputDim(), td = ref.targetDim();
+  std::vector<double> losses;
+  for (int64_t first = 0; first < rows; first += bs) {
+    int64_t real = std::min(bs, rows - first);
+    std::vector<double> bx(bs * in, 0.0), by(bs * td, 0.0);
+    std::copy_n(x.begin() + first * in, real * in, bx.begin());
+    std::copy_n(y.begin() + first * td, real * td, by.begin());
+    RefResult r = ref.run(cm.toRef(state), bx, by, Mode::Inference);
+    losses.insert(losses.end(), r.sampleLoss.begin(),
+                  r.sampleLoss.begin() + real);
+  }
+  return losses;
+}
+
 void kiln::e2e::checkContextPredict(const CompiledModel &cm, double xLow,
                                     double xHigh) {
   const Reference &ref = cm.reference();
@@ -118,6 +140,26 @@ void kiln::e2e::checkContextPredict(const CompiledModel &cm, double xLow,
     std::vector<double> expected(want.begin(),
                                 want.begin() + rows * ref.outputDim());
     ASSERT_TRUE(allClose(out, expected, kForwardTol)) << rows << " rows";
+  }
+  if (cm.abi().eval_step) {
+    // Evaluation covers the rows after the last whole batch with the
+    // evaluation blocks: the mean loss of every row count is the mean of
+    // the reference's per-row losses, no padded row among them.
+    std::vector<double> y = randomTargets(cm.model(), rng, kMaxRows);
+    std::vector<float> yf = toFloat(y);
+    std::vector<double> rowLoss = referenceRowLosses(cm, state, x, y, kMaxRows);
+    double sum = 0;
+    for (int64_t rows = 1; rows <= kMaxRows; ++rows) {
+      sum += rowLoss[rows - 1];
+      kiln_eval_result r;
+      ASSERT_EQ(kiln_ctx_evaluate(ctx, xf.data(), yf.data(), rows, &r),
+                KILN_OK)
+          << kiln_ctx_last_error(ctx);
+      EXPECT_EQ(r.rows, rows);
+      double want = sum / (double)rows;
+      ASSERT_NEAR(r.loss, want, kForwardTol * std::max(1.0, std::fabs(want)))
+          << rows << " rows evaluated";
+    }
   }
   kiln_ctx_destroy(ctx);
 }

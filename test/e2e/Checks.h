@@ -34,7 +34,10 @@ void checkForward(const CompiledModel &cm, double xLow, double xHigh);
 
 /// kiln_ctx_predict on every row count from 1 to 300 against the reference
 /// on the same rows: the runtime covers each count with the compiled row
-/// blocks (kiln_model::predict_blocks), one row to 256 rows at a time.
+/// blocks (kiln_model::predict_blocks), one row to 256 rows at a time;
+/// and, unless the model is predict-only, kiln_ctx_evaluate's mean loss on
+/// every row count from 1 to 300 against the reference's per-row losses
+/// (kiln_model::eval_blocks after the whole batches).
 void checkContextPredict(const CompiledModel &cm, double xLow, double xHigh);
 
 /// The model must use sgd(lr = 1.0) without weight decay, so that one

@@ -28,7 +28,7 @@ TEST_P(Forward, EvalStepAndPredictAgreeWithTheReference) {
   checkForward(compiled(), GetParam().xLow, GetParam().xHigh);
 }
 
-TEST_P(Forward, ContextPredictsEveryRowCountFrom1To300) {
+TEST_P(Forward, ContextPredictsAndEvaluatesEveryRowCountFrom1To300) {
   checkContextPredict(compiled(), GetParam().xLow, GetParam().xHigh);
 }
 

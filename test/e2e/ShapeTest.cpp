@@ -51,7 +51,7 @@ TEST_P(Shapes, ForwardAgreesWithTheReference) {
 
 // Every row count through the row blocks, whose kernels take other shapes
 // (fewer rows than a register tile) than the batch's.
-TEST_P(Shapes, ContextPredictsEveryRowCount) {
+TEST_P(Shapes, ContextPredictsAndEvaluatesEveryRowCount) {
   checkContextPredict(compile(GetParam()), -1, 1);
 }
 

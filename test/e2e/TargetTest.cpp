@@ -30,7 +30,7 @@ TEST_P(PortableTarget, ForwardAgreesWithTheReference) {
 }
 
 // The row blocks with the narrow target's register tile.
-TEST_P(PortableTarget, ContextPredictsEveryRowCount) {
+TEST_P(PortableTarget, ContextPredictsAndEvaluatesEveryRowCount) {
   checkContextPredict(compiled(), GetParam().xLow, GetParam().xHigh);
 }
 

@@ -47,6 +47,10 @@ struct ModelInfo {
   /// Every prediction function (`predict` included) and its row count,
   /// most rows first: kiln_model::predict_blocks.
   std::vector<std::pair<int64_t, std::string>> predictBlocks;
+  /// Every evaluation function (`eval_step` included) and its row count,
+  /// most rows first: kiln_model::eval_blocks; empty in a predict-only
+  /// build.
+  std::vector<std::pair<int64_t, std::string>> evalBlocks;
   /// Data-parallel builds: the gradient blocks and their rows, most rows
   /// first (kiln_model::grad_blocks), the update, and the gradients' span
   /// of the state (floats); empty and 0 otherwise.

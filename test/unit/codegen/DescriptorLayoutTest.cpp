@@ -51,7 +51,8 @@ const std::pair<const char *, size_t> kFields[] = {
     FIELD(learning_rate),      FIELD(grad_offset),
     FIELD(grad_size),          FIELD(num_grad_blocks),
     FIELD(reserved3),          FIELD(grad_blocks),
-    FIELD(apply_update),
+    FIELD(apply_update),       FIELD(num_eval_blocks),
+    FIELD(reserved4),          FIELD(eval_blocks),
 };
 
 #undef FIELD

@@ -266,17 +266,4 @@ TEST(Batching, EpochOrdersDifferPerEpochUnlessShuffleIsOff) {
     EXPECT_EQ(d[i], i);
 }
 
-TEST(Batching, EvalBatchesArePaddedWithZeros) {
-  Rows all(10);
-  std::vector<float> x(4, -1), y(4, -1);
-  EXPECT_EQ(kiln_eval_batch(&all.d, 1, 4, x.data(), y.data()), 4);
-  EXPECT_EQ(x, (std::vector<float>{4, 5, 6, 7}));
-  EXPECT_EQ(kiln_eval_batch(&all.d, 2, 4, x.data(), y.data()), 2);
-  EXPECT_EQ(x, (std::vector<float>{8, 9, 0, 0}));
-  EXPECT_EQ(y, (std::vector<float>{80, 90, 0, 0}));
-  std::vector<float> only_x(4, -1);
-  EXPECT_EQ(kiln_eval_batch(&all.d, 2, 4, only_x.data(), nullptr), 2);
-  EXPECT_EQ(only_x[3], 0);
-}
-
 } // namespace

@@ -87,11 +87,11 @@ static void train(const linear_cfg *c, float *s, uint8_t *ws, const float *x,
   *loss = (float)(total / (double)c->batch);
 }
 
-static void eval(const linear_cfg *c, const float *s, const float *x,
-                 const float *y, float *loss, float *out) {
+static void eval(const linear_cfg *c, int64_t rows, const float *s,
+                 const float *x, const float *y, float *loss, float *out) {
   int64_t ydim = c->kind == KILN_TARGET_CLASS ? 1 : c->out;
   float g[16];
-  for (int64_t r = 0; r < c->batch; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {
     forward(c, s, x + r * c->in, out + r * c->out);
     loss[r] = (float)row_loss(c, out + r * c->out, y + r * ydim, g);
   }
@@ -117,7 +117,12 @@ static void predict(const linear_cfg *c, const float *s, const float *x,
   static void prefix##_eval(const float *s, uint8_t *ws, const float *x,      \
                             const float *y, float *loss, float *out) {         \
     (void)ws;                                                                  \
-    eval(&cfg, s, x, y, loss, out);                                            \
+    eval(&cfg, cfg.batch, s, x, y, loss, out);                                 \
+  }                                                                            \
+  static void prefix##_eval_row(const float *s, uint8_t *ws, const float *x,  \
+                                const float *y, float *loss, float *out) {     \
+    (void)ws;                                                                  \
+    eval(&cfg, 1, s, x, y, loss, out);                                         \
   }                                                                            \
   static void prefix##_predict(const float *s, uint8_t *ws, const float *x,   \
                                float *out) {                                   \
@@ -136,6 +141,13 @@ static void predict(const linear_cfg *c, const float *s, const float *x,
                                                        {1, row_fn}};
 #define PREDICT_FIELDS(prefix)                                                 \
   .num_predict_blocks = 2, .predict_blocks = prefix##_blocks
+/* The same for evaluation: eval_step and a one-row block. */
+#define EVAL_BLOCKS(prefix, batch)                                             \
+  static const kiln_eval_block prefix##_eval_blocks[] = {                      \
+      {batch, prefix##_eval}, {1, prefix##_eval_row}};
+#define EVAL_FIELDS(prefix)                                                    \
+  .eval_step = prefix##_eval, .num_eval_blocks = 2,                            \
+  .eval_blocks = prefix##_eval_blocks
 
 /*---- Classifier ----------------------------------------------------------*/
 
@@ -143,6 +155,7 @@ static const linear_cfg classifier_cfg = {4, 3, 8, KILN_TARGET_CLASS, 0.5f,
                                           0, 12, 15};
 LINEAR_MODEL_FNS(classifier, classifier_cfg)
 PREDICT_BLOCKS(classifier, 8, classifier_predict, classifier_predict_row)
+EVAL_BLOCKS(classifier, 8)
 
 static const kiln_tensor_info classifier_tensors[] = {
     {"linear.weight", KILN_ROLE_PARAM, KILN_INIT_XAVIER_UNIFORM, 2, 0,
@@ -159,7 +172,7 @@ static const kiln_column classifier_targets[] = {{"label", -1}};
   .batch_size = 8, .input_dim = 4, .target_dim = 1, .num_classes = 3,          \
   .output_dim = 3, .state_size = 16, .workspace_size = 64,                     \
   .flops_per_sample = 24, .num_tensors = 3, .tensors = classifier_tensors,     \
-  .train_step = classifier_train, .eval_step = classifier_eval,                \
+  .train_step = classifier_train, EVAL_FIELDS(classifier),                    \
   .optimizer = "sgd(lr=0.5)", .epochs = 20, .seed = 7, .patience = 3,          \
   .num_target_columns = 1, .target_columns = classifier_targets
 
@@ -206,6 +219,7 @@ static const linear_cfg regressor_cfg = {3, 2, 4, KILN_TARGET_REAL, 0.1f,
                                          0, 6, -1};
 LINEAR_MODEL_FNS(regressor, regressor_cfg)
 PREDICT_BLOCKS(regressor, 4, regressor_predict, regressor_predict_row)
+EVAL_BLOCKS(regressor, 4)
 
 static const kiln_tensor_info regressor_tensors[] = {
     {"w", KILN_ROLE_PARAM, KILN_INIT_NORMAL, 2, 0, {2, 3, 0, 0}, 6, 0, 0.0,
@@ -235,7 +249,7 @@ const kiln_model fake_regressor_model = {
     .num_tensors = 5,
     .tensors = regressor_tensors,
     .train_step = regressor_train,
-    .eval_step = regressor_eval,
+    EVAL_FIELDS(regressor),
     .predict = regressor_predict,
     PREDICT_FIELDS(regressor),
     .optimizer = "sgd(lr=0.1)",
@@ -253,6 +267,7 @@ static const linear_cfg binary_cfg = {2, 1, 4, KILN_TARGET_BINARY, 0.5f,
                                       0, 2, -1};
 LINEAR_MODEL_FNS(binary, binary_cfg)
 PREDICT_BLOCKS(binary, 4, binary_predict, binary_predict_row)
+EVAL_BLOCKS(binary, 4)
 
 static const kiln_tensor_info binary_tensors[] = {
     {"w", KILN_ROLE_PARAM, KILN_INIT_XAVIER_NORMAL, 2, 0, {1, 2, 0, 0}, 2, 0,
@@ -275,7 +290,7 @@ const kiln_model fake_binary_model = {
     .num_tensors = 2,
     .tensors = binary_tensors,
     .train_step = binary_train,
-    .eval_step = binary_eval,
+    EVAL_FIELDS(binary),
     .predict = binary_predict,
     PREDICT_FIELDS(binary),
     .epochs = 5,
@@ -287,6 +302,7 @@ static const linear_cfg multilabel_cfg = {2, 2, 4, KILN_TARGET_MULTILABEL,
                                           0.5f, 0, 4, -1};
 LINEAR_MODEL_FNS(multilabel, multilabel_cfg)
 PREDICT_BLOCKS(multilabel, 4, multilabel_predict, multilabel_predict_row)
+EVAL_BLOCKS(multilabel, 4)
 
 static const kiln_tensor_info multilabel_tensors[] = {
     {"w", KILN_ROLE_PARAM, KILN_INIT_HE_UNIFORM, 2, 0, {2, 2, 0, 0}, 4, 0, 0.0,
@@ -309,7 +325,7 @@ const kiln_model fake_multilabel_model = {
     .num_tensors = 2,
     .tensors = multilabel_tensors,
     .train_step = multilabel_train,
-    .eval_step = multilabel_eval,
+    EVAL_FIELDS(multilabel),
     .predict = multilabel_predict,
     PREDICT_FIELDS(multilabel),
     .epochs = 5,
@@ -359,6 +375,14 @@ static void scripted_eval(const float *s, uint8_t *ws, const float *x,
   }
 }
 
+static void scripted_eval_row(const float *s, uint8_t *ws, const float *x,
+                              const float *y, float *loss, float *out) {
+  float two_loss[2], two_out[2];
+  scripted_eval(s, ws, x, y, two_loss, two_out);
+  loss[0] = two_loss[0];
+  out[0] = two_out[0];
+}
+
 static void scripted_predict(const float *s, uint8_t *ws, const float *x,
                              float *out) {
   (void)ws;
@@ -373,6 +397,7 @@ static void scripted_predict_row(const float *s, uint8_t *ws, const float *x,
   out[0] = s[0];
 }
 PREDICT_BLOCKS(scripted, 2, scripted_predict, scripted_predict_row)
+EVAL_BLOCKS(scripted, 2)
 /* Halves per epoch and drops by a hundredth per step: the report shows
  * which step and epoch each value belongs to. */
 static void scripted_learning_rate(const float *s, uint8_t *ws, int64_t step,
@@ -402,7 +427,7 @@ const kiln_model fake_scripted_model = {
     .num_tensors = 2,
     .tensors = scripted_tensors,
     .train_step = scripted_train,
-    .eval_step = scripted_eval,
+    EVAL_FIELDS(scripted),
     .predict = scripted_predict,
     PREDICT_FIELDS(scripted),
     .learning_rate = scripted_learning_rate,

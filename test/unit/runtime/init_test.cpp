@@ -15,6 +15,7 @@ void noEval(const float *, uint8_t *, const float *, const float *, float *,
             float *) {}
 void noPredict(const float *, uint8_t *, const float *, float *) {}
 const kiln_predict_block kOneRow[] = {{1, noPredict}};
+const kiln_eval_block kOneEvalRow[] = {{1, noEval}};
 
 // A model made only of tensors, laid out back to back.
 struct TensorModel {
@@ -41,6 +42,8 @@ struct TensorModel {
     m.predict = noPredict;
     m.num_predict_blocks = 1;
     m.predict_blocks = kOneRow;
+    m.num_eval_blocks = 1;
+    m.eval_blocks = kOneEvalRow;
   }
 };
 

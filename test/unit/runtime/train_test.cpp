@@ -259,6 +259,8 @@ TEST(Train, PredictOnlyModelsRefuseTrainingAndEvaluation) {
   kiln_model m = fake_classifier_model;
   m.train_step = nullptr;
   m.eval_step = nullptr;
+  m.num_eval_blocks = 0;
+  m.eval_blocks = nullptr;
   State s(&m);
   kiln_error err{};
   ASSERT_EQ(kiln_init_state(&m, s.data, 1, &err), KILN_OK) << err.message;

@@ -27,6 +27,12 @@ std::optional<int64_t> predictFunctionRows(llvm::StringRef name,
                                            int64_t batchSize);
 /// The name of the row block on `rows` rows.
 std::string predictBlockName(int64_t rows);
+/// The rows an evaluation function takes: @eval_step the batch size's,
+/// @eval_step_<rows> (a row block) its own; nothing for other functions.
+std::optional<int64_t> evalFunctionRows(llvm::StringRef name,
+                                        int64_t batchSize);
+/// The name of the evaluation block on `rows` rows.
+std::string evalBlockName(int64_t rows);
 /// The rows of a data-parallel gradient block @grad_<rows>; nothing for
 /// other functions.
 std::optional<int64_t> gradFunctionRows(llvm::StringRef name);
