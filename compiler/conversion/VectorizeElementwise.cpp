@@ -5,12 +5,15 @@
 #include "ParallelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_VECTORIZEELEMENTWISE
@@ -41,6 +44,187 @@ bool isCandidate(Operation *op) {
     auto m = dyn_cast<MemRefType>(t);
     return !m || m.getElementType().isF32();
   });
+}
+
+/// The element of the reduction kind that changes nothing, for the float
+/// kinds that a body's combiner lowers to; nothing for the others.
+std::optional<APFloat> identityOf(vector::CombiningKind kind,
+                                  const llvm::fltSemantics &sem) {
+  using vector::CombiningKind;
+  switch (kind) {
+  case CombiningKind::ADD:
+    return APFloat::getZero(sem);
+  case CombiningKind::MUL:
+    return APFloat(sem, 1);
+  case CombiningKind::MAXIMUMF:
+  case CombiningKind::MAXNUMF:
+    return APFloat::getInf(sem, /*Negative=*/true);
+  case CombiningKind::MINIMUMF:
+  case CombiningKind::MINNUMF:
+    return APFloat::getInf(sem, /*Negative=*/false);
+  default:
+    return std::nullopt;
+  }
+}
+
+/// One reduction into a scalar kept in memory across a loop: `read` loads
+/// it, `reduction` folds a vector into it, `write` stores it back.
+struct ScalarAccumulator {
+  vector::TransferReadOp read;
+  vector::ReductionOp reduction;
+  vector::TransferWriteOp write;
+  SmallVector<Operation *> glue; // between reduction and write, in order
+};
+
+/// A vector.reduction in `loop`'s body whose accumulator is read from and
+/// written back to one loop-invariant element each iteration.
+std::optional<ScalarAccumulator> matchAccumulator(scf::ForOp loop,
+                                                  vector::ReductionOp red) {
+  auto elem = dyn_cast<FloatType>(red.getSourceVectorType().getElementType());
+  if (!elem || !red.getAcc() || red->getBlock() != loop.getBody() ||
+      !identityOf(red.getKind(), elem.getFloatSemantics()))
+    return std::nullopt;
+  Value acc = red.getAcc();
+  while (Operation *def = acc.getDefiningOp()) {
+    if (!isa<vector::ExtractOp, vector::ExtractElementOp>(def))
+      break;
+    acc = def->getOperand(0);
+  }
+  auto read = acc.getDefiningOp<vector::TransferReadOp>();
+  if (!read || read->getBlock() != loop.getBody() || read.getMask() ||
+      read.getVectorType().getNumElements() != 1 ||
+      !llvm::all_of(read->getOperands(), [&](Value v) {
+        return loop.isDefinedOutsideOfLoop(v);
+      }))
+    return std::nullopt;
+  ScalarAccumulator a{read, red, {}, {}};
+  Value v = red.getResult();
+  while (v.hasOneUse()) {
+    Operation *user = *v.getUsers().begin();
+    if (auto write = dyn_cast<vector::TransferWriteOp>(user)) {
+      if (write->getBlock() != loop.getBody() || write.getMask() ||
+          write.getSource() != read.getSource() ||
+          write.getIndices() != read.getIndices() ||
+          write.getVector() != v)
+        return std::nullopt;
+      a.write = write;
+      return a;
+    }
+    if (!isa<vector::InsertOp, vector::InsertElementOp, vector::BroadcastOp>(
+            user) ||
+        user->getNumResults() != 1)
+      return std::nullopt;
+    a.glue.push_back(user);
+    v = user->getResult(0);
+  }
+  return std::nullopt;
+}
+
+/// Tiled by vectors, a reduction along the innermost dimension (a row's sum
+/// or maximum: layer norm's statistics, softmax, losses) reads its scalar
+/// result, reduces one vector into it across the lanes, and writes it back,
+/// once per vector: an in-order chain of lane-by-lane adds through memory.
+/// Instead, each lane accumulates its own partial result in a register
+/// across the loop, and the lanes are reduced into the scalar once, after
+/// it. The order of the additions changes, the same for every thread count.
+void hoistScalarAccumulators(func::FuncOp func, RewriterBase &rewriter) {
+  SmallVector<scf::ForOp> loops;
+  func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+  for (scf::ForOp loop : loops) {
+    auto reductions = loop.getBody()->getOps<vector::ReductionOp>();
+    if (llvm::none_of(reductions,
+                      [](vector::ReductionOp r) { return r.getAcc(); }))
+      continue;
+    // The accumulator's view is made in the body, from the outer indices.
+    moveLoopInvariantCode(cast<LoopLikeOpInterface>(loop.getOperation()));
+    SmallVector<ScalarAccumulator> accs;
+    for (auto red : loop.getBody()->getOps<vector::ReductionOp>())
+      if (std::optional<ScalarAccumulator> a = matchAccumulator(loop, red))
+        accs.push_back(std::move(*a));
+    if (accs.empty())
+      continue;
+    // The accumulators must be the body's only writes, and read only by
+    // their own reads, for them to live in registers meanwhile.
+    bool alone = true;
+    loop.getBody()->walk([&](Operation *op) {
+      if (llvm::any_of(accs, [&](ScalarAccumulator &a) {
+            return a.write == op || a.read == op;
+          }))
+        return;
+      auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+      if (!effects) {
+        alone &= op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
+                 isa<scf::YieldOp>(op);
+        return;
+      }
+      if (effects.hasEffect<MemoryEffects::Write>() ||
+          effects.hasEffect<MemoryEffects::Free>() ||
+          effects.hasEffect<MemoryEffects::Allocate>())
+        alone = false;
+      for (Value operand : op->getOperands())
+        for (ScalarAccumulator &a : accs)
+          alone &= operand != a.read.getSource();
+    });
+    if (!alone)
+      continue;
+
+    Location loc = loop.getLoc();
+    rewriter.setInsertionPoint(loop);
+    SmallVector<Value> inits;
+    for (ScalarAccumulator &a : accs) {
+      VectorType type = a.reduction.getSourceVectorType();
+      auto elem = cast<FloatType>(type.getElementType());
+      APFloat identity =
+          *identityOf(a.reduction.getKind(), elem.getFloatSemantics());
+      inits.push_back(rewriter.create<arith::ConstantOp>(
+          loc, DenseElementsAttr::get(type, identity)));
+    }
+    FailureOr<LoopLikeOpInterface> grown = loop.replaceWithAdditionalYields(
+        rewriter, inits, /*replaceInitOperandUsesInLoop=*/false,
+        [&](OpBuilder &b, Location yieldLoc, ArrayRef<BlockArgument> args) {
+          SmallVector<Value> combined;
+          for (auto [a, arg] : llvm::zip(accs, args))
+            combined.push_back(vector::makeArithReduction(
+                b, yieldLoc, a.reduction.getKind(), a.reduction.getVector(),
+                arg));
+          return combined;
+        });
+    if (failed(grown))
+      continue;
+    auto newLoop = cast<scf::ForOp>(grown->getOperation());
+    ValueRange partials =
+        newLoop.getResults().take_back(static_cast<int64_t>(accs.size()));
+    rewriter.setInsertionPointAfter(newLoop);
+    for (auto [a, partial] : llvm::zip(accs, partials)) {
+      // After the loop: read, reduce the lanes into it, write, through
+      // clones of the body's own ops.
+      IRMapping map;
+      rewriter.clone(*a.read, map);
+      for (Operation *op = a.read->getNextNode(); op != a.reduction;
+           op = op->getNextNode())
+        if (llvm::any_of(op->getOperands(),
+                         [&](Value v) { return map.contains(v); }) &&
+            isa<vector::ExtractOp, vector::ExtractElementOp>(op))
+          rewriter.clone(*op, map);
+      map.map(a.reduction.getVector(), partial);
+      rewriter.clone(*a.reduction, map);
+      for (Operation *op : a.glue)
+        rewriter.clone(*op, map);
+      rewriter.clone(*a.write, map);
+    }
+    // The body keeps the lane-by-lane combination only.
+    for (ScalarAccumulator &a : accs) {
+      rewriter.eraseOp(a.write);
+      for (Operation *op : llvm::reverse(a.glue))
+        rewriter.eraseOp(op);
+      rewriter.eraseOp(a.reduction);
+    }
+    // The reads and extracts that fed the body's reductions.
+    for (Operation &op :
+         llvm::make_early_inc_range(llvm::reverse(*newLoop.getBody())))
+      if (isOpTriviallyDead(&op))
+        rewriter.eraseOp(&op);
+  }
 }
 
 struct VectorizeElementwisePass
@@ -108,7 +292,8 @@ struct VectorizeElementwisePass
     vector::populateVectorMultiReductionLoweringPatterns(
         patterns, vector::VectorMultiReductionLowering::InnerReduction);
     if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    hoistScalarAccumulators(func, rewriter);
   }
 };
 
