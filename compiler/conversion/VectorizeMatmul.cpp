@@ -16,6 +16,7 @@
 
 #include "BufferAccess.h"
 #include "MatmulEpilogue.h"
+#include "NarrowProduct.h"
 #include "ParallelLoops.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -524,9 +525,26 @@ struct VectorizeMatmulPass
               findEpilogue(cast<linalg::LinalgOp>(op)))
         epilogues[op] = epilogue;
     }
+    // A weight's product with fewer columns than a vector: dot products
+    // along K (NarrowProduct.h). Its epilogue stays a pass of its own.
+    for (Operation *&op : candidates) {
+      Value b = cast<linalg::LinalgOp>(op).getDpsInputs()[1];
+      Value w = transposedSource(b, op);
+      Operation *transpose =
+          w ? *llvm::find_if(b.getUsers(), [&](Operation *u) { return u != op; })
+            : nullptr;
+      int64_t registers = lanes >= 16 ? 32 : 16;
+      if (w && succeeded(lowerNarrowProduct(
+                   rewriter, cast<linalg::LinalgOp>(op), w, lanes, registers))) {
+        rewriter.eraseOp(transpose);
+        epilogues.erase(op);
+        op = nullptr;
+      }
+    }
     for (Operation *op : candidates)
-      padNarrowColumns(rewriter, cast<linalg::LinalgOp>(op), tileM, lanes,
-                       epilogues);
+      if (op)
+        padNarrowColumns(rewriter, cast<linalg::LinalgOp>(op), tileM, lanes,
+                         epilogues);
     candidates.clear();
     func.walk([&](Operation *op) {
       if (isKernelMatmul(op))
