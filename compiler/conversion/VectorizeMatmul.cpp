@@ -29,6 +29,9 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -495,6 +498,66 @@ bool isKernelMatmul(Operation *op) {
   return linalgOp.hasPureBufferSemantics() && !linalgOp.hasDynamicShape();
 }
 
+/// Set on a matmul whose C a fill with this constant initialized just
+/// before it (the fill itself erased): its tiles start from the constant.
+constexpr llvm::StringLiteral kFilledAttr = "kiln.filled";
+/// Set on the fill of one tile of such a matmul.
+constexpr llvm::StringLiteral kTileFillAttr = "kiln.tile_fill";
+
+/// A matmul's C is usually a buffer that a fill zeroed right before it (a
+/// weight gradient: 8 to 16 MB each in the wide model of bench/). Filled
+/// whole, it is written once by the fill and read and written again by the
+/// tiles: one pass over memory more than needed. The fill moves into the
+/// tiles instead (tileFill), where its vector store forwards to the
+/// accumulator's load and both disappear. Marks the matmul and erases the
+/// fill.
+void moveFillIntoTiles(linalg::LinalgOp op) {
+  Value c = op.getDpsInits()[0];
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev);
+        fill && fill.getDpsInits()[0] == c) {
+      Attribute value;
+      if (!matchPattern(fill.getDpsInputs()[0], m_Constant(&value)) ||
+          !isa<FloatAttr>(value))
+        return;
+      op->setAttr(kFilledAttr, value);
+      fill->erase();
+      return;
+    }
+    if (mayAccess(prev, c))
+      return;
+  }
+}
+
+/// Fills the C tile of `tiled` (a tile of a matmul marked kFilledAttr)
+/// before the loop `k` over the reduction, recomputing the tile's view
+/// there. Fails, changing nothing, if the view depends on k.
+LogicalResult tileFill(RewriterBase &rewriter, linalg::LinalgOp tiled,
+                       Operation *k, FloatAttr value) {
+  Value tile = tiled.getDpsInits()[0];
+  SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.inclusive = true;
+  options.filter = [&](Operation *op) { return k->isProperAncestor(op); };
+  getBackwardSlice(tile, &slice, options);
+  auto loop = dyn_cast<scf::ForOp>(k);
+  for (Operation *op : slice)
+    if (op->getNumRegions() != 0 ||
+        (loop && llvm::is_contained(op->getOperands(),
+                                    loop.getInductionVar())))
+      return failure();
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(k);
+  IRMapping map;
+  for (Operation *op : slice)
+    rewriter.clone(*op, map);
+  Value constant = rewriter.create<arith::ConstantOp>(tiled.getLoc(), value);
+  auto fill = rewriter.create<linalg::FillOp>(tiled.getLoc(), constant,
+                                              map.lookupOrDefault(tile));
+  fill->setAttr(kTileFillAttr, rewriter.getUnitAttr());
+  return success();
+}
+
 struct VectorizeMatmulPass
     : kiln::impl::VectorizeMatmulBase<VectorizeMatmulPass> {
   using VectorizeMatmulBase::VectorizeMatmulBase;
@@ -550,9 +613,11 @@ struct VectorizeMatmulPass
       if (isKernelMatmul(op))
         candidates.push_back(op);
     });
-    for (Operation *op : candidates)
+    for (Operation *op : candidates) {
+      moveFillIntoTiles(cast<linalg::LinalgOp>(op));
       packRightHandSide(rewriter, cast<linalg::LinalgOp>(op), tileM, tileN,
                         epilogues);
+    }
 
     // 1. Tile M x N x K by tileM x tileN x 1, then peel the M and N loops
     //    whose trip does not divide, innermost first, so that every tile is
@@ -578,12 +643,39 @@ struct VectorizeMatmulPass
           rewriter, cast<TilingInterface>(op), options);
       if (failed(tiled)) {
         op->emitWarning("matmul could not be tiled; left to LLVM");
+        if (auto value = op->getAttrOfType<FloatAttr>(kFilledAttr))
+          rewriter.create<linalg::FillOp>(
+              op->getLoc(), rewriter.create<arith::ConstantOp>(op->getLoc(), value).getResult(),
+              cast<linalg::LinalgOp>(op).getDpsInits()[0]);
         continue;
       }
       // Every loop but the innermost, over k, writes its own output tiles.
       for (LoopLikeOpInterface loop : ArrayRef(tiled->loops).drop_back())
         if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
           markParallel(forOp);
+      if (auto value = op->getAttrOfType<FloatAttr>(kFilledAttr)) {
+        // The reduction's loop, when K needs more than one step.
+        auto tiledOp = cast<linalg::LinalgOp>(tiled->tiledOps.back());
+        int64_t k = cast<MemRefType>(
+                        cast<linalg::LinalgOp>(op).getDpsInputs()[1].getType())
+                        .getDimSize(0);
+        Operation *kLoop = k == 1 || tiled->loops.empty()
+                               ? tiledOp.getOperation()
+                               : tiled->loops.back().getOperation();
+        // Fill C whole again where its tile cannot be filled alone.
+        if (kLoop == tiledOp.getOperation() ||
+            failed(tileFill(rewriter, tiledOp, kLoop, value))) {
+          OpBuilder::InsertionGuard guard(rewriter);
+          rewriter.setInsertionPoint(
+              tiled->loops.empty() ? tiledOp.getOperation()
+                                   : tiled->loops.front().getOperation());
+          Value constant = rewriter.create<arith::ConstantOp>(op->getLoc(),
+                                                              value);
+          rewriter.create<linalg::FillOp>(
+              op->getLoc(), constant,
+              cast<linalg::LinalgOp>(op).getDpsInits()[0]);
+        }
+      }
       linalg::GenericOp epilogue = epilogues.lookup(op);
       // Tiling makes no loop for a dimension that one tile covers; the
       // epilogue then stays a pass of its own after the matmul.
@@ -614,7 +706,8 @@ struct VectorizeMatmulPass
     // 2. Vectorize the now static tiles.
     SmallVector<Operation *> tiles;
     func.walk([&](Operation *op) {
-      if (isKernelMatmul(op) || op->hasAttr(kEpilogueAttr))
+      if (isKernelMatmul(op) || op->hasAttr(kEpilogueAttr) ||
+          op->hasAttr(kTileFillAttr))
         tiles.push_back(op);
     });
     for (Operation *op : tiles) {

@@ -53,8 +53,8 @@ func.func @masked_tail(%x: memref<17x20xf32>, %w: memref<3x20xf32>, %c: memref<1
 
 // A right-hand side that is no transposed weight is not contiguous along
 // K: its 7 columns run on a B and a C padded to 8 instead, C's fill
-// filling the padded C, and C's 7 columns copied back after the kernel,
-// whose tile is then 8 x 8.
+// filling the padded C (inside its tiles: vectorize-matmul-fill.mlir),
+// and C's 7 columns copied back after the kernel, whose tile is then 8 x 8.
 func.func @narrow_rhs(%x: memref<16x64xf32>, %b: memref<64x7xf32>, %c: memref<16x7xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%c : memref<16x7xf32>)
@@ -65,11 +65,11 @@ func.func @narrow_rhs(%x: memref<16x64xf32>, %b: memref<64x7xf32>, %c: memref<16
 // CHECK-SAME:      %[[X:[^:]*]]: memref<16x64xf32>, %[[B:[^:]*]]: memref<64x7xf32>, %[[C:[^:]*]]: memref<16x7xf32>)
 // CHECK-DAG:     %[[WC:.*]] = memref.alloc() : memref<16x8xf32>
 // CHECK-DAG:     %[[WB:.*]] = memref.alloc() : memref<64x8xf32>
-// CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[WC]] : memref<16x8xf32>)
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x8xf32>
 // CHECK-DAG:     linalg.fill ins(%{{.*}} : f32) outs(%[[WB]] : memref<64x8xf32>)
 // CHECK:         linalg.copy ins(%[[B]] : memref<64x7xf32>) outs(%{{.*}} : memref<64x7xf32, strided<[8, 1]>>)
 // CHECK-NOT:     linalg.fill
-// CHECK:         scf.for {{.*}} -> (vector<8x8xf32>)
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x8xf32>)
 // CHECK:         %[[WCN:.*]] = memref.subview %[[WC]][0, 0] [16, 7] [1, 1]
 // CHECK-NEXT:    linalg.copy ins(%[[WCN]] : {{.*}}) outs(%[[C]] : memref<16x7xf32>)
 // CHECK-NOT:     vector<8x7xf32>
