@@ -32,24 +32,22 @@ public:
     k = aType.getDimSize(1);
     kFull = k / lanes * lanes;
     vector = VectorType::get({lanes}, b.getF32Type());
-    zero = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(
-                                                vector, APFloat(0.0f)));
+    zero = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(vector, APFloat(0.0f)));
     pad = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0f));
     if (k > kFull)
       tailMask = b.create<vector::CreateMaskOp>(
-          loc, VectorType::get({lanes}, b.getI1Type()), ValueRange{index(k - kFull)});
+          loc, VectorType::get({lanes}, b.getI1Type()),
+          ValueRange{index(k - kFull)});
   }
 
-  Value index(int64_t v) {
-    return b.create<arith::ConstantIndexOp>(loc, v);
-  }
+  Value index(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
 
   /// Rows row..row+rows of C, columns col..col+cols.
   void tile(Value row, int64_t rows, int64_t col, int64_t cols) {
     SmallVector<Value> rowIndex, colIndex;
     for (int64_t r = 0; r < rows; ++r)
-      rowIndex.push_back(r ? b.create<arith::AddIOp>(loc, row, index(r))
-                           : row);
+      rowIndex.push_back(r ? b.create<arith::AddIOp>(loc, row, index(r)) : row);
     for (int64_t j = 0; j < cols; ++j)
       colIndex.push_back(index(col + j));
     // accumulators[r * cols + j] for C[row + r, col + j].
@@ -60,8 +58,7 @@ public:
           return b.create<vector::MaskedLoadOp>(loc, vector, buffer,
                                                 ValueRange{i, kk}, mask, zero);
         return b.create<vector::TransferReadOp>(
-            loc, vector, buffer, ValueRange{i, kk}, pad,
-            ArrayRef<bool>{true});
+            loc, vector, buffer, ValueRange{i, kk}, pad, ArrayRef<bool>{true});
       };
       SmallVector<Value> as, next(accs.begin(), accs.end());
       for (int64_t r = 0; r < rows; ++r)
@@ -78,7 +75,8 @@ public:
       auto loop = b.create<scf::ForOp>(
           loc, index(0), index(kFull), index(lanes), accumulators,
           [&](OpBuilder &, Location, Value kk, ValueRange iter) {
-            b.create<scf::YieldOp>(loc, step(kk, nullptr, llvm::to_vector(iter)));
+            b.create<scf::YieldOp>(loc,
+                                   step(kk, nullptr, llvm::to_vector(iter)));
           });
       accumulators.assign(loop.getResults().begin(), loop.getResults().end());
     }
@@ -154,9 +152,8 @@ LogicalResult kiln::lowerNarrowProduct(RewriterBase &rewriter,
   };
   int64_t full = m / rows * rows;
   if (full > 0) {
-    auto loop = rewriter.create<scf::ForOp>(loc, builder.index(0),
-                                            builder.index(full),
-                                            builder.index(rows));
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, builder.index(0), builder.index(full), builder.index(rows));
     kiln::markParallel(loop);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(loop.getBody());

@@ -34,8 +34,8 @@ const TargetCase kTargets[] = {
 };
 
 const SpecCase kSpecs[] = {
-    {"wide.kiln"},          {"act_unfused.kiln"}, {"norm_act.kiln"},
-    {"classifier.kiln"},    {"dropout.kiln"},     {"loss_ce_smooth.kiln"},
+    {"wide.kiln"},         {"act_unfused.kiln"}, {"norm_act.kiln"},
+    {"classifier.kiln"},   {"dropout.kiln"},     {"loss_ce_smooth.kiln"},
     {"shared_param.kiln"},
 };
 
