@@ -50,14 +50,19 @@ static void free_buffers(batch_buffers *b) {
   memset(b, 0, sizeof *b);
 }
 
-static kiln_status alloc_buffers(const kiln_model *m, batch_buffers *b,
-                                 kiln_error *err) {
+/* `gather`: also x and y, for training's shuffled batches; evaluation
+ * reads its rows in place. */
+static kiln_status alloc_buffers(const kiln_model *m, int gather,
+                                 batch_buffers *b, kiln_error *err) {
   size_t bs = (size_t)m->batch_size;
-  b->x = kiln_alloc_aligned(bs * (size_t)m->input_dim * sizeof(float));
-  b->y = kiln_alloc_aligned(bs * (size_t)m->target_dim * sizeof(float));
+  memset(b, 0, sizeof *b);
+  if (gather) {
+    b->x = kiln_alloc_aligned(bs * (size_t)m->input_dim * sizeof(float));
+    b->y = kiln_alloc_aligned(bs * (size_t)m->target_dim * sizeof(float));
+  }
   b->loss = kiln_alloc_aligned(bs * sizeof(float));
   b->out = kiln_alloc_aligned(bs * (size_t)m->output_dim * sizeof(float));
-  if (!b->x || !b->y || !b->loss || !b->out) {
+  if ((gather && (!b->x || !b->y)) || !b->loss || !b->out) {
     free_buffers(b);
     return kiln_fail(err, KILN_ERR_MEMORY, "out of memory for batch buffers");
   }
@@ -114,7 +119,7 @@ kiln_status kiln_evaluate_comm(const kiln_model *m, const float *state,
     return st;
   batch_buffers b;
   kiln_metrics acc;
-  if ((st = alloc_buffers(m, &b, err)))
+  if ((st = alloc_buffers(m, 0, &b, err)))
     return st;
   if ((st = kiln_metrics_init(&acc, m, err))) {
     free_buffers(&b);
@@ -695,7 +700,7 @@ kiln_status kiln_train(const kiln_model *m, float *state, uint8_t *workspace,
     st = kiln_fail(err, KILN_ERR_MEMORY, "out of memory");
     goto done;
   }
-  if ((st = alloc_buffers(m, &t.b, err)))
+  if ((st = alloc_buffers(m, 1, &t.b, err)))
     goto done;
   if (options->checkpoint_path || options->resume_path || comm)
     t.data_fp = kiln_data_fingerprint(train, val);

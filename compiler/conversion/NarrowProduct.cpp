@@ -119,7 +119,7 @@ private:
 
 LogicalResult kiln::lowerNarrowProduct(RewriterBase &rewriter,
                                        linalg::LinalgOp matmul, Value w,
-                                       int64_t lanes, int64_t registers) {
+                                       int64_t lanes) {
   if (!isa<linalg::MatmulOp>(matmul.getOperation()) || !w)
     return failure();
   Value a = matmul.getDpsInputs()[0], c = matmul.getDpsInits()[0];
@@ -132,6 +132,9 @@ LogicalResult kiln::lowerNarrowProduct(RewriterBase &rewriter,
   if (n >= lanes || wType.getDimSize(0) != n)
     return failure();
 
+  // The targets' vector registers: 32 with AVX-512's 16 lanes, 16 with
+  // AVX2's 8 (and SSE's 4).
+  int64_t registers = lanes >= 16 ? 32 : 16;
   // The outputs of a tile live in registers beside one vector per row of
   // A and the weight vector being multiplied: rows x cols + rows + 1 of
   // them, two left for the mask and spills. Wider than maxCols, the

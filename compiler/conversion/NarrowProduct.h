@@ -21,13 +21,12 @@ namespace kiln {
 /// rows: per tile, one vector accumulator per output, fed by FMAs of
 /// contiguous vectors of A's and W's rows along K (the last, partial one
 /// masked), each reduced across its lanes into C's element once, after K.
-/// The row loop is marked parallel. `registers` is the target's number of
-/// vector registers. Fails, changing nothing, when the product does not
-/// fit: other element types, K rows of A or W not contiguous.
+/// The row loop is marked parallel. Fails, changing nothing, when the
+/// product does not fit: other element types, K rows of A or W not
+/// contiguous.
 mlir::LogicalResult lowerNarrowProduct(mlir::RewriterBase &rewriter,
                                        mlir::linalg::LinalgOp matmul,
-                                       mlir::Value w, int64_t lanes,
-                                       int64_t registers);
+                                       mlir::Value w, int64_t lanes);
 
 } // namespace kiln
 

@@ -2,16 +2,17 @@
 
 #include "kiln/Conversion/Passes.h"
 
+#include "BufferAccess.h"
 #include "ParallelLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
@@ -22,6 +23,7 @@ namespace kiln {
 
 using namespace mlir;
 using kiln::markParallel;
+using kiln::mayAccess;
 
 namespace {
 
@@ -144,7 +146,8 @@ void hoistScalarAccumulators(func::FuncOp func, RewriterBase &rewriter) {
     if (accs.empty())
       continue;
     // The accumulators must be the body's only writes, and read only by
-    // their own reads, for them to live in registers meanwhile.
+    // their own reads (through any view: BufferAccess), for them to live in
+    // registers meanwhile.
     bool alone = true;
     loop.getBody()->walk([&](Operation *op) {
       if (llvm::any_of(accs, [&](ScalarAccumulator &a) {
@@ -161,9 +164,8 @@ void hoistScalarAccumulators(func::FuncOp func, RewriterBase &rewriter) {
           effects.hasEffect<MemoryEffects::Free>() ||
           effects.hasEffect<MemoryEffects::Allocate>())
         alone = false;
-      for (Value operand : op->getOperands())
-        for (ScalarAccumulator &a : accs)
-          alone &= operand != a.read.getSource();
+      for (ScalarAccumulator &a : accs)
+        alone &= !mayAccess(op, a.read.getSource());
     });
     if (!alone)
       continue;

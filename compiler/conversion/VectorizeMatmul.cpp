@@ -19,6 +19,7 @@
 #include "NarrowProduct.h"
 #include "ParallelLoops.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -27,11 +28,10 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
-#include "mlir/IR/PatternMatch.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
-#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -55,10 +55,10 @@ bool writtenBetween(Value v, Operation *from, Operation *to) {
   return false;
 }
 
-/// The buffer `b` when it only holds W^T for this matmul: written by a
-/// linalg.transpose of W, read by nothing else, with W unchanged until the
-/// matmul. Returns W then.
-Value transposedSource(Value b, Operation *matmul) {
+/// The transpose that writes `b` when `b` only holds W^T for this matmul:
+/// written by a linalg.transpose of W (its input), read by nothing else,
+/// with W unchanged until the matmul.
+linalg::TransposeOp transposeOf(Value b, Operation *matmul) {
   linalg::TransposeOp transpose;
   for (Operation *user : b.getUsers()) {
     if (user == matmul)
@@ -72,7 +72,7 @@ Value transposedSource(Value b, Operation *matmul) {
       transpose.getPermutation() != ArrayRef<int64_t>{1, 0} ||
       writtenBetween(transpose.getInput(), transpose, matmul))
     return {};
-  return transpose.getInput();
+  return transpose;
 }
 
 class RhsPacker {
@@ -170,7 +170,8 @@ void packRightHandSide(
   int64_t m = cast<MemRefType>(c.getType()).getDimSize(0);
   if (n < tileN || m < 2 * tileM || !bType.getElementType().isF32())
     return;
-  Value w = transposedSource(b, op);
+  linalg::TransposeOp transpose = transposeOf(b, op);
+  Value w = transpose ? transpose.getInput() : Value();
   Value source = w ? w : b;
   linalg::GenericOp epilogue = epilogues.lookup(op);
   int64_t panels = llvm::divideCeil(n, tileN), full = n / tileN;
@@ -311,16 +312,27 @@ void packRightHandSide(
       rowBlock(packer.index(blocks), packer.index(blocks * mc),
                m - blocks * mc);
   }
-  if (w) {
-    Operation *transpose = *llvm::find_if(
-        b.getUsers(), [&](Operation *u) { return u != op.getOperation(); });
+  if (transpose)
     rewriter.eraseOp(transpose);
-  }
   if (epilogue) {
     epilogues.erase(op);
     rewriter.eraseOp(epilogue);
   }
   rewriter.eraseOp(op);
+}
+
+/// The fill that initializes the matmul's C just before it, with nothing
+/// else touching C in between; null if none.
+linalg::FillOp fillBefore(linalg::LinalgOp op) {
+  Value c = op.getDpsInits()[0];
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev);
+        fill && fill.getDpsInits()[0] == c)
+      return fill;
+    if (mayAccess(prev, c))
+      break;
+  }
+  return {};
 }
 
 /// A product narrower than a vector whose width is no power of two (an
@@ -343,17 +355,7 @@ void padNarrowColumns(IRRewriter &rewriter, linalg::LinalgOp op,
   if (n >= lanes || llvm::isPowerOf2_64(n) || m < tileM ||
       !bType.getElementType().isF32() || !bType.getLayout().isIdentity())
     return;
-  // C's initialization: a fill just before, with nothing else touching C.
-  linalg::FillOp fill;
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto f = dyn_cast<linalg::FillOp>(prev);
-        f && f.getDpsInits()[0] == c) {
-      fill = f;
-      break;
-    }
-    if (mayAccess(prev, c))
-      break;
-  }
+  linalg::FillOp fill = fillBefore(op);
   int64_t padded = static_cast<int64_t>(llvm::PowerOf2Ceil(n));
   Location loc = op.getLoc();
   Type f32 = rewriter.getF32Type();
@@ -376,16 +378,14 @@ void padNarrowColumns(IRRewriter &rewriter, linalg::LinalgOp op,
     rewriter.create<linalg::FillOp>(loc, zero, wide);
   };
   // B: the weight transposed straight into it, or copied.
-  Value w = transposedSource(b, op);
-  Operation *transpose =
-      w ? *llvm::find_if(b.getUsers(),
-                         [&](Operation *u) { return u != op.getOperation(); })
-        : nullptr;
-  rewriter.setInsertionPoint(transpose ? transpose : op.getOperation());
+  linalg::TransposeOp transpose = transposeOf(b, op);
+  rewriter.setInsertionPoint(transpose ? transpose.getOperation()
+                                       : op.getOperation());
   Value wideB = alloc(k);
   zeros(wideB);
   if (transpose) {
-    rewriter.create<linalg::TransposeOp>(loc, w, narrow(wideB, k),
+    rewriter.create<linalg::TransposeOp>(loc, transpose.getInput(),
+                                         narrow(wideB, k),
                                          ArrayRef<int64_t>{1, 0});
     rewriter.eraseOp(transpose);
   } else {
@@ -512,21 +512,22 @@ constexpr llvm::StringLiteral kTileFillAttr = "kiln.tile_fill";
 /// accumulator's load and both disappear. Marks the matmul and erases the
 /// fill.
 void moveFillIntoTiles(linalg::LinalgOp op) {
-  Value c = op.getDpsInits()[0];
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev);
-        fill && fill.getDpsInits()[0] == c) {
-      Attribute value;
-      if (!matchPattern(fill.getDpsInputs()[0], m_Constant(&value)) ||
-          !isa<FloatAttr>(value))
-        return;
-      op->setAttr(kFilledAttr, value);
-      fill->erase();
-      return;
-    }
-    if (mayAccess(prev, c))
-      return;
-  }
+  linalg::FillOp fill = fillBefore(op);
+  FloatAttr value;
+  if (!fill || !matchPattern(fill.getDpsInputs()[0], m_Constant(&value)))
+    return;
+  op->setAttr(kFilledAttr, value);
+  fill->erase();
+}
+
+/// Fills the whole C of `op` (marked kFilledAttr) with its constant again,
+/// before `before`: where its tiles cannot be filled one by one.
+void fillWhole(RewriterBase &rewriter, linalg::LinalgOp op, FloatAttr value,
+               Operation *before) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(before);
+  Value constant = rewriter.create<arith::ConstantOp>(op.getLoc(), value);
+  rewriter.create<linalg::FillOp>(op.getLoc(), constant, op.getDpsInits()[0]);
 }
 
 /// Fills the C tile of `tiled` (a tile of a matmul marked kFilledAttr)
@@ -591,14 +592,10 @@ struct VectorizeMatmulPass
     // A weight's product with fewer columns than a vector: dot products
     // along K (NarrowProduct.h). Its epilogue stays a pass of its own.
     for (Operation *&op : candidates) {
-      Value b = cast<linalg::LinalgOp>(op).getDpsInputs()[1];
-      Value w = transposedSource(b, op);
-      Operation *transpose =
-          w ? *llvm::find_if(b.getUsers(), [&](Operation *u) { return u != op; })
-            : nullptr;
-      int64_t registers = lanes >= 16 ? 32 : 16;
-      if (w && succeeded(lowerNarrowProduct(
-                   rewriter, cast<linalg::LinalgOp>(op), w, lanes, registers))) {
+      auto matmul = cast<linalg::LinalgOp>(op);
+      linalg::TransposeOp transpose = transposeOf(matmul.getDpsInputs()[1], op);
+      if (transpose && succeeded(lowerNarrowProduct(
+                           rewriter, matmul, transpose.getInput(), lanes))) {
         rewriter.eraseOp(transpose);
         epilogues.erase(op);
         op = nullptr;
@@ -641,40 +638,29 @@ struct VectorizeMatmulPass
       options.setTileSizes(sizes);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
           rewriter, cast<TilingInterface>(op), options);
+      auto filled = op->getAttrOfType<FloatAttr>(kFilledAttr);
       if (failed(tiled)) {
         op->emitWarning("matmul could not be tiled; left to LLVM");
-        if (auto value = op->getAttrOfType<FloatAttr>(kFilledAttr))
-          rewriter.create<linalg::FillOp>(
-              op->getLoc(), rewriter.create<arith::ConstantOp>(op->getLoc(), value).getResult(),
-              cast<linalg::LinalgOp>(op).getDpsInits()[0]);
+        if (filled)
+          fillWhole(rewriter, cast<linalg::LinalgOp>(op), filled, op);
         continue;
       }
       // Every loop but the innermost, over k, writes its own output tiles.
       for (LoopLikeOpInterface loop : ArrayRef(tiled->loops).drop_back())
         if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
           markParallel(forOp);
-      if (auto value = op->getAttrOfType<FloatAttr>(kFilledAttr)) {
-        // The reduction's loop, when K needs more than one step.
+      if (filled) {
+        // The reduction's loop, the innermost, exists when K needs more
+        // than one step.
         auto tiledOp = cast<linalg::LinalgOp>(tiled->tiledOps.back());
         int64_t k = cast<MemRefType>(
                         cast<linalg::LinalgOp>(op).getDpsInputs()[1].getType())
                         .getDimSize(0);
-        Operation *kLoop = k == 1 || tiled->loops.empty()
-                               ? tiledOp.getOperation()
-                               : tiled->loops.back().getOperation();
-        // Fill C whole again where its tile cannot be filled alone.
-        if (kLoop == tiledOp.getOperation() ||
-            failed(tileFill(rewriter, tiledOp, kLoop, value))) {
-          OpBuilder::InsertionGuard guard(rewriter);
-          rewriter.setInsertionPoint(
-              tiled->loops.empty() ? tiledOp.getOperation()
-                                   : tiled->loops.front().getOperation());
-          Value constant = rewriter.create<arith::ConstantOp>(op->getLoc(),
-                                                              value);
-          rewriter.create<linalg::FillOp>(
-              op->getLoc(), constant,
-              cast<linalg::LinalgOp>(op).getDpsInits()[0]);
-        }
+        Operation *kLoop = k > 1 ? tiled->loops.back().getOperation() : nullptr;
+        if (!kLoop || failed(tileFill(rewriter, tiledOp, kLoop, filled)))
+          fillWhole(rewriter, cast<linalg::LinalgOp>(op), filled,
+                    tiled->loops.empty() ? tiledOp.getOperation()
+                                         : tiled->loops.front().getOperation());
       }
       linalg::GenericOp epilogue = epilogues.lookup(op);
       // Tiling makes no loop for a dimension that one tile covers; the

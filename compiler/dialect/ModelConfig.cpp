@@ -137,40 +137,49 @@ FailureOr<ModelAttr> ModelAttr::of(ModuleOp module) {
   return model;
 }
 
-/// The rows of a block function named `<prefix><rows>`.
-static std::optional<int64_t> blockRows(StringRef name, StringRef prefix) {
+/// The name of the block of `function` on `rows` rows: `<function>_<rows>`.
+static std::string blockName(StringRef function, int64_t rows) {
+  return (function + "_" + Twine(rows)).str();
+}
+
+/// The rows of a block function `<function>_<rows>`.
+static std::optional<int64_t> blockRows(StringRef name, StringRef function) {
   int64_t rows;
-  if (name.consume_front(prefix) && !name.getAsInteger(10, rows))
+  if (name.consume_front(function) && name.consume_front("_") &&
+      !name.getAsInteger(10, rows))
     return rows;
   return std::nullopt;
 }
 
+/// The rows of `function` itself (the batch size's) or of one of its blocks.
+static std::optional<int64_t> functionRows(StringRef name, StringRef function,
+                                           int64_t batchSize) {
+  return name == function ? std::optional<int64_t>(batchSize)
+                          : blockRows(name, function);
+}
+
 std::optional<int64_t> kiln::nn::predictFunctionRows(StringRef name,
                                                      int64_t batchSize) {
-  if (name == "predict")
-    return batchSize;
-  return blockRows(name, "predict_");
+  return functionRows(name, "predict", batchSize);
 }
 
 std::string kiln::nn::predictBlockName(int64_t rows) {
-  return "predict_" + std::to_string(rows);
+  return blockName("predict", rows);
 }
 
 std::optional<int64_t> kiln::nn::evalFunctionRows(StringRef name,
                                                   int64_t batchSize) {
-  if (name == "eval_step")
-    return batchSize;
-  return blockRows(name, "eval_step_");
+  return functionRows(name, "eval_step", batchSize);
 }
 
 std::string kiln::nn::evalBlockName(int64_t rows) {
-  return "eval_step_" + std::to_string(rows);
+  return blockName("eval_step", rows);
 }
 
 std::optional<int64_t> kiln::nn::gradFunctionRows(StringRef name) {
-  return blockRows(name, "grad_");
+  return blockRows(name, "grad");
 }
 
 std::string kiln::nn::gradBlockName(int64_t rows) {
-  return "grad_" + std::to_string(rows);
+  return blockName("grad", rows);
 }

@@ -73,9 +73,15 @@ std::string paramName(const ::testing::TestParamInfo<Param> &i) {
          file.substr(0, file.find('.'));
 }
 
+std::vector<const TargetCase *> targets() {
+  std::vector<const TargetCase *> all;
+  for (const TargetCase &t : kTargets)
+    all.push_back(&t);
+  return all;
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, OtherTarget,
-                         ::testing::Combine(::testing::Values(&kTargets[0],
-                                                              &kTargets[1]),
+                         ::testing::Combine(::testing::ValuesIn(targets()),
                                             ::testing::ValuesIn(kSpecs)),
                          paramName);
 
